@@ -1,0 +1,117 @@
+package calibrate
+
+import (
+	"github.com/edged/edged/engine"
+	"github.com/edged/edged/model"
+	"github.com/edged/edged/quant"
+)
+
+// maxInt16K bounds the reduction length of a conv that reads an int16
+// tensor: K·32767·127 must fit the int32 accumulator.
+const maxInt16K = (1<<31 - 1) / (32767 * 127)
+
+// int16Candidates groups the tensors that must share an element type (the
+// operands and result of an add or a squeeze-excitation multiply; what a
+// pool, slice or shuffle passes through) and returns the groups that may
+// be int16: none holds the logits or feeds a conv too long for int32.
+func int16Candidates(g *model.Graph) [][]int {
+	parent := make([]int, len(g.Shapes))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(x int) int {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	union := func(a, b int) { parent[find(a)] = find(b) }
+	bad := map[int]bool{g.Output: true}
+	for _, n := range g.Nodes {
+		switch n.Kind {
+		case model.Add, model.MulChannels, model.MaxPool, model.Slice, model.Shuffle:
+			for _, in := range n.Inputs {
+				union(in, n.Out)
+			}
+		case model.Conv:
+			if n.Conv.KH*n.Conv.KW*(n.Conv.InC/n.Conv.Groups) > maxInt16K {
+				bad[n.Inputs[0]] = true
+			}
+		}
+	}
+	byRoot := map[int][]int{}
+	var order []int
+	for t := range g.Shapes {
+		r := find(t)
+		if _, ok := byRoot[r]; !ok {
+			order = append(order, r)
+		}
+		byRoot[r] = append(byRoot[r], t)
+	}
+	var groups [][]int
+	for _, r := range order {
+		ok := true
+		for _, t := range byRoot[r] {
+			if bad[t] {
+				ok = false
+			}
+		}
+		if ok {
+			groups = append(groups, byRoot[r])
+		}
+	}
+	return groups
+}
+
+// scorer measures how far an int8 plan's logits are from the float ones
+// on a few calibration images: the mean squared logit error.
+type scorer struct {
+	inputs [][]float32
+	want   [][]float32
+}
+
+func newScorer(g *model.Graph, inputs [][]float32, n int) *scorer {
+	s := &scorer{}
+	f := model.NewFloat(g)
+	for _, x := range Spread(indexes(len(inputs)), n) {
+		in := inputs[x]
+		out, _ := f.Run(in)
+		s.inputs = append(s.inputs, in)
+		s.want = append(s.want, append([]float32(nil), out...))
+	}
+	return s
+}
+
+func indexes(n int) []int {
+	r := make([]int, n)
+	for i := range r {
+		r[i] = i
+	}
+	return r
+}
+
+func (s *scorer) score(g *model.Graph, p *quant.Plan) (float64, error) {
+	m, err := quant.Quantize(g, p)
+	if err != nil {
+		return 0, err
+	}
+	e, err := engine.New(m, engine.Options{Threads: 2})
+	if err != nil {
+		return 0, err
+	}
+	defer e.Close()
+	var sum float64
+	for i, x := range s.inputs {
+		got, err := e.Run(x)
+		if err != nil {
+			return 0, err
+		}
+		for k, v := range got {
+			d := float64(v - s.want[i][k])
+			sum += d * d
+		}
+	}
+	return sum / float64(len(s.inputs)), nil
+}

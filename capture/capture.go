@@ -1,0 +1,163 @@
+// Package capture delivers camera frames: it opens sources of every kind
+// behind one interface (still image, image directory, HTTP snapshot, MJPEG
+// stream, and with the gocv build tag V4L2 devices, video files, RTSP and
+// GStreamer), reconnects failing sources with backoff, and hands the
+// consumer only the latest frame.
+//
+// Frames leave capture undecoded (Data) or as raw BGR pixels (GoCV), so a
+// frame dropped because inference is slower than the camera costs no decode.
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+)
+
+// Frame is one captured image. Exactly one of Data and BGR is set.
+type Frame struct {
+	// Seq numbers the frames of a Camera from 1, across reconnects; a gap
+	// means frames were dropped. Sources used directly number their own.
+	Seq  uint64
+	Time time.Time // when the frame was captured
+	// Data is an encoded JPEG or PNG, as read from a file or the network
+	// (pure-Go sources). It may be corrupt: decoding is the consumer's job.
+	Data []byte
+	// W, H and BGR are a decoded image, packed 3 bytes per pixel in B, G, R
+	// order, row by row (GoCV sources). W and H are 0 for Data frames.
+	W, H int
+	BGR  []byte
+}
+
+// Source produces frames. It is used by one goroutine at a time.
+type Source interface {
+	// Next blocks until the next frame, an error, or ctx is done. After an
+	// error other than ctx's, the source is broken: close it and open a new
+	// one.
+	Next(ctx context.Context) (Frame, error)
+	// Close releases the source; it does not wait for an OpenCV read in
+	// progress, which finishes in the background.
+	Close() error
+}
+
+// liveSource is implemented by sources that produce frames at their own
+// rate (devices, streams). Camera reads them continuously and discards
+// frames beyond its fps, so the frames it keeps are fresh; the other
+// sources are only asked for a frame when one is due.
+type liveSource interface {
+	live() bool
+}
+
+// Options tune how sources are opened.
+type Options struct {
+	// Name is the camera's name, used in errors and logs.
+	Name string
+	// FPS is the frame rate the camera wants; GoCV devices are asked for it.
+	FPS float64
+	// BackoffInitial is the wait before the first reconnect; each further
+	// one waits twice as long (with jitter) up to BackoffMax. Defaults:
+	// 500ms and 30s.
+	BackoffInitial, BackoffMax time.Duration
+	// HTTPClient fetches HTTP sources; default: a client of its own.
+	HTTPClient *http.Client
+	// HTTPTimeout bounds a snapshot request and the silence of an MJPEG
+	// stream before it counts as dropped; default 10s.
+	HTTPTimeout time.Duration
+	// Logger receives warnings; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults of Options.
+const (
+	DefaultBackoffInitial = 500 * time.Millisecond
+	DefaultBackoffMax     = 30 * time.Second
+	DefaultHTTPTimeout    = 10 * time.Second
+)
+
+func (o Options) withDefaults() Options {
+	if o.BackoffInitial <= 0 {
+		o.BackoffInitial = DefaultBackoffInitial
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = DefaultBackoffMax
+	}
+	if o.BackoffMax < o.BackoffInitial {
+		o.BackoffMax = o.BackoffInitial
+	}
+	if o.HTTPTimeout <= 0 {
+		o.HTTPTimeout = DefaultHTTPTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// ErrNoGoCV is returned by Open for a source only the OpenCV backend reads
+// when the binary was built without the gocv tag.
+var ErrNoGoCV = errors.New("needs GoCV: this binary was built without it; rebuild with -tags gocv")
+
+// ErrBadSource is returned by Open for a source spec that cannot be read in
+// any build, such as "gst:" without a pipeline.
+var ErrBadSource = errors.New("bad source")
+
+// permanent reports whether retrying cannot fix err.
+func permanent(err error) bool {
+	return errors.Is(err, ErrNoGoCV) || errors.Is(err, ErrBadSource)
+}
+
+// Open opens the source named by spec:
+//
+//   - a directory: its *.jpg, *.jpeg and *.png files (any case, dotfiles
+//     skipped), cycled in name order and re-listed on every pass;
+//   - an image file: re-read for every frame, so it may be replaced;
+//   - http:// or https://: a JPEG/PNG snapshot fetched for every frame, or an
+//     MJPEG stream if the server answers multipart/x-mixed-replace;
+//   - with the gocv build tag: a device index ("0") or /dev/videoN, rtsp://
+//     and other stream URLs, a video file (.avi, .mp4, .mkv, .mov, ...,
+//     looped), "gst:<pipeline>" (GStreamer ending in appsink), or
+//     "gocv:<any of these>" to force OpenCV (e.g. gocv:http://cam/video).
+//
+// Open only checks what it can without blocking; network and device
+// connections are made by the first Next, which honours its context.
+func Open(spec string, opts Options) (Source, error) {
+	opts = opts.withDefaults()
+	sp, err := parseSpec(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", describe(opts.Name, spec), err)
+	}
+	switch sp.kind {
+	case kindHTTP:
+		return openHTTP(sp.target, opts)
+	case kindPath:
+		st, err := os.Stat(sp.target)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", describe(opts.Name, spec), err)
+		}
+		if st.IsDir() {
+			return openDir(sp.target, opts), nil
+		}
+		return openFile(sp.target, opts), nil
+	default:
+		src, err := openGoCV(sp, opts)
+		if err != nil {
+			if errors.Is(err, ErrNoGoCV) {
+				return nil, fmt.Errorf("%s %w", describe(opts.Name, spec), err)
+			}
+			return nil, fmt.Errorf("%s: %w", describe(opts.Name, spec), err)
+		}
+		return src, nil
+	}
+}
+
+// describe names a source in errors, without URL credentials.
+func describe(camera, spec string) string {
+	if camera == "" {
+		return fmt.Sprintf("source %q", redact(spec))
+	}
+	return fmt.Sprintf("camera %q: source %q", camera, redact(spec))
+}

@@ -1,0 +1,176 @@
+package capture
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/textproto"
+	"strconv"
+	"strings"
+)
+
+// maxPart bounds one MJPEG part (and one snapshot), so a server sending
+// garbage cannot make edged allocate without limit.
+const maxPart = 32 << 20
+
+// mjpegReader splits a multipart/x-mixed-replace body into its parts.
+// Cameras in the wild deviate from RFC 2046 in every way, so it tolerates:
+// a declared boundary with or without the leading "--" (and one that does
+// not match the body, in which case the body's own wins), parts with or
+// without Content-Length, a wrong Content-Length, missing part headers,
+// preamble and blank lines between parts.
+type mjpegReader struct {
+	r    *bufio.Reader
+	core string // the boundary without leading dashes; "" until known
+	// declared is true while core is only what the Content-Type said, so
+	// the first "--" line of the body may still correct it.
+	declared   bool
+	atBoundary bool // the previous part ended by consuming a boundary line
+	done       bool // the closing boundary was seen
+}
+
+func newMJPEGReader(r io.Reader, boundary string) *mjpegReader {
+	core := strings.TrimLeft(boundary, "-")
+	return &mjpegReader{r: bufio.NewReaderSize(r, 64<<10), core: core, declared: core != ""}
+}
+
+// errStreamEnd is the closing boundary: the server ended the stream.
+var errStreamEnd = errors.New("the server ended the MJPEG stream")
+
+// next returns the body of the next part.
+func (m *mjpegReader) next() ([]byte, error) {
+	if m.done {
+		return nil, errStreamEnd
+	}
+	if !m.atBoundary {
+		if err := m.skipToBoundary(); err != nil {
+			return nil, err
+		}
+	}
+	m.atBoundary = false
+	hdr, err := m.headers()
+	if err != nil {
+		return nil, fmt.Errorf("MJPEG part headers: %w", err)
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(hdr.Get("Content-Length"))); err == nil && n >= 0 {
+		if n > maxPart {
+			return nil, fmt.Errorf("MJPEG part of %d bytes exceeds the %d limit", n, maxPart)
+		}
+		data := make([]byte, n)
+		if _, err := io.ReadFull(m.r, data); err != nil {
+			return nil, fmt.Errorf("MJPEG part body: %w", err)
+		}
+		return data, nil
+	}
+	return m.readToBoundary()
+}
+
+// headers reads the part's MIME headers. A part that starts right away with
+// JPEG data (no headers, no blank line) has none.
+func (m *mjpegReader) headers() (textproto.MIMEHeader, error) {
+	if b, err := m.r.Peek(2); err == nil && b[0] == 0xFF && b[1] == 0xD8 {
+		return textproto.MIMEHeader{}, nil
+	}
+	return textproto.NewReader(m.r).ReadMIMEHeader()
+}
+
+// boundaryLine classifies a line: a part boundary, the closing boundary, or
+// neither. The line has no trailing newline.
+func (m *mjpegReader) boundaryLine(line []byte) (isBoundary, isClose bool) {
+	line = bytes.TrimRight(line, " \t\r")
+	if len(line) < 3 || line[0] != '-' || line[1] != '-' {
+		return false, false
+	}
+	rest := string(bytes.TrimLeft(line, "-"))
+	if m.core == "" || m.declared && rest != m.core && rest != m.core+"--" {
+		// Learn the boundary from the body: some cameras declare one
+		// boundary and send another.
+		m.core = strings.TrimSuffix(rest, "--")
+		m.declared = false
+		if m.core == "" {
+			return false, false
+		}
+	}
+	switch rest {
+	case m.core:
+		m.declared = false
+		return true, false
+	case m.core + "--":
+		return true, true
+	}
+	return false, false
+}
+
+// skipToBoundary consumes everything up to and including the next boundary
+// line: preamble, the CRLF after a part, the tail of a part whose
+// Content-Length was short.
+func (m *mjpegReader) skipToBoundary() error {
+	skipped := 0
+	for atStart := true; ; {
+		line, err := m.r.ReadSlice('\n')
+		if atStart {
+			if ok, closing := m.boundaryLine(bytes.TrimSuffix(line, []byte("\n"))); ok {
+				if closing {
+					m.done = true
+					return errStreamEnd
+				}
+				return nil
+			}
+		}
+		skipped += len(line)
+		if skipped > maxPart {
+			return fmt.Errorf("no MJPEG boundary in %d bytes", skipped)
+		}
+		switch {
+		case err == nil:
+			atStart = true
+		case errors.Is(err, bufio.ErrBufferFull):
+			atStart = false
+		default:
+			return eofIsUnexpected(err)
+		}
+	}
+}
+
+// readToBoundary reads a part without Content-Length: everything up to the
+// line break before the next boundary line.
+func (m *mjpegReader) readToBoundary() ([]byte, error) {
+	var buf bytes.Buffer
+	for atStart := true; ; {
+		line, err := m.r.ReadSlice('\n')
+		if atStart && err == nil {
+			if ok, closing := m.boundaryLine(line[:len(line)-1]); ok {
+				m.atBoundary = true
+				m.done = closing
+				data := buf.Bytes()
+				// The line break before the boundary belongs to it.
+				data = bytes.TrimSuffix(data, []byte("\n"))
+				data = bytes.TrimSuffix(data, []byte("\r"))
+				return data, nil
+			}
+		}
+		buf.Write(line)
+		if buf.Len() > maxPart {
+			return nil, fmt.Errorf("MJPEG part exceeds the %d byte limit", maxPart)
+		}
+		switch {
+		case err == nil:
+			atStart = true
+		case errors.Is(err, bufio.ErrBufferFull):
+			atStart = false
+		default:
+			return nil, fmt.Errorf("MJPEG part body: %w", eofIsUnexpected(err))
+		}
+	}
+}
+
+// eofIsUnexpected: the stream should never end between parts without the
+// closing boundary, so a bare EOF there means the connection dropped.
+func eofIsUnexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}

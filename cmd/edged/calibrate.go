@@ -1,0 +1,142 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/edged/edged/calibrate"
+	"github.com/edged/edged/model"
+	"github.com/edged/edged/quant"
+)
+
+func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("calibrate", stderr)
+	var mf modelFlags
+	mf.register(fs)
+	images := fs.String("images", "", "directory of calibration images (.jpg, .jpeg, .png)")
+	limit := fs.Int("limit", 100, "use at most N images, spread evenly over the directory in name order")
+	method := fs.String("method", calibrate.DefaultMethod, "activation range method: "+joinNames(quant.Methods))
+	int16s := fs.Int("int16", calibrate.DefaultInt16, "at most this many tensor groups kept in int16 where the sensitivity pass finds int8 costs accuracy; 0 disables")
+	out := fs.String("out", "", "int8 model file to write (.edgeq)")
+	table := fs.String("table", "", "also write the quant table (YAML) here")
+	if pos, err := parseFlags(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError("unexpected argument %q", pos[0])
+	}
+	switch {
+	case mf.weights == "":
+		return usageError("--weights: the float checkpoint (.pth) to calibrate is required")
+	case *images == "":
+		return usageError("--images: a directory of calibration images is required")
+	case *out == "":
+		return usageError("--out: the model file to write is required")
+	case mf.model != "":
+		return usageError("--model: calibrate reads a float checkpoint (--weights), not an int8 model")
+	}
+	pad, err := model.ParsePadding(mf.padding)
+	if err != nil {
+		return usageError("--padding: %v", err)
+	}
+	g, sd, err := model.Load(mf.weights, mf.arch, pad)
+	if err != nil {
+		return err
+	}
+	files, err := calibrate.ListImages(*images)
+	if err != nil {
+		return err
+	}
+	files = calibrate.Spread(files, *limit)
+	prog := newProgress(stderr)
+	inputs, used, bad := calibrate.LoadInputs(files, func(done int) { prog.update("decode", done, len(files)) })
+	for _, e := range bad {
+		fmt.Fprintf(stderr, "edged calibrate: skipped: %v\n", e)
+	}
+	if len(inputs) == 0 {
+		return fmt.Errorf("no usable calibration images in %s", *images)
+	}
+	start := time.Now()
+	m, err := calibrate.Calibrate(g, inputs, calibrate.Options{
+		Method: *method, Int16: *int16s, Progress: prog.update,
+		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
+	})
+	prog.done()
+	if err != nil {
+		return err
+	}
+	m.SourceSHA256 = sd.SHA256
+	for _, f := range used {
+		m.CalibImages = append(m.CalibImages, filepath.Base(f))
+	}
+	if err := quant.WriteFile(*out, m); err != nil {
+		return err
+	}
+	if *table != "" {
+		var b strings.Builder
+		if err := m.WriteTable(&b); err != nil {
+			return err
+		}
+		if err := os.WriteFile(*table, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %s: %s, %s padding, method %s, %d images, %d int16 tensors (%.1fs)\n",
+		*out, m.Arch, m.Padding, m.Method, m.Images, m.Int16Tensors(), time.Since(start).Seconds())
+	return nil
+}
+
+// progress shows calibration progress: a bar redrawn in place on a
+// terminal, a line every 10 % otherwise (logs, CI).
+type progress struct {
+	w        io.Writer
+	tty      bool
+	stage    string
+	lastPct  int
+	drewLine bool
+}
+
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w, lastPct: -1}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(stage string, done, total int) {
+	if total <= 0 {
+		return
+	}
+	pct := 100 * done / total
+	if stage != p.stage {
+		p.done()
+		p.stage, p.lastPct = stage, -1
+	}
+	if p.tty {
+		const width = 30
+		n := width * done / total
+		fmt.Fprintf(p.w, "\r%-12s [%s%s] %3d%% %d/%d", stage, strings.Repeat("#", n), strings.Repeat(".", width-n), pct, done, total)
+		p.drewLine = true
+		return
+	}
+	if pct/10 != p.lastPct/10 || done == total {
+		if pct/10 != p.lastPct/10 {
+			fmt.Fprintf(p.w, "%s: %d/%d (%d%%)\n", stage, done, total, pct)
+		}
+		p.lastPct = pct
+	}
+}
+
+func (p *progress) done() {
+	if p.tty && p.drewLine {
+		fmt.Fprintln(p.w)
+		p.drewLine = false
+	}
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"runtime"
+
+	"github.com/edged/edged/engine"
+	"github.com/edged/edged/model"
+	"github.com/edged/edged/quant"
+)
+
+// classifier is what classify and eval run: the float reference engine or
+// the int8 engine.
+type classifier interface {
+	Run(input []float32) ([]float32, error)
+}
+
+// modelFlags are the flags that select a model.
+type modelFlags struct {
+	weights, arch, padding, model string
+	threads                       int
+}
+
+func (m *modelFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.weights, "weights", "", "torchvision checkpoint (.pth) to run in float32")
+	fs.StringVar(&m.arch, "arch", "", "architecture of --weights (default: detected): "+joinNames(model.Archs()))
+	fs.StringVar(&m.padding, "padding", "torch", "padding of stride-2 convs: torch, or tf for TensorFlow \"SAME\" weights")
+	fs.StringVar(&m.model, "model", "", "int8 model file from 'edged calibrate'")
+	fs.IntVar(&m.threads, "threads", runtime.NumCPU(), "threads per inference (int8 model)")
+}
+
+// load opens the model the flags name; name describes it for output.
+func (m *modelFlags) load() (c classifier, name string, close func(), err error) {
+	switch {
+	case m.weights != "" && m.model != "":
+		return nil, "", nil, usageError("give --weights or --model, not both")
+	case m.weights != "":
+		pad, err := model.ParsePadding(m.padding)
+		if err != nil {
+			return nil, "", nil, usageError("--padding: %v", err)
+		}
+		g, _, err := model.Load(m.weights, m.arch, pad)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return model.NewFloat(g), g.Arch, func() {}, nil
+	case m.model != "":
+		qm, err := quant.ReadFile(m.model)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		e, err := engine.New(qm, engine.Options{Threads: m.threads})
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("%s: %w", m.model, err)
+		}
+		return e, qm.Arch, e.Close, nil
+	}
+	return nil, "", nil, usageError("give --weights W.pth (float) or --model M.edgeq (int8)")
+}

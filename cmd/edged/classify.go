@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/edged/edged/calibrate"
+	"github.com/edged/edged/imagenet"
+	"github.com/edged/edged/preprocess"
+)
+
+func cmdClassify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("classify", stderr)
+	var mf modelFlags
+	mf.register(fs)
+	top := fs.Int("top", 5, "how many classes to print per image")
+	asJSON := fs.Bool("json", false, "print one JSON object per image and line")
+	paths, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usageError("no images: give image files or directories")
+	}
+	if *top < 1 {
+		return usageError("--top %d: must be at least 1", *top)
+	}
+	c, _, closeFn, err := mf.load()
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	files, failed := expandImages(paths, stderr)
+	t := preprocess.ImageNet()
+	input := make([]float32, preprocess.Size*preprocess.Size*3)
+	enc := json.NewEncoder(stdout)
+	for _, f := range files {
+		img, err := preprocess.DecodeFile(f)
+		if err == nil {
+			err = t.Apply(img, input)
+		}
+		var logits []float32
+		if err == nil {
+			logits, err = c.Run(input)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "edged classify: %v\n", err)
+			failed = true
+			continue
+		}
+		res := imagenet.TopK(logits, *top)
+		if *asJSON {
+			if err := enc.Encode(struct {
+				Image string           `json:"image"`
+				Top   []imagenet.Class `json:"top"`
+			}{f, res}); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(stdout, "%s\n", f)
+		for _, r := range res {
+			fmt.Fprintf(stdout, "  %6.2f%%  %-4d %s\n", 100*r.Score, r.Class, r.Label)
+		}
+	}
+	if failed {
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+// expandImages turns files and directories into image files (a directory
+// contributes its .jpg/.jpeg/.png files in name order). Missing paths are
+// reported and flagged.
+func expandImages(paths []string, stderr io.Writer) (files []string, failed bool) {
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "edged classify: %v\n", err)
+			failed = true
+			continue
+		}
+		if !fi.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		names, err := calibrate.ListImages(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "edged classify: %v\n", err)
+			failed = true
+			continue
+		}
+		files = append(files, names...)
+	}
+	return files, failed
+}

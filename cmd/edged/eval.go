@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/edged/edged/calibrate"
+	"github.com/edged/edged/imagenet"
+	"github.com/edged/edged/preprocess"
+	"github.com/edged/edged/quant"
+)
+
+// evalResult is `edged eval --json`'s output.
+type evalResult struct {
+	Model         string  `json:"model"`
+	Images        int     `json:"images"`
+	Excluded      int     `json:"excluded_calibration_images"`
+	Top1          float64 `json:"top1"`
+	Top5          float64 `json:"top5"`
+	ReferenceTop1 float64 `json:"reference_top1,omitempty"`
+	Agreement     float64 `json:"agreement,omitempty"`
+	Failed        int     `json:"failed"`
+}
+
+func cmdEval(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", stderr)
+	var mf modelFlags
+	mf.register(fs)
+	images := fs.String("images", "", "directory of labeled images")
+	labels := fs.String("labels", "", "labels.tsv: file, wnid, class, name (header line first)")
+	reference := fs.String("reference", "", "float reference predictions (float-<model>.tsv) for top-1 agreement")
+	all := fs.Bool("include-calibration", false, "also evaluate the images the int8 model was calibrated on")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if pos, err := parseFlags(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError("unexpected argument %q", pos[0])
+	}
+	if *images == "" || *labels == "" {
+		return usageError("--images and --labels are required")
+	}
+	truth, err := readTSVColumn(*labels, 2)
+	if err != nil {
+		return err
+	}
+	var ref map[string]int
+	if *reference != "" {
+		if ref, err = readTSVColumn(*reference, 2); err != nil {
+			return err
+		}
+	}
+	skip := map[string]bool{}
+	if mf.model != "" && !*all {
+		m, err := quant.ReadFile(mf.model)
+		if err != nil {
+			return err
+		}
+		for _, n := range m.CalibImages {
+			skip[n] = true
+		}
+	}
+	c, name, closeFn, err := mf.load()
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	files, err := calibrate.ListImages(*images)
+	if err != nil {
+		return err
+	}
+	res := evalResult{Model: name}
+	var n, top1, top5, refTop1, agree, refN int
+	t := preprocess.ImageNet()
+	input := make([]float32, preprocess.Size*preprocess.Size*3)
+	for _, f := range files {
+		base := filepath.Base(f)
+		if skip[base] {
+			res.Excluded++
+			continue
+		}
+		want, ok := truth[base]
+		if !ok {
+			fmt.Fprintf(stderr, "edged eval: %s: not in %s, skipped\n", base, *labels)
+			continue
+		}
+		img, err := preprocess.DecodeFile(f)
+		if err == nil {
+			err = t.Apply(img, input)
+		}
+		var logits []float32
+		if err == nil {
+			logits, err = c.Run(input)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "edged eval: %v\n", err)
+			res.Failed++
+			continue
+		}
+		top := imagenet.TopK(logits, 5)
+		n++
+		if top[0].Class == want {
+			top1++
+		}
+		for _, k := range top {
+			if k.Class == want {
+				top5++
+			}
+		}
+		if r, ok := ref[base]; ok {
+			refN++
+			if r == want {
+				refTop1++
+			}
+			if r == top[0].Class {
+				agree++
+			}
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("no labeled images evaluated in %s", *images)
+	}
+	pct := func(a, b int) float64 { return 100 * float64(a) / float64(b) }
+	res.Images, res.Top1, res.Top5 = n, pct(top1, n), pct(top5, n)
+	if refN > 0 {
+		res.ReferenceTop1, res.Agreement = pct(refTop1, refN), pct(agree, refN)
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	fmt.Fprintf(stdout, "model: %s\nimages: %d (%d calibration images excluded, %d failed)\ntop-1: %.2f%%\ntop-5: %.2f%%\n",
+		name, n, res.Excluded, res.Failed, res.Top1, res.Top5)
+	if refN > 0 {
+		fmt.Fprintf(stdout, "reference top-1: %.2f%% (%+.2f points)\ntop-1 agreement with reference: %.2f%% (%d images)\n",
+			res.ReferenceTop1, res.Top1-res.ReferenceTop1, res.Agreement, refN)
+	}
+	return nil
+}
+
+// readTSVColumn maps the first column of a tab-separated file to the
+// integer in column col (for float-*.tsv, col 2 holds "c1,c2,...": the
+// first class is taken). Lines starting with # and a header are skipped.
+func readTSVColumn(path string, col int) (map[string]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]int{}
+	sc := bufio.NewScanner(f)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := sc.Text()
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		fields := strings.Split(s, "\t")
+		if len(fields) <= col {
+			return nil, fmt.Errorf("%s:%d: want at least %d tab-separated columns", path, line, col+1)
+		}
+		v := fields[col]
+		if i := strings.IndexByte(v, ','); i >= 0 {
+			v = v[:i]
+		}
+		k, err := strconv.Atoi(v)
+		if err != nil {
+			if len(out) == 0 {
+				continue // the header
+			}
+			return nil, fmt.Errorf("%s:%d: column %d: %q is not a class index", path, line, col+1, fields[col])
+		}
+		out[fields[0]] = k
+	}
+	return out, sc.Err()
+}

@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/edged/edged/kernels/generic"
+)
+
+// The functions below bind a kernel to typed buffers once, at load time,
+// so that running a task is a plain call: no type switch, no allocation.
+
+func convTask(p *generic.QConv, in, out buf, w []int8) (func(), error) {
+	switch {
+	case out.f32 != nil && in.i8 != nil:
+		return func() { generic.ConvQFloat(p, in.i8, w, out.f32) }, nil
+	case out.f32 != nil && in.i16 != nil:
+		return func() { generic.ConvQFloat(p, in.i16, w, out.f32) }, nil
+	case in.i8 != nil && out.i8 != nil:
+		return func() { generic.ConvQ(p, in.i8, w, out.i8) }, nil
+	case in.i8 != nil && out.i16 != nil:
+		return func() { generic.ConvQ(p, in.i8, w, out.i16) }, nil
+	case in.i16 != nil && out.i8 != nil:
+		return func() { generic.ConvQ(p, in.i16, w, out.i8) }, nil
+	case in.i16 != nil && out.i16 != nil:
+		return func() { generic.ConvQ(p, in.i16, w, out.i16) }, nil
+	}
+	return nil, fmt.Errorf("conv: unsupported element types")
+}
+
+func addTask(p *generic.QAdd, a, b, out buf) (func(), error) {
+	switch {
+	case a.i8 != nil && b.i8 != nil && out.i8 != nil:
+		return func() { generic.AddQ(p, a.i8, b.i8, out.i8) }, nil
+	case a.i16 != nil && b.i16 != nil && out.i16 != nil:
+		return func() { generic.AddQ(p, a.i16, b.i16, out.i16) }, nil
+	}
+	return nil, fmt.Errorf("add: inputs and output must share one element type")
+}
+
+func mulChannelsTask(p *generic.QMulChannels, x, g, out buf, hw, c int) (func(), error) {
+	switch {
+	case x.i8 != nil && g.i8 != nil && out.i8 != nil:
+		return func() { generic.MulChannelsQ(p, x.i8, g.i8, out.i8, hw, c) }, nil
+	case x.i16 != nil && g.i16 != nil && out.i16 != nil:
+		return func() { generic.MulChannelsQ(p, x.i16, g.i16, out.i16, hw, c) }, nil
+	}
+	return nil, fmt.Errorf("squeeze-excitation multiply: input, gate and output must share one element type")
+}
+
+func avgPoolTask(p *generic.QRescale, in, out buf, hw, c int) (func(), error) {
+	switch {
+	case in.i8 != nil && out.i8 != nil:
+		return func() { generic.GlobalAvgPoolQ(p, in.i8, hw, c, out.i8) }, nil
+	case in.i8 != nil && out.i16 != nil:
+		return func() { generic.GlobalAvgPoolQ(p, in.i8, hw, c, out.i16) }, nil
+	case in.i16 != nil && out.i8 != nil:
+		return func() { generic.GlobalAvgPoolQ(p, in.i16, hw, c, out.i8) }, nil
+	case in.i16 != nil && out.i16 != nil:
+		return func() { generic.GlobalAvgPoolQ(p, in.i16, hw, c, out.i16) }, nil
+	}
+	return nil, fmt.Errorf("global average pool: unsupported element types")
+}
+
+func rescaleTask(p *generic.QRescale, in, out buf) (func(), error) {
+	switch {
+	case in.i8 != nil && out.i8 != nil:
+		return func() { generic.RescaleQ(p, in.i8, out.i8) }, nil
+	case in.i8 != nil && out.i16 != nil:
+		return func() { generic.RescaleQ(p, in.i8, out.i16) }, nil
+	case in.i16 != nil && out.i8 != nil:
+		return func() { generic.RescaleQ(p, in.i16, out.i8) }, nil
+	case in.i16 != nil && out.i16 != nil:
+		return func() { generic.RescaleQ(p, in.i16, out.i16) }, nil
+	}
+	return nil, fmt.Errorf("rescale: unsupported element types")
+}
+
+func maxPoolTask(p *generic.PoolParams, in, out buf) (func(), error) {
+	switch {
+	case in.i8 != nil && out.i8 != nil:
+		return func() { generic.MaxPoolQ(p, in.i8, out.i8) }, nil
+	case in.i16 != nil && out.i16 != nil:
+		return func() { generic.MaxPoolQ(p, in.i16, out.i16) }, nil
+	}
+	return nil, fmt.Errorf("max pool: input and output must share one element type")
+}
+
+func sliceTask(in, out buf, hw, c, from, to int) (func(), error) {
+	switch {
+	case in.i8 != nil && out.i8 != nil:
+		return func() { generic.SliceChannelsQ(in.i8, hw, c, from, to, out.i8) }, nil
+	case in.i16 != nil && out.i16 != nil:
+		return func() { generic.SliceChannelsQ(in.i16, hw, c, from, to, out.i16) }, nil
+	}
+	return nil, fmt.Errorf("slice: input and output must share one element type")
+}
+
+func shuffleTask(in, out buf, hw, c, groups int) (func(), error) {
+	switch {
+	case in.i8 != nil && out.i8 != nil:
+		return func() { generic.ChannelShuffleQ(in.i8, out.i8, hw, c, groups) }, nil
+	case in.i16 != nil && out.i16 != nil:
+		return func() { generic.ChannelShuffleQ(in.i16, out.i16, hw, c, groups) }, nil
+	}
+	return nil, fmt.Errorf("shuffle: input and output must share one element type")
+}
+
+func concatTask(a buf, ca int, b buf, cb, hw int, out buf) (func(), error) {
+	switch {
+	case a.i8 != nil && b.i8 != nil && out.i8 != nil:
+		return func() { generic.ConcatChannelsQ(a.i8, ca, b.i8, cb, hw, out.i8) }, nil
+	case a.i16 != nil && b.i16 != nil && out.i16 != nil:
+		return func() { generic.ConcatChannelsQ(a.i16, ca, b.i16, cb, hw, out.i16) }, nil
+	}
+	return nil, fmt.Errorf("concat: inputs and output must share one element type")
+}
+
+func quantizeTask(in []float32, invScale float32, zp int32, out buf) func() {
+	if out.i16 != nil {
+		return func() { generic.QuantizeF32(in, invScale, zp, out.i16) }
+	}
+	return func() { generic.QuantizeF32(in, invScale, zp, out.i8) }
+}

@@ -1,0 +1,52 @@
+// Package testdata finds edged's shared test data (checkpoints, ImageNet
+// sample images, golden tensors): $EDGED_TESTDATA, else ../shared beside
+// the module root. Tests skip with a clear message when it is absent, as it
+// is on a user's machine.
+package testdata
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Dir returns the test data directory, or "" when there is none.
+func Dir() string {
+	if d := os.Getenv("EDGED_TESTDATA"); d != "" {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+		return ""
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			s := filepath.Join(filepath.Dir(d), "shared")
+			if fi, err := os.Stat(s); err == nil && fi.IsDir() {
+				return s
+			}
+			return ""
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}
+
+// Path joins elem under the test data directory, skipping t when the
+// directory or the file is absent.
+func Path(t testing.TB, elem ...string) string {
+	t.Helper()
+	d := Dir()
+	if d == "" {
+		t.Skip("shared test data not found: set EDGED_TESTDATA or put it at ../shared beside the repository")
+	}
+	p := filepath.Join(append([]string{d}, elem...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("test data %s absent: %v", p, err)
+	}
+	return p
+}

@@ -1,0 +1,72 @@
+package quant
+
+import (
+	"fmt"
+
+	"github.com/edged/edged/kernels/generic"
+	"github.com/edged/edged/model"
+)
+
+// Plan is what calibration decides for a float graph: a range and an
+// element type for every tensor, and the pre-activation |max| of every conv
+// with a fused hardswish or hardsigmoid (indexed by node).
+type Plan struct {
+	Ranges    []Range
+	DTypes    []DType
+	PreAbsMax []float32
+}
+
+// gateRange is the range of a hardsigmoid output: [0, 1] exactly, so the
+// squeeze-excitation gate needs no calibration and 1.0 is representable.
+var gateRange = Range{0, 1}
+
+// Quantize turns a float graph and a calibration plan into an int8 model.
+// Tensors that only move data (max pool, slice, shuffle) inherit their
+// input's parameters; the logits stay float32.
+func Quantize(g *model.Graph, p *Plan) (*Model, error) {
+	if len(p.Ranges) != len(g.Shapes) || len(p.DTypes) != len(g.Shapes) || len(p.PreAbsMax) != len(g.Nodes) {
+		return nil, fmt.Errorf("internal: plan for %d tensors/%d nodes, graph has %d/%d",
+			len(p.Ranges), len(p.PreAbsMax), len(g.Shapes), len(g.Nodes))
+	}
+	m := &Model{Arch: g.Arch, Padding: g.Padding, Output: g.Output, Tensors: make([]Tensor, len(g.Shapes))}
+	set := func(t int, name string, r Range, d DType) {
+		s, zp := Params(r, d)
+		m.Tensors[t] = Tensor{Name: name, Shape: g.Shapes[t], DType: d, Scale: s, ZP: zp, Min: r.Min, Max: r.Max}
+	}
+	set(0, "input", p.Ranges[0], p.DTypes[0])
+	for i := range g.Nodes {
+		n := &g.Nodes[i]
+		name := n.Name
+		if name == "" {
+			name = fmt.Sprintf("%s#%d", n.Kind, i)
+		}
+		switch {
+		case n.Out == g.Output:
+			m.Tensors[n.Out] = Tensor{Name: name, Shape: g.Shapes[n.Out], DType: Float32, Scale: 1}
+		case n.Kind == model.MaxPool || n.Kind == model.Slice || n.Kind == model.Shuffle:
+			t := m.Tensors[n.Inputs[0]]
+			t.Name, t.Shape = name, g.Shapes[n.Out]
+			m.Tensors[n.Out] = t
+		case n.Kind == model.Conv && n.Conv.Act == generic.ActHardsigmoid:
+			set(n.Out, name, gateRange, p.DTypes[n.Out])
+		default:
+			set(n.Out, name, p.Ranges[n.Out], p.DTypes[n.Out])
+		}
+		op := Op{Kind: n.Kind, Name: name, Inputs: append([]int(nil), n.Inputs...), Out: n.Out,
+			Pool: n.Pool, Act: n.Act, From: n.From, To: n.To, Groups: n.Groups}
+		if n.Kind == model.Conv {
+			in := m.Tensors[n.Inputs[0]]
+			op.Conv = n.Conv
+			op.W, op.WScale = WeightScales(n.W, n.Conv.OutC)
+			op.Bias = make([]int32, n.Conv.OutC)
+			for o, b := range n.B {
+				op.Bias[o] = QuantizeBias(b, in.Scale, op.WScale[o])
+			}
+			if a := n.Conv.Act; a == generic.ActHardswish || a == generic.ActHardsigmoid {
+				op.PreScale = PreScale(p.PreAbsMax[i])
+			}
+		}
+		m.Ops = append(m.Ops, op)
+	}
+	return m, nil
+}
