@@ -17,6 +17,9 @@ type Options struct {
 	// Int16 caps how many tensor groups the sensitivity pass may keep in
 	// int16; 0 keeps everything int8.
 	Int16 int
+	// NoBiasCorrection turns off the correction of the mean error that
+	// int8 weights add to each channel.
+	NoBiasCorrection bool
 	// SensitivityImages is how many calibration images the sensitivity
 	// pass scores candidates on (default 16).
 	SensitivityImages int
@@ -34,8 +37,9 @@ const DefaultInt16 = 6
 
 // Stats are one tensor's observed statistics.
 type stats struct {
-	obs []quant.Observer // per tensor
-	pre []float32        // per node: |max| of the fused activation's input
+	obs  []quant.Observer // per tensor
+	pre  []float32        // per node: |max| of the fused activation's input
+	mean [][]float64      // per tensor: per-channel mean
 }
 
 func (o *Options) progress(stage string, done, total int) {
@@ -69,18 +73,9 @@ func Calibrate(g *model.Graph, inputs [][]float32, opts Options) (*quant.Model, 
 		}
 		plan.Ranges[t] = r
 	}
-	m, err := quant.Quantize(g, plan)
-	if err != nil {
-		return nil, err
-	}
-	m.Method = opts.Method
-	m.Images = len(inputs)
-	if opts.Int16 <= 0 {
-		return m, nil
-	}
 	groups := int16Candidates(g)
-	if len(groups) == 0 {
-		return m, nil
+	if opts.Int16 <= 0 || len(groups) == 0 {
+		return finish(g, plan, st, inputs, opts)
 	}
 	ns := opts.SensitivityImages
 	if ns <= 0 {
@@ -116,7 +111,15 @@ func Calibrate(g *model.Graph, inputs [][]float32, opts Options) (*quant.Model, 
 		log.Info("int16", "tensors", names(g, r.group), "error_reduction", fmt.Sprintf("%.1f%%", 100*r.gain/base))
 	}
 	final := withInt16(plan, chosen, st)
-	m, err = quant.Quantize(g, final)
+	return finish(g, final, st, inputs, opts)
+}
+
+// finish applies bias correction to the final plan and quantizes.
+func finish(g *model.Graph, plan *quant.Plan, st *stats, inputs [][]float32, opts Options) (*quant.Model, error) {
+	if !opts.NoBiasCorrection {
+		g = biasCorrect(g, st.mean)
+	}
+	m, err := quant.Quantize(g, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -167,9 +170,21 @@ func observe(g *model.Graph, inputs [][]float32, opts *Options) *stats {
 			st.pre[i] = max(st.pre[i], float32(math.Abs(float64(v))))
 		}
 	}
+	st.mean = make([][]float64, len(g.Shapes))
+	for t, s := range g.Shapes {
+		st.mean[t] = make([]float64, s.C)
+	}
+	observe := func(t int, x []float32) {
+		st.obs[t].ObserveRange(x)
+		m := st.mean[t]
+		w := float64(len(inputs) * g.Shapes[t].H * g.Shapes[t].W)
+		for i, v := range x {
+			m[i%len(m)] += float64(v) / w
+		}
+	}
 	for k, x := range inputs {
-		st.obs[0].ObserveRange(x)
-		f.RunObserved(x, func(i int, n *model.Node, out []float32) { st.obs[n.Out].ObserveRange(out) })
+		observe(0, x)
+		f.RunObserved(x, func(i int, n *model.Node, out []float32) { observe(n.Out, out) })
 		opts.progress("ranges", k+1, len(inputs))
 	}
 	f.PreAct = nil

@@ -39,8 +39,8 @@ type Source interface {
 	// error other than ctx's, the source is broken: close it and open a new
 	// one.
 	Next(ctx context.Context) (Frame, error)
-	// Close releases the source; it does not wait for an OpenCV read in
-	// progress, which finishes in the background.
+	// Close releases the source. An OpenCV source waits up to 2 s for a
+	// read in progress; one hung longer is released when it returns.
 	Close() error
 }
 

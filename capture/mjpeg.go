@@ -140,8 +140,9 @@ func (m *mjpegReader) readToBoundary() ([]byte, error) {
 	var buf bytes.Buffer
 	for atStart := true; ; {
 		line, err := m.r.ReadSlice('\n')
-		if atStart && err == nil {
-			if ok, closing := m.boundaryLine(line[:len(line)-1]); ok {
+		// The closing boundary may be the last bytes, without a newline.
+		if atStart && (err == nil || err == io.EOF && len(line) > 0) {
+			if ok, closing := m.boundaryLine(bytes.TrimSuffix(line, []byte("\n"))); ok {
 				m.atBoundary = true
 				m.done = closing
 				data := buf.Bytes()

@@ -107,3 +107,52 @@ func TestDefaultsApplied(t *testing.T) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
 	}
 }
+
+// "key:" with no value (null) keeps the default, and anchors work.
+func TestNullKeepsDefaultAndAliases(t *testing.T) {
+	src := `model:
+  path: m.edgeq
+  threads:
+defaults: &cam {fps: 2, min_score: 0.5}
+`
+	_, err := Parse([]byte(src), "c.yaml")
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:4: defaults: unknown key") {
+		t.Fatalf("an unknown top-level key must be reported even when it holds an anchor: %v", err)
+	}
+	src = `model:
+  path: m.edgeq
+  threads:
+cameras:
+  - &front {name: front, source: "0", fps: 2}
+mqtt: {broker: embedded, qos: ~}
+http: {listen: *lst}
+`
+	if _, err := Parse([]byte(src), "c.yaml"); err == nil {
+		t.Fatal("an undefined alias must be an error")
+	}
+	src = `model:
+  path: m.edgeq
+  threads:
+cameras:
+  - {name: front, source: &src "0", fps: 2}
+  - {name: back, source: *src}
+mqtt: {broker: embedded, qos: ~}
+`
+	cfg, err := Parse([]byte(src), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Model.Threads != runtime.NumCPU() || cfg.MQTT.QoS != 1 {
+		t.Errorf("threads %d, qos %d: null must keep the defaults", cfg.Model.Threads, cfg.MQTT.QoS)
+	}
+	if cfg.Cameras[1].Source != "0" || cfg.Cameras[1].FPS != 5 || !cfg.Cameras[1].Enabled {
+		t.Errorf("second camera = %+v", cfg.Cameras[1])
+	}
+}
+
+func TestRootMustBeAMapping(t *testing.T) {
+	_, err := Parse([]byte("- a\n- b\n"), "c.yaml")
+	if err == nil || err.Error() != "c.yaml:1: expected a mapping (key: value lines), got a list" {
+		t.Errorf("got %v", err)
+	}
+}

@@ -95,7 +95,15 @@ func (d *decoder) document(data []byte, cfg *Config) bool {
 	if len(doc.Content) == 0 {
 		return true
 	}
-	d.value(doc.Content[0], "", reflect.ValueOf(cfg).Elem())
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		return true // only comments: validation reports what is missing
+	}
+	if root.Kind != yaml.MappingNode {
+		d.failf(root.Line, "", "expected a mapping (key: value lines), got %s", describe(root))
+		return false
+	}
+	d.value(root, "", reflect.ValueOf(cfg).Elem())
 	return true
 }
 

@@ -26,12 +26,19 @@ func (e *Error) Error() string {
 	return pos + ": " + e.Key + ": " + e.Msg
 }
 
-// joinErrors orders problems as they appear in the file.
+// joinErrors orders problems as they appear in the file, then those
+// without a line (missing keys).
 func joinErrors(errs []*Error) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	sort.SliceStable(errs, func(i, j int) bool {
+		a, b := errs[i].Line, errs[j].Line
+		if a == 0 || b == 0 {
+			return b == 0 && a != 0
+		}
+		return a < b
+	})
 	out := make([]error, len(errs))
 	for i, e := range errs {
 		out[i] = e

@@ -14,9 +14,13 @@ import (
 // and libjpeg's rules for what the components mean. Arithmetic coding,
 // lossless, hierarchical and 12-bit JPEGs are reported as unsupported.
 
-// maxPixels is Pillow's decompression-bomb limit (2 * MAX_IMAGE_PIXELS):
-// larger images are refused before any pixel memory is allocated.
-const maxPixels = 2 * 89478485
+// MaxPixels bounds the size of an image Decode accepts, checked from the
+// header before any pixel memory is allocated: a few bytes of hostile or
+// corrupt input can declare 65535x65535 pixels, and libjpeg's rule of
+// decoding missing data as zeros would then cost gigabytes and seconds.
+// The value is Pillow's MAX_IMAGE_PIXELS, where Pillow warns of a
+// decompression bomb; no camera frame or photo to classify comes near it.
+const MaxPixels = 89478485
 
 // zigzag[i] is the natural-order index of the i-th coefficient in zigzag
 // order; entries past 63 absorb out-of-range indexes of corrupt data.
@@ -26,6 +30,14 @@ var zigzag = [64 + 16]uint8{
 	35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
 	58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 	63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+}
+
+// sofName names the JPEG processes this decoder does not implement.
+var sofName = [16]string{
+	3: "lossless", 5: "hierarchical", 6: "hierarchical progressive", 7: "hierarchical lossless",
+	9: "arithmetic-coded", 10: "arithmetic-coded progressive", 11: "arithmetic-coded lossless",
+	13: "hierarchical arithmetic-coded", 14: "hierarchical arithmetic-coded progressive",
+	15: "hierarchical arithmetic-coded lossless",
 }
 
 type jpegComponent struct {
@@ -167,7 +179,7 @@ func (d *jpegDecoder) decode() error {
 		case 0xC0, 0xC1, 0xC2:
 			err = d.readSOF(n, m == 0xC2)
 		case 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
-			err = fmt.Errorf("unsupported JPEG process (SOF%d: lossless, hierarchical or arithmetic-coded)", m-0xC0)
+			err = fmt.Errorf("unsupported JPEG process SOF%d (%s); re-encode it as baseline or progressive", m-0xC0, sofName[m-0xC0])
 		case 0xC4:
 			err = d.readDHT(n)
 		case 0xCC:
@@ -179,7 +191,7 @@ func (d *jpegDecoder) decode() error {
 		case 0xDA:
 			err = d.readSOS(n)
 		case 0xE0:
-			err = d.readApp(n, "JFIF\x00", 5, func(b []byte) { d.jfif = true })
+			err = d.readApp(n, "JFIF\x00", 14, func(b []byte) { d.jfif = true })
 		case 0xEE:
 			err = d.readApp(n, "Adobe", 12, func(b []byte) { d.adobe, d.adobeXform = true, b[11] })
 		default:
@@ -306,8 +318,8 @@ func (d *jpegDecoder) readSOF(n int, progressive bool) error {
 	if d.w == 0 || d.h == 0 {
 		return fmt.Errorf("unsupported JPEG size %dx%d (DNL height not supported)", d.w, d.h)
 	}
-	if d.w*d.h > maxPixels {
-		return fmt.Errorf("JPEG of %dx%d pixels exceeds the %d-pixel limit", d.w, d.h, maxPixels)
+	if d.w*d.h > MaxPixels {
+		return fmt.Errorf("JPEG of %dx%d pixels exceeds the %d-pixel limit (MaxPixels); downscale it first", d.w, d.h, MaxPixels)
 	}
 	if nc != 1 && nc != 3 && nc != 4 {
 		return fmt.Errorf("unsupported JPEG with %d components (1, 3 or 4)", nc)
@@ -354,8 +366,8 @@ func (d *jpegDecoder) readSOS(n int) error {
 	if d.comps == nil {
 		return errJPEG("SOS before SOF")
 	}
-	if n < 1 {
-		return errJPEG("short SOS segment")
+	if n < 6 || n > 4+2*4 {
+		return errJPEG("bad SOS length")
 	}
 	if err := readFull(d.r, d.tmp[:n]); err != nil {
 		return err

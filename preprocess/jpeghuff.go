@@ -143,15 +143,22 @@ func (b *bitReader) receiveExtend(s int) int32 {
 	if s == 0 {
 		return 0
 	}
-	v := b.bits(s)
+	if b.n < s {
+		b.fill()
+	}
+	b.n -= s
+	b.real -= s
+	v := int32(b.acc>>uint(b.n)) & (1<<s - 1)
 	if v < 1<<(s-1) {
 		v += -1<<s + 1
 	}
 	return v
 }
 
+// decode reads one Huffman-coded symbol. It leaves at least 16 more bits
+// buffered, so that a following receiveExtend needs no refill.
 func (b *bitReader) decode(t *huffTable) (uint8, error) {
-	if b.n < 16 {
+	if b.n < 32 {
 		b.fill()
 	}
 	if e := t.lookup[(b.acc>>uint(b.n-lookBits))&(1<<lookBits-1)]; e != 0 {

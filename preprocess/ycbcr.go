@@ -5,12 +5,13 @@ import (
 	"image"
 )
 
-// This file turns Go's decoded JPEG planes (image.YCbCr: full-resolution Y,
-// subsampled Cb and Cr) into RGB exactly as libjpeg-turbo does with its
-// default settings, which is what Pillow gets: "fancy" (triangle filter)
-// chroma upsampling from jdsample.c and the fixed-point YCbCr->RGB tables
-// of jdcolor.c. Go's own image.YCbCr.At and color.YCbCrToRGB use nearest
-// chroma and different rounding, which moves ~1 in 3 pixels by 1-2 levels.
+// This file is libjpeg-turbo's stage after the IDCT, with its default
+// settings (what Pillow gets): "fancy" (triangle filter) upsampling of
+// subsampled components from jdsample.c and the fixed-point YCbCr->RGB
+// tables of jdcolor.c. The JPEG decoder uses it, and so does FromImage for
+// an image.YCbCr from image/jpeg: Go's own image.YCbCr.At and
+// color.YCbCrToRGB use nearest chroma and different rounding, which moves
+// ~1 in 3 pixels by 1-2 levels.
 
 // jdcolor.c's fixed point: 16 fraction bits, rounded by adding one half.
 const (
@@ -44,11 +45,11 @@ func clamp8(v int32) uint8 {
 	return uint8(v)
 }
 
-// chroma is one subsampled chroma plane with libjpeg's view of it: only
-// the w x h samples that cover the image are real (Go also stores the
-// IDCT output of the padding blocks, which libjpeg never reads), and the
-// upsampler replicates the edge sample beyond them.
-type chroma struct {
+// upsampler is one decoded component plane with libjpeg's view of it: only
+// the w x h samples that cover the image are real (the plane also holds
+// the IDCT output of MCU padding blocks, which libjpeg never reads), and
+// the edge sample is replicated beyond them.
+type upsampler struct {
 	pix        []uint8
 	stride     int
 	w, h       int // real (downsampled) samples
@@ -57,8 +58,8 @@ type chroma struct {
 	fancyV     bool
 }
 
-func newChroma(pix []uint8, stride, imgW, imgH, hExp, vExp int) chroma {
-	c := chroma{pix: pix, stride: stride, hExp: hExp, vExp: vExp}
+func newUpsampler(pix []uint8, stride, imgW, imgH, hExp, vExp int) upsampler {
+	c := upsampler{pix: pix, stride: stride, hExp: hExp, vExp: vExp}
 	c.w = (imgW + hExp - 1) / hExp
 	c.h = (imgH + vExp - 1) / vExp
 	// jdsample.c's choice of method: triangle filters for 2:1 factors,
@@ -76,9 +77,9 @@ func newChroma(pix []uint8, stride, imgW, imgH, hExp, vExp int) chroma {
 	return c
 }
 
-// row writes the upsampled chroma for image row y into dst (len = image
+// row writes the upsampled samples of image row y into dst (len = image
 // width). sums is scratch of at least c.w entries.
-func (c *chroma) row(dst []uint8, y int, sums []int32) {
+func (c *upsampler) row(dst []uint8, y int, sums []int32) {
 	r := y / c.vExp
 	cur := c.pix[r*c.stride : r*c.stride+c.w]
 	if !c.fancyH && !c.fancyV {
@@ -164,26 +165,30 @@ func fromYCbCr(m *image.YCbCr) (*RGB, error) {
 		return nil, fmt.Errorf("preprocess: YCbCr image origin %v is not aligned to its %v chroma grid", b.Min, m.SubsampleRatio)
 	}
 	c0 := m.COffset(b.Min.X, b.Min.Y)
-	cb := newChroma(m.Cb[c0:], m.CStride, w, h, hExp, vExp)
-	cr := newChroma(m.Cr[c0:], m.CStride, w, h, hExp, vExp)
-
+	yu := newUpsampler(m.Y[m.YOffset(b.Min.X, b.Min.Y):], m.YStride, w, h, 1, 1)
+	cb := newUpsampler(m.Cb[c0:], m.CStride, w, h, hExp, vExp)
+	cr := newUpsampler(m.Cr[c0:], m.CStride, w, h, hExp, vExp)
 	out := NewRGB(w, h)
-	cbRow := make([]uint8, w)
-	crRow := make([]uint8, w)
-	sums := make([]int32, cb.w)
-	t := &yccTables
+	yRow, cbRow, crRow := make([]uint8, w), make([]uint8, w), make([]uint8, w)
+	sums := make([]int32, w)
 	for y := range h {
+		yu.row(yRow, y, sums)
 		cb.row(cbRow, y, sums)
 		cr.row(crRow, y, sums)
-		yo := m.YOffset(b.Min.X, b.Min.Y+y)
-		ys := m.Y[yo : yo+w]
-		o := out.Pix[y*w*3 : (y+1)*w*3]
-		for x, yv := range ys {
-			Y, u, v := int32(yv), cbRow[x], crRow[x]
-			o[3*x] = clamp8(Y + t.crR[v])
-			o[3*x+1] = clamp8(Y + (t.cbG[u]+t.crG[v])>>cscaleBits)
-			o[3*x+2] = clamp8(Y + t.cbB[u])
-		}
+		yccToRGB(out.Pix[y*w*3:(y+1)*w*3], yRow, cbRow, crRow)
 	}
 	return out, nil
+}
+
+// yccToRGB converts one row of full-resolution Y, Cb, Cr samples to packed
+// RGB with jdcolor.c's ycc_rgb_convert.
+func yccToRGB(dst, ys, cbs, crs []uint8) {
+	t := &yccTables
+	for x, yv := range ys {
+		Y, u, v := int32(yv), cbs[x], crs[x]
+		d := dst[3*x : 3*x+3 : 3*x+3]
+		d[0] = clamp8(Y + t.crR[v])
+		d[1] = clamp8(Y + (t.cbG[u]+t.crG[v])>>cscaleBits)
+		d[2] = clamp8(Y + t.cbB[u])
+	}
 }

@@ -57,7 +57,7 @@ func (p *Publisher) supervise() {
 			p.mu.Unlock()
 			p.recordError(err)
 			p.log.Warn("cannot connect to MQTT broker; retrying", "broker", p.brokerURL, "err", err,
-				"fix", connectHint(p.brokerURL, err, p.opts), "attempt", attempt, "retry_in", delay)
+				"fix", connectHint(p.brokerURL, err, p.opts, p.tls != nil), "attempt", attempt, "retry_in", delay)
 			if !p.sleep(delay) {
 				return
 			}
@@ -148,6 +148,10 @@ func (p *Publisher) connect(c mqtt.Client) error {
 		c.Disconnect(0)
 		return fmt.Errorf("no CONNACK within %s", p.opts.ConnectTimeout)
 	case <-p.stop:
+		// Let the attempt finish before Close goes on to stop an embedded
+		// broker: mochi v2.7.9 races (sync.WaitGroup Add during Wait) when
+		// a connection is accepted while it closes.
+		waitOrTimeout(t.Done(), time.Second)
 		c.Disconnect(0)
 		return errStopped
 	}
@@ -220,7 +224,7 @@ func (p *Publisher) sleep(d time.Duration) bool {
 }
 
 // connectHint turns a connection error into the fix to apply.
-func connectHint(broker string, err error, o Options) string {
+func connectHint(broker string, err error, o Options, secure bool) string {
 	host := broker
 	if u, perr := url.Parse(broker); perr == nil {
 		host = u.Host
@@ -262,8 +266,14 @@ func connectHint(broker string, err error, o Options) string {
 		return fmt.Sprintf("cannot resolve %q: fix the host name in mqtt.broker or the board's DNS", dnsErr.Name)
 	case errors.As(err, &netErr) && netErr.Timeout(), strings.Contains(msg, "no CONNACK"):
 		return fmt.Sprintf("no answer from %s within mqtt.connect_timeout: check the host, the port and firewalls", host)
-	case strings.Contains(msg, "EOF"), strings.Contains(msg, "connection reset"):
-		return fmt.Sprintf("%s closed the connection during the handshake: a TLS listener needs ssl://; a client id already in use or an ACL can also cause this (see the broker's log)", host)
+	case strings.Contains(msg, "EOF"), strings.Contains(msg, "connection reset"), strings.Contains(msg, "broken pipe"):
+		if secure && o.TLS.CertFile == "" {
+			return fmt.Sprintf("%s closed the TLS connection during the handshake: if it requires a client certificate, set mqtt.tls.cert_file and mqtt.tls.key_file; the broker's log tells", host)
+		}
+		if !secure {
+			return fmt.Sprintf("%s closed the connection during the handshake: if it is a TLS listener use ssl://; the broker's log tells", host)
+		}
+		return fmt.Sprintf("%s closed the connection during the handshake: check that it trusts mqtt.tls.cert_file; the broker's log tells", host)
 	}
 	return "check mqtt.broker and the broker's log"
 }

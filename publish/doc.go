@@ -52,7 +52,8 @@
 // Options.PublishTimeout; a message that is not confirmed stays at the head
 // and is sent again on the next connection, so delivery is at least once and
 // in order (a message whose PUBACK was lost with the connection arrives
-// twice). The connection is supervised here rather than by paho's
+// twice). With qos 0 there is no PUBACK: a message written just before the
+// connection drops can be lost. The connection is supervised here rather than by paho's
 // auto-reconnect so that every failed attempt is logged with its cause and
 // fix, and so that paho never re-sends a message on its own behind the
 // queue's back.

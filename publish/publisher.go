@@ -220,7 +220,9 @@ func (p *Publisher) PublishStats(v any) {
 
 // OnCommand sets the function called, one command at a time in arrival
 // order, for each valid message on <prefix>/<device>/<camera>/set. Invalid
-// messages are logged and ignored.
+// messages are logged and ignored. fn must not block for long: up to 64
+// commands wait for it, later ones are dropped with a log line. It is not
+// called after Close returns (unless it was stuck for more than a second).
 func (p *Publisher) OnCommand(fn func(camera string, cmd Command)) {
 	p.mu.Lock()
 	p.onCommand = fn
@@ -305,6 +307,7 @@ func (p *Publisher) close(ctx context.Context) error {
 	// bound only guards against a publish stuck in paho's write path.
 	waitOrTimeout(p.senderDone, time.Second)
 	waitOrTimeout(p.supervisorDone, time.Second)
+	waitOrTimeout(p.commandsDone, time.Second) // no command callback after Close
 
 	p.mu.Lock()
 	c := p.client

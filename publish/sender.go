@@ -40,7 +40,13 @@ func (p *Publisher) send() {
 				return
 			}
 			p.recordError(err)
-			p.log.Debug("publish failed; will retry", "topic", j.topic, "err", err)
+			if p.Connected() {
+				// The link looks up but the broker did not acknowledge.
+				p.log.Warn("publish not confirmed by the MQTT broker; will retry (the broker may get it twice)",
+					"broker", p.brokerURL, "topic", j.topic, "err", err)
+			} else {
+				p.log.Debug("publish failed while disconnected; will retry", "topic", j.topic, "err", err)
+			}
 			// Most failures come from a dropped connection: the supervisor
 			// notices and next() waits for the new one. Pausing keeps a
 			// broker that stops acknowledging from turning this into a

@@ -44,14 +44,18 @@ func WeightScales(w []float32, outC int) (q []int8, scales []float32) {
 			scales[o] = 1
 			continue
 		}
-		s := float32(m / 127)
-		scales[o] = s
-		for i, v := range row {
-			x := math.Round(float64(v) / float64(s))
-			q[o*k+i] = int8(math.Max(-127, math.Min(127, x)))
-		}
+		scales[o] = float32(m / 127)
+		requantizeRow(row, scales[o], q[o*k:(o+1)*k])
 	}
 	return q, scales
+}
+
+// requantizeRow quantizes one channel's weights with scale s.
+func requantizeRow(w []float32, s float32, q []int8) {
+	for i, v := range w {
+		x := math.Round(float64(v) / float64(s))
+		q[i] = int8(math.Max(-127, math.Min(127, x)))
+	}
 }
 
 // QuantizeBias returns round(b/(sIn·sW)) saturated to int32.

@@ -2,6 +2,7 @@ package quant
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/model"
@@ -59,7 +60,23 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 			op.Conv = n.Conv
 			op.W, op.WScale = WeightScales(n.W, n.Conv.OutC)
 			op.Bias = make([]int32, n.Conv.OutC)
+			k := len(n.W) / n.Conv.OutC
 			for o, b := range n.B {
+				// A channel whose weights are tiny beside its bias (a
+				// nearly dead squeeze-excitation row) would need a bias
+				// beyond int32 in units of s_in·s_w: coarsen its weight
+				// scale until the bias fits with room for the
+				// accumulation. Its weights then round to ~0, which is
+				// what they contribute next to the bias.
+				if allZero(op.W[o*k : (o+1)*k]) {
+					// A dead channel (all-zero weights) outputs its
+					// bias alone: give the bias full resolution rather
+					// than the arbitrary scale 1 of WeightScales.
+					op.WScale[o] = float32(math.Max(math.Abs(float64(b)), 1e-6) / (float64(in.Scale) * (1 << 24)))
+				} else if lim := float64(in.Scale) * float64(op.WScale[o]) * (1 << 29); math.Abs(float64(b)) > lim {
+					op.WScale[o] = float32(math.Abs(float64(b)) / (float64(in.Scale) * (1 << 29)))
+					requantizeRow(n.W[o*k:(o+1)*k], op.WScale[o], op.W[o*k:(o+1)*k])
+				}
 				op.Bias[o] = QuantizeBias(b, in.Scale, op.WScale[o])
 			}
 			if a := n.Conv.Act; a == generic.ActHardswish || a == generic.ActHardsigmoid {
@@ -69,4 +86,13 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 		m.Ops = append(m.Ops, op)
 	}
 	return m, nil
+}
+
+func allZero(w []int8) bool {
+	for _, v := range w {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }

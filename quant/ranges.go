@@ -136,6 +136,10 @@ func (o *Observer) entropy(levels int) Range {
 		i := min(HistBins-1, int(x/absMax*HistBins))
 		h[i] += c
 	}
+	// ReLU outputs hold a spike of exact zeros that would dominate the
+	// divergence and drag the threshold down; zero is exact in every
+	// range anyway, so leave that bin out.
+	h[0] = 0
 	// A two-sided tensor spends half its levels on each side.
 	q := levels
 	if o.Min < 0 && o.Max > 0 {
@@ -152,20 +156,16 @@ func (o *Observer) entropy(levels int) Range {
 	return Range{float32(math.Max(float64(o.Min), -t)), float32(math.Min(float64(o.Max), t))}
 }
 
-// klDivergence compares the first i bins of h (the outliers beyond folded
-// into bin i-1) with the same bins merged into q levels and expanded back.
+// klDivergence is TensorRT's measure for threshold bin i: the reference
+// P is h[:i] with the outliers beyond folded into its last bin; the
+// candidate Q merges h[:i] without the outliers into q levels and spreads
+// each level evenly over the bins where P is nonzero. Clipping thus shows
+// as P's heavy last bin that Q cannot match.
 func klDivergence(h []float64, i, q int) float64 {
 	p := make([]float64, i)
 	copy(p, h[:i])
 	for _, c := range h[i:] {
 		p[i-1] += c
-	}
-	var total float64
-	for _, c := range p {
-		total += c
-	}
-	if total == 0 {
-		return math.Inf(1)
 	}
 	qd := make([]float64, i)
 	for l := 0; l < q; l++ {
@@ -173,31 +173,33 @@ func klDivergence(h []float64, i, q int) float64 {
 		var sum float64
 		nz := 0
 		for k := a; k < b; k++ {
-			sum += p[k]
+			sum += h[k]
 			if p[k] != 0 {
 				nz++
 			}
 		}
 		for k := a; k < b; k++ {
-			if p[k] != 0 && nz > 0 {
+			if p[k] != 0 {
 				qd[k] = sum / float64(nz)
 			}
 		}
 	}
-	var kl float64
-	var qt float64
-	for _, c := range qd {
-		qt += c
+	var pt, qt float64
+	for k := range p {
+		pt += p[k]
+		qt += qd[k]
 	}
+	if pt == 0 || qt == 0 {
+		return math.Inf(1)
+	}
+	const eps = 1e-4 // TensorRT's smoothing of empty candidate bins
+	var kl float64
 	for k := range p {
 		if p[k] == 0 {
 			continue
 		}
-		pk := p[k] / total
-		qk := qd[k] / qt
-		if qk == 0 {
-			return math.Inf(1)
-		}
+		pk := p[k] / pt
+		qk := math.Max(qd[k]/qt, eps*pk)
 		kl += pk * math.Log(pk/qk)
 	}
 	return kl

@@ -22,6 +22,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	limit := fs.Int("limit", 100, "use at most N images, spread evenly over the directory in name order")
 	method := fs.String("method", calibrate.DefaultMethod, "activation range method: "+joinNames(quant.Methods))
 	int16s := fs.Int("int16", calibrate.DefaultInt16, "at most this many tensor groups kept in int16 where the sensitivity pass finds int8 costs accuracy; 0 disables")
+	noBiasCorr := fs.Bool("no-bias-correction", false, "do not correct the mean error of int8 weights")
 	out := fs.String("out", "", "int8 model file to write (.edgeq)")
 	table := fs.String("table", "", "also write the quant table (YAML) here")
 	if pos, err := parseFlags(fs, args); err != nil {
@@ -62,7 +63,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	m, err := calibrate.Calibrate(g, inputs, calibrate.Options{
-		Method: *method, Int16: *int16s, Progress: prog.update,
+		Method: *method, Int16: *int16s, NoBiasCorrection: *noBiasCorr, Progress: prog.update,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
 	})
 	prog.done()

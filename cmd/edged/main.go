@@ -44,6 +44,8 @@ func commands() []command {
 		{"eval", "(--model M | --weights W) --images DIR --labels labels.tsv [--reference float.tsv]", "measure top-1/top-5 and agreement with a float reference", cmdEval},
 		{"bench", "--model M [--threads N] [--iterations N] [--layers]", "time inferences", cmdBench},
 		{"inspect", "MODEL", "print an int8 model's quant table", cmdInspect},
+		{"run", "[--config config.yaml] [--predictions-out FILE]", "run the daemon: capture, classify, publish over MQTT", cmdRun},
+		{"config", "check FILE", "validate a config file and print the effective configuration", cmdConfig},
 		{"version", "", "print the version, kernel path and CPU features", cmdVersion},
 	}
 }

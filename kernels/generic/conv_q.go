@@ -12,11 +12,18 @@ import "fmt"
 // planned (see QConv.Validate); a call that breaks it panics with
 // Validate's error. Groups may be 1 (dense), InC == OutC (depthwise) or any
 // common divisor of InC and OutC. Three paths, chosen by shape:
-//   - 1×1, stride 1, unpadded: the SWAR GEMM straight over the pixel rows
-//     (most of the MACs of MobileNetV3 and ShuffleNetV2);
-//   - depthwise: per-channel loops with a bounds-check-free interior;
+//   - 1×1, stride 1, unpadded: the SWAR GEMM (gemm_q.go) straight over the
+//     pixel rows, most of the MACs of MobileNetV3 and ShuffleNetV2; plain
+//     dot products for a 1×1 tensor;
+//   - depthwise: SWAR over adjacent output pixels on a padded copy of the
+//     input, so that no pixel needs a bounds test (depthwise_q.go);
 //   - anything else (the stem, grouped convs): im2col over tiles of output
 //     pixels, then the same GEMM.
+//
+// Every path computes exactly the arithmetic of qparams.go and the
+// overflow rules of arith_q.go, so any path agrees bit for bit with a
+// naive loop (the tests hold one). ConvQ allocates nothing once its
+// pooled scratch has grown, and may run concurrently on shared p and w.
 func ConvQ[In, Out Q](p *QConv, in []In, w []int8, out []Out) {
 	qCheckConv[In](p, len(in), len(w), len(out), false)
 	qConv(p, in, w, out)
@@ -101,9 +108,9 @@ func qCheckConv[In Q](p *QConv, inLen, wLen, outLen int, float bool) {
 func qConv[In Q, Out qOut](p *QConv, in []In, w []int8, out []Out) {
 	c := &p.ConvParams
 	g := max(c.Groups, 1)
-	e := newQEpi[Out](p)
 	s := qGetScratch()
 	defer qPutScratch(s)
+	e := newQEpi[Out](p, s)
 	switch {
 	case c.KH == 1 && c.KW == 1 && c.StrideH == 1 && c.StrideW == 1 &&
 		c.PadT == 0 && c.PadL == 0 && c.OutH == c.InH && c.OutW == c.InW:
@@ -116,22 +123,52 @@ func qConv[In Q, Out qOut](p *QConv, in []In, w []int8, out []Out) {
 }
 
 // qConv1x1 is a stride-1 unpadded 1×1 conv: per group, the GEMM of the
-// pixel rows (stride InC) with the group's weight rows, one packed panel
-// at a time so the panel stays in L1 while all rows stream past it.
+// pixel rows (stride InC) with the group's weight rows. One or two rows
+// (a 1×1 tensor: squeeze-excitation, the classifier) use plain dot
+// products, since packing the weights would cost more than it saves.
 func qConv1x1[In Q, Out qOut](e *qEpi, s *qScratch, g int, in []In, w []int8, out []Out) {
 	c := &e.p.ConvParams
 	hw := c.OutH * c.OutW
 	ig, og := c.InC/g, c.OutC/g
+	if hw <= qDirectRows {
+		for gi := 0; gi < g; gi++ {
+			qGemmDirect(e, s, hw, ig, in[gi*ig:], c.InC, w[gi*og*ig:(gi+1)*og*ig], og, gi*og, out[gi*og:], c.OutC)
+		}
+		return
+	}
+	l := qLayoutFor[In]()
+	pc := l.panelN()
+	np := (og + pc - 1) / pc
+	zero := s.zeros(ig)
+	if np*ig*8*qWords <= qPackBudget {
+		// All of a group's panels at once, so that the GEMM runs the
+		// epilogue over whole output rows.
+		panels := s.panelBuf(np * ig)
+		for gi := 0; gi < g; gi++ {
+			qPackPanels(l, w[gi*og*ig:(gi+1)*og*ig], og, ig, panels, zero)
+			qGemm(e, s, l, hw, ig, in[gi*ig:], c.InC, panels, og, gi*og, out[gi*og:], c.OutC)
+		}
+		return
+	}
+	// Large weights: one panel at a time, which stays in L1 while all
+	// the pixel rows stream past it.
 	panel := s.panelBuf(ig)
 	for gi := 0; gi < g; gi++ {
 		gw := w[gi*og*ig : (gi+1)*og*ig]
-		for c0 := 0; c0 < og; c0 += qPanelN {
-			nc := min(qPanelN, og-c0)
-			qPackPanels(gw[c0*ig:(c0+nc)*ig], nc, ig, panel)
-			qGemm(e, hw, ig, in[gi*ig:], c.InC, panel, nc, gi*og+c0, out[gi*og+c0:], c.OutC)
+		for c0 := 0; c0 < og; c0 += pc {
+			nc := min(pc, og-c0)
+			qPackPanels(l, gw[c0*ig:(c0+nc)*ig], nc, ig, panel, zero)
+			qGemm(e, s, l, hw, ig, in[gi*ig:], c.InC, panel, nc, gi*og+c0, out[gi*og+c0:], c.OutC)
 		}
 	}
 }
+
+// qPackBudget bounds the packed weights the 1×1 path keeps at once, so
+// that they stay in L2.
+const qPackBudget = 256 << 10
+
+// qDirectRows is the most rows for which the GEMM skips packing weights.
+const qDirectRows = 2
 
 // qIm2colBytes bounds one im2col tile, so that it stays in L1 next to the
 // packed weights.
@@ -146,42 +183,58 @@ func qConvIm2col[In Q, Out qOut](e *qEpi, s *qScratch, g int, in []In, w []int8,
 	npix := c.OutH * c.OutW
 	tile := max(1, min(npix, qIm2colBytes/(k*qSize[In]())))
 	col := qColBuf[In](s, tile*k)
-	np := (og + qPanelN - 1) / qPanelN
+	l := qLayoutFor[In]()
+	np := (og + l.panelN() - 1) / l.panelN()
 	panels := s.panelBuf(np * k)
+	zero := s.zeros(k)
 	for gi := 0; gi < g; gi++ {
-		qPackPanels(w[gi*og*k:(gi+1)*og*k], og, k, panels)
+		qPackPanels(l, w[gi*og*k:(gi+1)*og*k], og, k, panels, zero)
 		for p0 := 0; p0 < npix; p0 += tile {
 			n := min(tile, npix-p0)
 			qIm2col(e.p, in, gi*ig, ig, p0, n, col)
-			qGemm(e, n, k, col, k, panels, og, gi*og, out[p0*c.OutC+gi*og:], c.OutC)
+			qGemm(e, s, l, n, k, col, k, panels, og, gi*og, out[p0*c.OutC+gi*og:], c.OutC)
 		}
 	}
 }
 
 // qIm2col writes the KH×KW×ic patches of output pixels p0..p0+n-1 (input
-// channels c0..c0+ic-1) as rows of col; padding reads InZP.
+// channels c0..c0+ic-1) as rows of col; padding reads InZP. When the
+// patch covers all input channels, a window row inside the input is one
+// contiguous run of KW·ic values.
 func qIm2col[In Q](p *QConv, in []In, c0, ic, p0, n int, col []In) {
 	c := &p.ConvParams
-	k := c.KH * c.KW * ic
+	seg := c.KW * ic
+	k := c.KH * seg
 	zp := In(p.InZP)
+	dense := ic == c.InC
 	for i := 0; i < n; i++ {
 		oy, ox := (p0+i)/c.OutW, (p0+i)%c.OutW
 		row := col[i*k : i*k+k]
-		j := 0
+		ix0 := ox*c.StrideW - c.PadL
+		inside := ix0 >= 0 && ix0+c.KW <= c.InW
 		for ky := 0; ky < c.KH; ky++ {
+			dst := row[ky*seg : ky*seg+seg]
 			iy := oy*c.StrideH - c.PadT + ky
-			for kx := 0; kx < c.KW; kx++ {
-				ix := ox*c.StrideW - c.PadL + kx
-				dst := row[j : j+ic]
-				j += ic
-				if iy < 0 || iy >= c.InH || ix < 0 || ix >= c.InW {
-					for t := range dst {
-						dst[t] = zp
-					}
-					continue
+			switch {
+			case iy < 0 || iy >= c.InH:
+				for t := range dst {
+					dst[t] = zp
 				}
-				o := (iy*c.InW+ix)*c.InC + c0
-				copy(dst, in[o:o+ic])
+			case dense && inside:
+				o := (iy*c.InW + ix0) * c.InC
+				copy(dst, in[o:o+seg])
+			default:
+				for kx := 0; kx < c.KW; kx++ {
+					d := dst[kx*ic : kx*ic+ic]
+					ix := ix0 + kx
+					if ix < 0 || ix >= c.InW {
+						for t := range d {
+							d[t] = zp
+						}
+						continue
+					}
+					copy(d, in[(iy*c.InW+ix)*c.InC+c0:])
+				}
 			}
 		}
 	}

@@ -3,7 +3,7 @@ package generic
 import "math"
 
 // Element-wise quantized ops. Every int32 intermediate saturates and the
-// final zero-point add and clamp are exact (see epilogue_q.go). For int8
+// final zero-point add and clamp are exact (see arith_q.go). For int8
 // inputs a value-indexed table replaces the per-element requantization
 // once a tensor is large enough to pay for building it; the table holds
 // exactly what the formula gives, so results do not depend on the size.

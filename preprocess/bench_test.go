@@ -1,0 +1,71 @@
+package preprocess
+
+import (
+	"bytes"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// benchJPEG is a typical ImageNet photo: 500x375, 4:4:4, baseline.
+func benchJPEG(b *testing.B) []byte {
+	data, err := os.ReadFile(filepath.Join(testdataDir(b), "imagenet-sample", "images", "n02504458_African_elephant.JPEG"))
+	if err != nil {
+		b.Skip(err)
+	}
+	return data
+}
+
+// BenchmarkDecodeApply is one frame's preprocessing from JPEG bytes to the
+// normalized 224x224x3 tensor.
+func BenchmarkDecodeApply(b *testing.B) {
+	data := benchJPEG(b)
+	tr := ImageNet()
+	dst := make([]float32, Size*Size*3)
+	b.ReportAllocs()
+	for b.Loop() {
+		img, err := Decode(bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := tr.Apply(img, dst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	data := benchJPEG(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGoImageJPEG is the standard library's decoder on the same file,
+// for scale (it does not reproduce Pillow's pixels).
+func BenchmarkGoImageJPEG(b *testing.B) {
+	data := benchJPEG(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkApply is resize + crop + normalize of a decoded 500x375 frame.
+func BenchmarkApply(b *testing.B) {
+	img := synth(500, 375)
+	tr := ImageNet()
+	dst := make([]float32, Size*Size*3)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := tr.Apply(img, dst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
