@@ -21,16 +21,22 @@ import (
 // Squeeze-excitation convs are left alone: their hardsigmoid gate
 // saturates, and "fixing" its input fixes an error the saturation had
 // hidden (shared/notes/ptq-study.md).
-func biasCorrect(g *model.Graph, mean [][]float64) *model.Graph {
+func biasCorrect(g *model.Graph, mean [][]float64, plan *quant.Plan) *model.Graph {
 	cg := *g
 	cg.Nodes = append([]model.Node(nil), g.Nodes...)
 	for i := range cg.Nodes {
 		n := &cg.Nodes[i]
-		if !correctable(g, i) {
-			continue
+		if !correctable(g, i) || plan.Weights16 != nil && plan.Weights16[i] {
+			continue // int16 weights: their error is negligible
 		}
 		c := n.Conv
-		wq, scale := quant.WeightScales(n.W, c.OutC)
+		var wq []int8
+		var scale []float32
+		if plan.WeightQ != nil && plan.WeightQ[i] != nil {
+			wq, scale = plan.WeightQ[i], plan.WeightS[i]
+		} else {
+			wq, scale = quant.WeightScales(n.W, c.OutC)
+		}
 		ef := mean[n.Inputs[0]]
 		icg, ocg := c.InC/c.Groups, c.OutC/c.Groups
 		k := c.KH * c.KW * icg

@@ -20,6 +20,9 @@ type Options struct {
 	// NoBiasCorrection turns off the correction of the mean error that
 	// int8 weights add to each channel.
 	NoBiasCorrection bool
+	// NoGPTQ rounds weights to nearest instead of GPTQ's
+	// error-compensating rounding.
+	NoGPTQ bool
 	// SensitivityImages is how many calibration images the sensitivity
 	// pass scores candidates on (default 16).
 	SensitivityImages int
@@ -73,59 +76,82 @@ func Calibrate(g *model.Graph, inputs [][]float32, opts Options) (*quant.Model, 
 		}
 		plan.Ranges[t] = r
 	}
-	groups := int16Candidates(g)
-	if opts.Int16 <= 0 || len(groups) == 0 {
-		return finish(g, plan, st, inputs, opts)
+	shareConcatRanges(g, plan.Ranges)
+	if !opts.NoGPTQ {
+		plan.WeightQ, plan.WeightS = roundWeights(g, Spread(inputs, 32))
+	}
+	cands := candidates(g)
+	if opts.Int16 <= 0 || len(cands) == 0 {
+		return finish(g, plan, st, opts, len(inputs))
 	}
 	ns := opts.SensitivityImages
 	if ns <= 0 {
 		ns = 16
 	}
 	sens := newScorer(g, inputs, ns)
-	base, err := sens.score(g, plan)
-	if err != nil {
-		return nil, err
-	}
-	type ranked struct {
-		group []int
-		gain  float64
-	}
-	var rank []ranked
-	for i, grp := range groups {
-		opts.progress("sensitivity", i, len(groups))
-		p := withInt16(plan, grp, st)
-		e, err := sens.score(g, p)
+	// Two rounds: rank every candidate alone and take the better half of
+	// the budget, then rank the rest again on top of those (errors
+	// interact: once the worst tensors are int16, others lead) and take
+	// the remainder.
+	var chosen []candidate
+	taken := map[int]bool{}
+	for round, budget := range []int{(opts.Int16 + 1) / 2, opts.Int16} {
+		cur := withInt16(plan, chosen, st)
+		base, err := sens.score(g, cur, st, opts)
 		if err != nil {
 			return nil, err
 		}
-		rank = append(rank, ranked{grp, base - e})
-	}
-	opts.progress("sensitivity", len(groups), len(groups))
-	sort.SliceStable(rank, func(i, j int) bool { return rank[i].gain > rank[j].gain })
-	var chosen []int
-	for _, r := range rank[:min(opts.Int16, len(rank))] {
-		if r.gain <= base*0.02 { // less than 2 % of the error: not worth the speed
-			break
+		type ranked struct {
+			i    int
+			gain float64
 		}
-		chosen = append(chosen, r.group...)
-		log.Info("int16", "tensors", names(g, r.group), "error_reduction", fmt.Sprintf("%.1f%%", 100*r.gain/base))
+		var rank []ranked
+		for i, c := range cands {
+			opts.progress(fmt.Sprintf("sensitivity %d/2", round+1), i, len(cands))
+			if taken[i] || conflicts(g, chosen, c) {
+				continue
+			}
+			e, err := sens.score(g, withInt16(cur, []candidate{c}, st), st, opts)
+			if err != nil {
+				return nil, err
+			}
+			rank = append(rank, ranked{i, base - e})
+		}
+		opts.progress(fmt.Sprintf("sensitivity %d/2", round+1), len(cands), len(cands))
+		sort.SliceStable(rank, func(i, j int) bool { return rank[i].gain > rank[j].gain })
+		for _, r := range rank {
+			if len(chosen) >= budget || r.gain <= base*0.01 { // under 1 % of the error: not worth the speed
+				break
+			}
+			c := cands[r.i]
+			if conflicts(g, chosen, c) {
+				continue
+			}
+			chosen = append(chosen, c)
+			taken[r.i] = true
+			log.Info("int16", "what", c.describe(g), "error_reduction", fmt.Sprintf("%.1f%%", 100*r.gain/base))
+		}
 	}
-	final := withInt16(plan, chosen, st)
-	return finish(g, final, st, inputs, opts)
+	return finish(g, withInt16(plan, chosen, st), st, opts, len(inputs))
 }
 
 // finish applies bias correction to the final plan and quantizes.
-func finish(g *model.Graph, plan *quant.Plan, st *stats, inputs [][]float32, opts Options) (*quant.Model, error) {
-	if !opts.NoBiasCorrection {
-		g = biasCorrect(g, st.mean)
-	}
-	m, err := quant.Quantize(g, plan)
+func finish(g *model.Graph, plan *quant.Plan, st *stats, opts Options, images int) (*quant.Model, error) {
+	m, err := quantize(g, plan, st, opts)
 	if err != nil {
 		return nil, err
 	}
 	m.Method = opts.Method
-	m.Images = len(inputs)
+	m.Images = images
 	return m, nil
+}
+
+// quantize is quant.Quantize after bias correction (unless disabled).
+func quantize(g *model.Graph, plan *quant.Plan, st *stats, opts Options) (*quant.Model, error) {
+	if !opts.NoBiasCorrection {
+		g = biasCorrect(g, st.mean, plan)
+	}
+	return quant.Quantize(g, plan)
 }
 
 func names(g *model.Graph, ts []int) []string {
@@ -148,14 +174,24 @@ func tensorName(g *model.Graph, t int) string {
 	return fmt.Sprint(t)
 }
 
-// withInt16 returns a copy of p with the tensors ts in int16, their ranges
-// re-chosen as the full observed extent (int16 has resolution to spare;
-// clipping would only add error).
-func withInt16(p *quant.Plan, ts []int, st *stats) *quant.Plan {
-	q := &quant.Plan{Ranges: append([]quant.Range(nil), p.Ranges...), DTypes: append([]quant.DType(nil), p.DTypes...), PreAbsMax: p.PreAbsMax}
-	for _, t := range ts {
-		q.DTypes[t] = quant.Int16
-		q.Ranges[t] = quant.Range{Min: st.obs[t].Min, Max: st.obs[t].Max}
+// withInt16 returns a copy of p with the candidates' tensors in int16,
+// their ranges re-chosen as the full observed extent (int16 has resolution
+// to spare; clipping would only add error), and their convs' weights in
+// int16.
+func withInt16(p *quant.Plan, cs []candidate, st *stats) *quant.Plan {
+	q := &quant.Plan{Ranges: append([]quant.Range(nil), p.Ranges...), DTypes: append([]quant.DType(nil), p.DTypes...),
+		PreAbsMax: p.PreAbsMax, Weights16: make([]bool, len(p.PreAbsMax)), WeightQ: p.WeightQ, WeightS: p.WeightS}
+	if p.Weights16 != nil {
+		copy(q.Weights16, p.Weights16)
+	}
+	for _, c := range cs {
+		for _, t := range c.tensors {
+			q.DTypes[t] = quant.Int16
+			q.Ranges[t] = quant.Range{Min: st.obs[t].Min, Max: st.obs[t].Max}
+		}
+		if c.weights >= 0 {
+			q.Weights16[c.weights] = true
+		}
 	}
 	return q
 }

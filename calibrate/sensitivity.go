@@ -1,6 +1,8 @@
 package calibrate
 
 import (
+	"strings"
+
 	"github.com/edged/edged/engine"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/quant"
@@ -65,6 +67,56 @@ func int16Candidates(g *model.Graph) [][]int {
 	return groups
 }
 
+// maxW16K bounds the reduction length of a conv with int16 weights: its
+// int8 input gives K·128·32767 in the int32 accumulator.
+const maxW16K = (1<<31 - 1) / (128 * 32767)
+
+// candidate is one thing the sensitivity pass may keep in int16: a group
+// of tensors that share an element type, or one conv's weights.
+type candidate struct {
+	tensors []int
+	weights int // node index, or -1
+}
+
+func (c candidate) describe(g *model.Graph) string {
+	if c.weights >= 0 {
+		return g.Nodes[c.weights].Name + " weights"
+	}
+	return strings.Join(names(g, c.tensors), " ")
+}
+
+// candidates lists the tensor groups and the conv weights that may be
+// int16.
+func candidates(g *model.Graph) []candidate {
+	var cs []candidate
+	for _, grp := range int16Candidates(g) {
+		cs = append(cs, candidate{tensors: grp, weights: -1})
+	}
+	for i, n := range g.Nodes {
+		if n.Kind == model.Conv && n.Conv.KH*n.Conv.KW*(n.Conv.InC/n.Conv.Groups) <= maxW16K {
+			cs = append(cs, candidate{weights: i})
+		}
+	}
+	return cs
+}
+
+// conflicts reports whether c cannot join chosen: int16 weights need an
+// int8 input.
+func conflicts(g *model.Graph, chosen []candidate, c candidate) bool {
+	int16T := map[int]bool{}
+	for _, x := range append(chosen, c) {
+		for _, t := range x.tensors {
+			int16T[t] = true
+		}
+	}
+	for _, x := range append(chosen, c) {
+		if x.weights >= 0 && int16T[g.Nodes[x.weights].Inputs[0]] {
+			return true
+		}
+	}
+	return false
+}
+
 // scorer measures how far an int8 plan's logits are from the float ones
 // on a few calibration images: the mean squared logit error.
 type scorer struct {
@@ -92,8 +144,8 @@ func indexes(n int) []int {
 	return r
 }
 
-func (s *scorer) score(g *model.Graph, p *quant.Plan) (float64, error) {
-	m, err := quant.Quantize(g, p)
+func (s *scorer) score(g *model.Graph, p *quant.Plan, st *stats, opts Options) (float64, error) {
+	m, err := quantize(g, p, st, opts)
 	if err != nil {
 		return 0, err
 	}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -141,6 +142,12 @@ cameras:
 	if v := metricValue(t, metrics, `edged_predictions_total{camera="cam"}`); v < 4 {
 		t.Errorf("edged_predictions_total = %v, want >= 4", v)
 	}
+	if v := metricValue(t, metrics, `edged_inference_seconds_count`); v < 4 {
+		t.Errorf("edged_inference_seconds_count = %v, want >= 4", v)
+	}
+	if v := metricValue(t, metrics, `edged_camera_state{camera="cam",state="streaming"}`); v != 1 {
+		t.Errorf("edged_camera_state streaming = %v, want 1", v)
+	}
 	for _, p := range out.predictions(t) {
 		if len(p.Top) == 0 {
 			t.Errorf("frame %d: empty top with min_score 0", p.Frame)
@@ -224,6 +231,34 @@ cameras:
 	})
 	if r := d.Stats().Cameras["cam"].Reconnects; r == 0 {
 		t.Errorf("reconnects = 0, want > 0")
+	}
+}
+
+// TestBrokerDown: with the broker unreachable the daemon still classifies
+// (the sink sees every prediction) and /healthz names the broker.
+func TestBrokerDown(t *testing.T) {
+	m := testModel(t)
+	dir := imageDir(t, sampleImages(t, 10, 2))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	cfg := parseConfig(t, `
+device_id: test
+model: {path: %MODEL%, threads: 1}
+cameras:
+  - {name: cam, source: `+dir+`, fps: 20}
+mqtt: {broker: "tcp://`+closed+`"}
+http: {listen: ""}
+`, m)
+	var out lines
+	d := startDaemon(t, cfg, Options{Predictions: &out})
+	eventually(t, "predictions without a broker", func() bool { return len(out.predictions(t)) >= 2 })
+	ok, reasons := d.Health()
+	if ok || len(reasons) != 1 || !strings.Contains(reasons[0], "mqtt: not connected to tcp://"+closed) {
+		t.Fatalf("health = %v %q, want only the broker named", ok, reasons)
 	}
 }
 

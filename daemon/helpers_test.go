@@ -61,12 +61,12 @@ func sampleImages(t testing.TB, first, n int) []string {
 }
 
 // testModel returns an int8 ShuffleNetV2 model calibrated on the sample's
-// first 4 images (the evaluation images are taken from later ones), made
+// first 8 images (the evaluation images are taken from later ones), made
 // once per test binary.
 func testModel(t testing.TB) string {
 	t.Helper()
 	weights := testdata.Path(t, "models", "shufflenet_v2_x0_5.pth")
-	cal := sampleImages(t, 0, 4)
+	cal := sampleImages(t, 0, 8)
 	modelOnce.Do(func() {
 		modelErr = func() error {
 			g, _, err := model.Load(weights, "", model.PadTorch)

@@ -178,8 +178,13 @@ func (e *Engine) plan(op *quant.Op, threads int) (step, error) {
 		if perr != nil {
 			return s, perr
 		}
-		for _, sub := range splitConv(p, threads) {
-			add(convTask(sub.p, ib.slice(sub.inLo, sub.inHi), ob.slice(sub.outLo, sub.outHi), op.W[sub.wLo:sub.wHi]))
+		subs := splitConv(p, threads)
+		convs, cerr := bandConvs(op, p, subs, in.DType, out.DType)
+		if cerr != nil {
+			return s, cerr
+		}
+		for i, sub := range subs {
+			add(convTask(convs[i], ib.slice(sub.inLo, sub.inHi), ob.slice(sub.outLo, sub.outHi)))
 		}
 	case model.Add:
 		b := &m.Tensors[op.Inputs[1]]

@@ -11,11 +11,14 @@ import (
 // mult converts a real multiplier into generic.Requantize's fixed point.
 func mult(real float64) (int32, int32) { return generic.QuantizeMultiplier(real) }
 
-// sumW is Σw over one output channel.
-func sumW(w []int8, o, k int) int32 {
-	var s int32
-	for _, v := range w[o*k : (o+1)*k] {
-		s += int32(v)
+// sumW is Σw over one output channel of a conv's int8 or int16 weights.
+func sumW(op *quant.Op, o, k int) int64 {
+	var s int64
+	for _, v := range op.W16[min(o*k, len(op.W16)):min((o+1)*k, len(op.W16))] {
+		s += int64(v)
+	}
+	for _, v := range op.W[min(o*k, len(op.W)):min((o+1)*k, len(op.W))] {
+		s += int64(v)
 	}
 	return s
 }
@@ -30,7 +33,7 @@ func convParams(op *quant.Op, in, out *quant.Tensor) (*generic.QConv, error) {
 		Bias: make([]int32, c.OutC), Mult: make([]int32, c.OutC), Shift: make([]int32, c.OutC),
 		OutMin: out.DType.Min(), OutMax: out.DType.Max()}
 	for o := 0; o < c.OutC; o++ {
-		b := int64(op.Bias[o]) - int64(in.ZP)*int64(sumW(op.W, o, k))
+		b := int64(op.Bias[o]) - int64(in.ZP)*sumW(op, o, k)
 		if b > math.MaxInt32 || b < math.MinInt32 {
 			return nil, fmt.Errorf("%s: bias of channel %d overflows int32 after folding the zero point", op.Name, o)
 		}

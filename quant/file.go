@@ -234,7 +234,7 @@ func (m *Model) weightBytes() int {
 	n := 0
 	for i := range m.Ops {
 		op := &m.Ops[i]
-		n += len(op.W) + 4*len(op.WScale) + 4*len(op.Bias)
+		n += len(op.W) + 2*len(op.W16) + 4*len(op.WScale) + 4*len(op.Bias)
 	}
 	return n
 }
@@ -328,6 +328,10 @@ func (e *encoder) op(op *Op) {
 	e.int(op.From)
 	e.int(op.To)
 	e.int(op.Groups)
+	e.u32(uint32(len(op.W16)))
+	for _, v := range op.W16 {
+		e.b = binary.LittleEndian.AppendUint16(e.b, uint16(v))
+	}
 }
 
 // convInts and poolInts list the int fields of the kernel parameters in
@@ -500,6 +504,13 @@ func (d *decoder) op(op *Op, w string) {
 	op.From = d.int(w)
 	op.To = d.int(w)
 	op.Groups = d.int(w)
+	if n := d.count(2, w+" int16 weights"); n > 0 {
+		op.W16 = make([]int16, n)
+		b := d.take(2*n, w)
+		for i := range op.W16 {
+			op.W16[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
+		}
+	}
 }
 
 // Limits on a valid model. They are far above any edge classifier, and they
@@ -756,7 +767,7 @@ func (m *Model) checkOp(op *Op, producer []int) error {
 func unusedFields(op *Op) error {
 	k := op.Kind
 	switch {
-	case k != model.Conv && (op.Conv != generic.ConvParams{} || len(op.W) > 0 || len(op.WScale) > 0 || len(op.Bias) > 0 || op.PreScale != 0):
+	case k != model.Conv && (op.Conv != generic.ConvParams{} || len(op.W) > 0 || len(op.W16) > 0 || len(op.WScale) > 0 || len(op.Bias) > 0 || op.PreScale != 0):
 		return fmt.Errorf("carries conv parameters or weights")
 	case k != model.MaxPool && op.Pool != generic.PoolParams{}:
 		return fmt.Errorf("carries pool parameters")
@@ -811,8 +822,16 @@ func checkConv(op *Op, in model.Shape, out *Tensor) error {
 	if out.DType == Float32 && c.Act != generic.ActNone {
 		return fmt.Errorf("the float32 output cannot fuse %v", c.Act)
 	}
-	if want := int64(c.OutC) * int64(c.KH) * int64(c.KW) * int64(c.InC/c.Groups); int64(len(op.W)) != want {
-		return fmt.Errorf("%d weights, want %d×%d×%d×%d = %d", len(op.W), c.OutC, c.KH, c.KW, c.InC/c.Groups, want)
+	if len(op.W) > 0 && len(op.W16) > 0 {
+		return fmt.Errorf("both int8 and int16 weights")
+	}
+	if want := int64(c.OutC) * int64(c.KH) * int64(c.KW) * int64(c.InC/c.Groups); int64(len(op.W)+len(op.W16)) != want {
+		return fmt.Errorf("%d weights, want %d×%d×%d×%d = %d", len(op.W)+len(op.W16), c.OutC, c.KH, c.KW, c.InC/c.Groups, want)
+	}
+	for i, w := range op.W16 {
+		if w == math.MinInt16 {
+			return fmt.Errorf("int16 weight %d is -32768 (symmetric weights are in [-32767, 32767])", i)
+		}
 	}
 	for i, w := range op.W {
 		if w == math.MinInt8 {

@@ -94,6 +94,8 @@ func fileTestModel(t testing.TB) *Model {
 	p.DTypes[12] = Int16
 	p.PreAbsMax[0] = 12
 	p.PreAbsMax[6] = 5
+	p.Weights16 = make([]bool, len(g.Nodes))
+	p.Weights16[11] = true // "group": int16 weights on an int8 input
 	m, err := Quantize(g, p)
 	if err != nil {
 		t.Fatal(err)

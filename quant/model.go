@@ -68,6 +68,10 @@ type Op struct {
 	W      []int8
 	WScale []float32
 	Bias   []int32
+	// W16 replaces W for the few convs whose weights calibration keeps
+	// in int16 (symmetric, [-32767, 32767]): exactly one of W and W16 is
+	// set on a conv.
+	W16 []int16
 	// PreScale is the fine int16 scale of the pre-activation of a conv
 	// with a fused hardswish or hardsigmoid.
 	PreScale float32
@@ -104,6 +108,17 @@ func (m *Model) Int16Tensors() int {
 	n := 0
 	for _, t := range m.Tensors {
 		if t.DType == Int16 {
+			n++
+		}
+	}
+	return n
+}
+
+// Int16Weights counts the convs whose weights are kept in int16.
+func (m *Model) Int16Weights() int {
+	n := 0
+	for i := range m.Ops {
+		if len(m.Ops[i].W16) > 0 {
 			n++
 		}
 	}

@@ -15,6 +15,15 @@ type Plan struct {
 	Ranges    []Range
 	DTypes    []DType
 	PreAbsMax []float32
+	// Weights16, when set, marks the convs (by node) whose weights stay
+	// in int16; their input must be int8, so that the int32 accumulator
+	// holds K·128·32767.
+	Weights16 []bool
+	// WeightQ and WeightS, when set for a node, are its int8 weights and
+	// per-channel scales as calibration rounded them (GPTQ); otherwise
+	// Quantize rounds to nearest (WeightScales).
+	WeightQ [][]int8
+	WeightS [][]float32
 }
 
 // gateRange is the range of a hardsigmoid output: [0, 1] exactly, so the
@@ -58,7 +67,18 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 		if n.Kind == model.Conv {
 			in := m.Tensors[n.Inputs[0]]
 			op.Conv = n.Conv
-			op.W, op.WScale = WeightScales(n.W, n.Conv.OutC)
+			w16 := p.Weights16 != nil && p.Weights16[i]
+			if w16 {
+				if in.DType != Int8 {
+					return nil, fmt.Errorf("%s: int16 weights need an int8 input, not %v", name, in.DType)
+				}
+				op.W16, op.WScale = WeightScales16(n.W, n.Conv.OutC)
+			} else if p.WeightQ != nil && p.WeightQ[i] != nil {
+				op.W = append([]int8(nil), p.WeightQ[i]...)
+				op.WScale = append([]float32(nil), p.WeightS[i]...)
+			} else {
+				op.W, op.WScale = WeightScales(n.W, n.Conv.OutC)
+			}
 			op.Bias = make([]int32, n.Conv.OutC)
 			k := len(n.W) / n.Conv.OutC
 			for o, b := range n.B {
@@ -68,7 +88,12 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 				// scale until the bias fits with room for the
 				// accumulation. Its weights then round to ~0, which is
 				// what they contribute next to the bias.
-				if allZero(op.W[o*k : (o+1)*k]) {
+				if w16 {
+					if lim := float64(in.Scale) * float64(op.WScale[o]) * (1 << 29); math.Abs(float64(b)) > lim {
+						op.WScale[o] = float32(math.Abs(float64(b)) / (float64(in.Scale) * (1 << 29)))
+						requantizeRow16(n.W[o*k:(o+1)*k], op.WScale[o], op.W16[o*k:(o+1)*k])
+					}
+				} else if allZero(op.W[o*k : (o+1)*k]) {
 					// A dead channel (all-zero weights) outputs its
 					// bias alone: give the bias full resolution rather
 					// than the arbitrary scale 1 of WeightScales.

@@ -45,7 +45,11 @@ func (m *Model) WriteTable(w io.Writer) error {
 			continue
 		}
 		c := &op.Conv
-		fmt.Fprintf(&b, "  - {op: %d, name: %s, weights: int8, ohwi: %dx%dx%dx%d", i, yamlQuote(op.Name),
+		wt := "int8"
+		if len(op.W16) > 0 {
+			wt = "int16"
+		}
+		fmt.Fprintf(&b, "  - {op: %d, name: %s, weights: %s, ohwi: %dx%dx%dx%d", i, yamlQuote(op.Name), wt,
 			c.OutC, c.KH, c.KW, c.InC/max(c.Groups, 1))
 		if c.Groups != 1 {
 			fmt.Fprintf(&b, ", groups: %d", c.Groups)
@@ -75,14 +79,15 @@ func (m *Model) WriteTable(w io.Writer) error {
 func weightScaleRange(op *Op) (lo, hi float32, zero int) {
 	lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
 	outC := len(op.WScale)
-	if outC == 0 || len(op.W)%outC != 0 {
+	n := len(op.W) + len(op.W16)
+	if outC == 0 || n%outC != 0 {
 		return lo, hi, 0
 	}
-	k := len(op.W) / outC
+	k := n / outC
 	for o, s := range op.WScale {
 		allZero := true
-		for _, v := range op.W[o*k : (o+1)*k] {
-			if v != 0 {
+		for i := o * k; i < (o+1)*k; i++ {
+			if (len(op.W) > 0 && op.W[i] != 0) || (len(op.W16) > 0 && op.W16[i] != 0) {
 				allZero = false
 				break
 			}

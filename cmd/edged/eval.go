@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,7 +26,10 @@ type evalResult struct {
 	Top5          float64 `json:"top5"`
 	ReferenceTop1 float64 `json:"reference_top1,omitempty"`
 	Agreement     float64 `json:"agreement,omitempty"`
-	Failed        int     `json:"failed"`
+	// SQNR compares the logits with the float model's given by
+	// --float-weights: 10·log10(Σ float² / Σ (int8 − float)²), in dB.
+	SQNR   float64 `json:"logits_sqnr_db,omitempty"`
+	Failed int     `json:"failed"`
 }
 
 func cmdEval(args []string, stdout, stderr io.Writer) error {
@@ -35,6 +39,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	images := fs.String("images", "", "directory of labeled images")
 	labels := fs.String("labels", "", "labels.tsv: file, wnid, class, name (header line first)")
 	reference := fs.String("reference", "", "float reference predictions (float-<model>.tsv) for top-1 agreement")
+	floatWeights := fs.String("float-weights", "", "also run this float checkpoint (the int8 model's source) and report the logits' SQNR")
 	all := fs.Bool("include-calibration", false, "also evaluate the images the int8 model was calibrated on")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if pos, err := parseFlags(fs, args); err != nil {
@@ -70,6 +75,21 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeFn()
+	var ref32 classifier
+	if *floatWeights != "" {
+		fm := modelFlags{weights: *floatWeights, arch: mf.arch, padding: mf.padding}
+		if mf.model != "" {
+			qm, err := quant.ReadFile(mf.model)
+			if err != nil {
+				return err
+			}
+			fm.arch, fm.padding = qm.Arch, qm.Padding.String()
+		}
+		if ref32, _, _, err = fm.load(); err != nil {
+			return err
+		}
+	}
+	var sig, noise float64
 	files, err := calibrate.ListImages(*images)
 	if err != nil {
 		return err
@@ -102,6 +122,17 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 			res.Failed++
 			continue
 		}
+		if ref32 != nil {
+			want, err := ref32.Run(input)
+			if err != nil {
+				return err
+			}
+			for k, v := range want {
+				d := float64(logits[k]) - float64(v)
+				sig += float64(v) * float64(v)
+				noise += d * d
+			}
+		}
 		top := imagenet.TopK(logits, 5)
 		n++
 		if top[0].Class == want {
@@ -130,6 +161,9 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	if refN > 0 {
 		res.ReferenceTop1, res.Agreement = pct(refTop1, refN), pct(agree, refN)
 	}
+	if noise > 0 {
+		res.SQNR = 10 * math.Log10(sig/noise)
+	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
 	}
@@ -138,6 +172,9 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	if refN > 0 {
 		fmt.Fprintf(stdout, "reference top-1: %.2f%% (%+.2f points)\ntop-1 agreement with reference: %.2f%% (%d images)\n",
 			res.ReferenceTop1, res.Top1-res.ReferenceTop1, res.Agreement, refN)
+	}
+	if res.SQNR != 0 {
+		fmt.Fprintf(stdout, "logits SQNR vs float: %.2f dB\n", res.SQNR)
 	}
 	return nil
 }

@@ -1,0 +1,337 @@
+package main
+
+import "fmt"
+
+// Requantization epilogues: int32 accumulator tiles (bias included) to
+// int8 or int16 outputs, exactly kernels/generic's Requantize (SQSHL,
+// SQRDMULH, SRSHL) and its zero-point add and clamp. Channel blocks of 16
+// run outermost, so each block's multipliers and shifts are loaded once
+// for all rows. A block's parameters are 16 multipliers, 16 right shifts
+// (as negative SRSHL amounts) and 16 left shifts (SQSHL amounts), int32.
+// sc points to the per-tensor scalars:
+// {OutZP, lo, hi, Three, Six, PostMult, PostShl, -PostShr} (int32).
+
+const epiArgs = "acc unsafe.Pointer|ldacc int|rows int|n int|prm unsafe.Pointer|out unsafe.Pointer|ldout int|sc unsafe.Pointer"
+
+type epiKind int
+
+const (
+	epiClamp epiKind = iota
+	epiHardswish
+	epiHardsigmoid
+)
+
+func emitRequant(f *asmFile, out16 bool, kind epiKind, shl bool) {
+	name := "requant"
+	name += map[epiKind]string{epiClamp: "Clamp", epiHardswish: "Hardswish", epiHardsigmoid: "Hardsigmoid"}[kind]
+	if out16 {
+		name += "I16"
+	} else {
+		name += "I8"
+	}
+	if shl {
+		name += "Shl"
+	}
+	what := map[epiKind]string{
+		epiClamp:       "clamp(OutZP + Requantize(acc)) (EpiClamp)",
+		epiHardswish:   "the integer hardswish (EpiHardswish)",
+		epiHardsigmoid: "the integer hardsigmoid (EpiHardsigmoid)",
+	}[kind]
+	shlDoc := "Every shift is a right shift (no SQSHL)."
+	if shl {
+		shlDoc = "Some multipliers shift left first (SQSHL)."
+	}
+	ot := map[bool]string{false: "int8", true: "int16"}[out16]
+	gen.text(f, name, fmt.Sprintf(`%s: %s to %s outputs, rows × n
+accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+%s`, name, what, ot, shlDoc), splitArgs(epiArgs)...)
+	f.arg("acc", "R0")
+	f.arg("ldacc", "R1")
+	f.arg("rows", "R2")
+	f.arg("n", "R3")
+	f.arg("prm", "R4")
+	f.arg("out", "R5")
+	f.arg("ldout", "R6")
+	f.arg("sc", "R7")
+	f.v("ld1 {v8.4s, v9.4s}, [x7]")
+	if out16 {
+		f.v("dup v28.4s, v8.s[0]")
+		f.v("dup v29.8h, v8.h[2]")
+		f.v("dup v30.8h, v8.h[4]")
+	} else {
+		f.v("dup v28.8h, v8.h[0]")
+		f.v("dup v29.16b, v8.b[4]")
+		f.v("dup v30.16b, v8.b[8]")
+	}
+	if kind != epiClamp {
+		f.v("dup v10.8h, v8.h[6]") // Three
+		f.v("dup v11.8h, v9.h[0]") // Six
+		f.v("movi v12.2d, #0")     // 0
+		f.v("dup v13.4s, v9.s[2]") // PostShl
+		f.v("dup v14.4s, v9.s[3]") // -PostShr
+	}
+	f.g("LSR $4, R3, R8")
+	f.g("AND $15, R3, R9")
+	f.g("CBZ R8, tail")
+	f.label("block")
+	loadParams := func() {
+		f.v("ld1 {v16.4s-v19.4s}, [x4], #64")
+		f.v("ld1 {v20.4s-v23.4s}, [x4], #64")
+		if shl {
+			f.v("ld1 {v24.4s-v27.4s}, [x4], #64")
+		} else {
+			f.g("ADD $64, R4")
+		}
+	}
+	loadParams()
+	f.g("MOVD R0, R10")
+	f.g("MOVD R5, R11")
+	f.g("MOVD R2, R12")
+	f.label("row")
+	f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
+	requantBody(f, out16, kind, shl)
+	if out16 {
+		f.v("st1 {v0.8h, v1.8h}, [x11], x6")
+	} else {
+		f.v("st1 {v0.16b}, [x11], x6")
+	}
+	f.g("SUBS $1, R12")
+	f.g("BNE row")
+	f.g("ADD $64, R0")
+	if out16 {
+		f.g("ADD $32, R5")
+	} else {
+		f.g("ADD $16, R5")
+	}
+	f.g("SUBS $1, R8")
+	f.g("BNE block")
+	f.label("tail")
+	f.g("CBZ R9, done")
+	loadParams()
+	f.g("MOVD R0, R10")
+	f.g("MOVD R5, R11")
+	f.g("MOVD R2, R12")
+	f.label("trow")
+	f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
+	requantBody(f, out16, kind, shl)
+	f.g("MOVD R11, R13")
+	f.g("ADD R6, R11")
+	if out16 {
+		partialStore16(f, "R9", 13)
+	} else {
+		partialStore8(f, "R9", 13)
+	}
+	f.g("SUBS $1, R12")
+	f.g("BNE trow")
+	f.label("done")
+	f.g("RET")
+}
+
+// requantBody turns the accumulators v0-v3 into v0 (16 int8) or v0, v1
+// (16 int16).
+func requantBody(f *asmFile, out16 bool, kind epiKind, shl bool) {
+	for i := 0; i < 4; i++ {
+		if shl {
+			f.v("sqshl v%d.4s, v%d.4s, v%d.4s", i, i, 24+i)
+		}
+	}
+	for i := 0; i < 4; i++ {
+		f.v("sqrdmulh v%d.4s, v%d.4s, v%d.4s", i, i, 16+i)
+	}
+	for i := 0; i < 4; i++ {
+		f.v("srshl v%d.4s, v%d.4s, v%d.4s", i, i, 20+i)
+	}
+	src := 0
+	if kind != epiClamp {
+		// pre = sat16(requantized); t = clamp(pre + Three, 0, Six) in int16
+		f.v("sqxtn v0.4h, v0.4s")
+		f.v("sqxtn2 v0.8h, v1.4s")
+		f.v("sqxtn v1.4h, v2.4s")
+		f.v("sqxtn2 v1.8h, v3.4s")
+		f.v("sqadd v2.8h, v0.8h, v10.8h")
+		f.v("sqadd v3.8h, v1.8h, v10.8h")
+		f.v("smax v2.8h, v2.8h, v12.8h")
+		f.v("smax v3.8h, v3.8h, v12.8h")
+		f.v("smin v2.8h, v2.8h, v11.8h")
+		f.v("smin v3.8h, v3.8h, v11.8h")
+		if kind == epiHardswish {
+			f.v("smull v4.4s, v0.4h, v2.4h")
+			f.v("smull2 v5.4s, v0.8h, v2.8h")
+			f.v("smull v6.4s, v1.4h, v3.4h")
+			f.v("smull2 v7.4s, v1.8h, v3.8h")
+		} else {
+			f.v("sxtl v4.4s, v2.4h")
+			f.v("sxtl2 v5.4s, v2.8h")
+			f.v("sxtl v6.4s, v3.4h")
+			f.v("sxtl2 v7.4s, v3.8h")
+		}
+		for i := 4; i < 8; i++ {
+			if shl {
+				f.v("sqshl v%d.4s, v%d.4s, v13.4s", i, i)
+			}
+		}
+		for i := 4; i < 8; i++ {
+			f.v("sqrdmulh v%d.4s, v%d.4s, v9.s[1]", i, i)
+		}
+		for i := 4; i < 8; i++ {
+			f.v("srshl v%d.4s, v%d.4s, v14.4s", i, i)
+		}
+		src = 4
+	}
+	narrowOut(f, out16, src)
+}
+
+// narrowOut adds OutZP to the int32 values v[s..s+3], clamps and narrows
+// them into v0 (int8) or v0, v1 (int16). For int8 the zero point is added
+// after saturating to int16: with |OutZP| ≤ 128 and the clamp bounds in
+// int8, clamp(sat16(r)+zp) equals clamp(r+zp).
+func narrowOut(f *asmFile, out16 bool, s int) {
+	if out16 {
+		for i := 0; i < 4; i++ {
+			f.v("sqadd v%d.4s, v%d.4s, v28.4s", s+i, s+i)
+		}
+	}
+	f.v("sqxtn v0.4h, v%d.4s", s)
+	f.v("sqxtn2 v0.8h, v%d.4s", s+1)
+	f.v("sqxtn v1.4h, v%d.4s", s+2)
+	f.v("sqxtn2 v1.8h, v%d.4s", s+3)
+	if out16 {
+		f.v("smax v0.8h, v0.8h, v29.8h")
+		f.v("smax v1.8h, v1.8h, v29.8h")
+		f.v("smin v0.8h, v0.8h, v30.8h")
+		f.v("smin v1.8h, v1.8h, v30.8h")
+		return
+	}
+	f.v("sqadd v0.8h, v0.8h, v28.8h")
+	f.v("sqadd v1.8h, v1.8h, v28.8h")
+	f.v("sqxtn v0.8b, v0.8h")
+	f.v("sqxtn2 v0.16b, v1.8h")
+	f.v("smax v0.16b, v0.16b, v29.16b")
+	f.v("smin v0.16b, v0.16b, v30.16b")
+}
+
+var labelSeq int
+
+func newLabel(p string) string {
+	labelSeq++
+	return fmt.Sprintf("%s%d", p, labelSeq)
+}
+
+// partialStore8 stores the first cnt&15 bytes of v0 at x[ptr].
+func partialStore8(f *asmFile, cnt string, ptr int) {
+	l4, l2, l1, done := newLabel("p4_"), newLabel("p2_"), newLabel("p1_"), newLabel("pd_")
+	f.g("TBZ $3, %s, %s", cnt, l4)
+	f.v("st1 {v0.d}[0], [x%d], #8", ptr)
+	f.v("ext v0.16b, v0.16b, v0.16b, #8")
+	f.label(l4)
+	f.g("TBZ $2, %s, %s", cnt, l2)
+	f.v("st1 {v0.s}[0], [x%d], #4", ptr)
+	f.v("ext v0.16b, v0.16b, v0.16b, #4")
+	f.label(l2)
+	f.g("TBZ $1, %s, %s", cnt, l1)
+	f.v("st1 {v0.h}[0], [x%d], #2", ptr)
+	f.v("ext v0.16b, v0.16b, v0.16b, #2")
+	f.label(l1)
+	f.g("TBZ $0, %s, %s", cnt, done)
+	f.v("st1 {v0.b}[0], [x%d]", ptr)
+	f.label(done)
+}
+
+// partialStore16 stores the first cnt&15 int16 of v0, v1 at x[ptr].
+func partialStore16(f *asmFile, cnt string, ptr int) {
+	l4, l2, l1, done := newLabel("p4_"), newLabel("p2_"), newLabel("p1_"), newLabel("pd_")
+	f.g("TBZ $3, %s, %s", cnt, l4)
+	f.v("st1 {v0.8h}, [x%d], #16", ptr)
+	f.v("mov v0.16b, v1.16b")
+	f.label(l4)
+	f.g("TBZ $2, %s, %s", cnt, l2)
+	f.v("st1 {v0.d}[0], [x%d], #8", ptr)
+	f.v("ext v0.16b, v0.16b, v0.16b, #8")
+	f.label(l2)
+	f.g("TBZ $1, %s, %s", cnt, l1)
+	f.v("st1 {v0.s}[0], [x%d], #4", ptr)
+	f.v("ext v0.16b, v0.16b, v0.16b, #4")
+	f.label(l1)
+	f.g("TBZ $0, %s, %s", cnt, done)
+	f.v("st1 {v0.h}[0], [x%d]", ptr)
+	f.label(done)
+}
+
+// partialStore32 stores the first cnt&15 float32 of v0-v3 at x[ptr].
+func partialStore32(f *asmFile, cnt string, ptr int) {
+	l4, l2, l1, done := newLabel("p4_"), newLabel("p2_"), newLabel("p1_"), newLabel("pd_")
+	f.g("TBZ $3, %s, %s", cnt, l4)
+	f.v("st1 {v0.4s, v1.4s}, [x%d], #32", ptr)
+	f.v("mov v0.16b, v2.16b")
+	f.v("mov v1.16b, v3.16b")
+	f.label(l4)
+	f.g("TBZ $2, %s, %s", cnt, l2)
+	f.v("st1 {v0.4s}, [x%d], #16", ptr)
+	f.v("mov v0.16b, v1.16b")
+	f.label(l2)
+	f.g("TBZ $1, %s, %s", cnt, l1)
+	f.v("st1 {v0.d}[0], [x%d], #8", ptr)
+	f.v("ext v0.16b, v0.16b, v0.16b, #8")
+	f.label(l1)
+	f.g("TBZ $0, %s, %s", cnt, done)
+	f.v("st1 {v0.s}[0], [x%d]", ptr)
+	f.label(done)
+}
+
+// emitRequantF32 is the EpiFloat epilogue: out = float32(acc)·scale[o]
+// (the logits); prm holds the scales, padded to 16.
+func emitRequantF32(f *asmFile) {
+	gen.text(f, "requantF32", `requantF32: float32(acc)·scale[o] (EpiFloat, the logits), rows × n.`,
+		"acc unsafe.Pointer", "ldacc int", "rows int", "n int", "prm unsafe.Pointer", "out unsafe.Pointer", "ldout int")
+	f.arg("acc", "R0")
+	f.arg("ldacc", "R1")
+	f.arg("rows", "R2")
+	f.arg("n", "R3")
+	f.arg("prm", "R4")
+	f.arg("out", "R5")
+	f.arg("ldout", "R6")
+	f.g("LSR $4, R3, R8")
+	f.g("AND $15, R3, R9")
+	f.g("CBZ R8, tail")
+	f.label("block")
+	f.v("ld1 {v16.4s-v19.4s}, [x4], #64")
+	f.g("MOVD R0, R10")
+	f.g("MOVD R5, R11")
+	f.g("MOVD R2, R12")
+	f.label("row")
+	f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
+	for i := 0; i < 4; i++ {
+		f.v("scvtf v%d.4s, v%d.4s", i, i)
+	}
+	for i := 0; i < 4; i++ {
+		f.v("fmul v%d.4s, v%d.4s, v%d.4s", i, i, 16+i)
+	}
+	f.v("st1 {v0.4s-v3.4s}, [x11], x6")
+	f.g("SUBS $1, R12")
+	f.g("BNE row")
+	f.g("ADD $64, R0")
+	f.g("ADD $64, R5")
+	f.g("SUBS $1, R8")
+	f.g("BNE block")
+	f.label("tail")
+	f.g("CBZ R9, done")
+	f.v("ld1 {v16.4s-v19.4s}, [x4], #64")
+	f.g("MOVD R0, R10")
+	f.g("MOVD R5, R11")
+	f.g("MOVD R2, R12")
+	f.label("trow")
+	f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
+	for i := 0; i < 4; i++ {
+		f.v("scvtf v%d.4s, v%d.4s", i, i)
+	}
+	for i := 0; i < 4; i++ {
+		f.v("fmul v%d.4s, v%d.4s, v%d.4s", i, i, 16+i)
+	}
+	f.g("MOVD R11, R13")
+	f.g("ADD R6, R11")
+	partialStore32(f, "R9", 13)
+	f.g("SUBS $1, R12")
+	f.g("BNE trow")
+	f.label("done")
+	f.g("RET")
+}

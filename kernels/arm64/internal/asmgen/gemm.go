@@ -1,0 +1,364 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// GEMM micro-kernels: int32 accumulator tiles of m rows of activations
+// (row r at a + r·lda, K contiguous values) times packed weight blocks.
+// Every kernel loops over all weight blocks and all m rows itself, so that
+// one call covers a tile of the output; rows that do not fill a full
+// micro-tile go through a one-row loop, never through duplicated rows.
+// Accumulators start from the bias stored in each block, so the tile comes
+// out as bias + Σ a·w with int32 wrapping, exactly as kernels/generic
+// accumulates. The accumulators of row r, output channel o go to
+// acc + r·ldc + 4·o.
+//
+// Blocks are 16 output channels, except for the ARMv8.0 int8 kernel (8),
+// and the last block of the other kernels, which is 8 channels wide when
+// at most 8 remain (nb16 full blocks, then half = 1 for an 8-wide one).
+
+const gemmArgs = "a unsafe.Pointer|lda int|m int|k int|w unsafe.Pointer|nb int|half int|acc unsafe.Pointer|ldc int"
+
+func splitArgs(s string) []string { return strings.Split(s, "|") }
+
+// gemm register use: R0 a, R1 lda, R2 m, R3 k, R4 w (block), R5 blocks
+// left, R6 acc (block column), R7 ldc, R8 a row, R9 acc row, R10 rows
+// left, R11-R14 a row pointers, R15-R17,R19 acc row pointers, R20 weight
+// pointer, R21 k left, R22 half flag, R23 scratch, R24 block bytes.
+
+func loadGemmArgs(f *asmFile) {
+	f.arg("a", "R0")
+	f.arg("lda", "R1")
+	f.arg("m", "R2")
+	f.arg("k", "R3")
+	f.arg("w", "R4")
+	f.arg("nb", "R5")
+	f.arg("half", "R22")
+	f.arg("acc", "R6")
+	f.arg("ldc", "R7")
+}
+
+var accRowRegs = []int{15, 16, 17, 19}
+
+// gemmKind describes one GEMM family.
+type gemmKind struct {
+	name, doc string
+	mr        int // rows of the main micro-tile
+	// block returns the bytes of a block of width channels per k (the
+	// init part is 4·width bytes).
+	wBytesPerK int // bytes of one channel's weights per k
+	// body emits the k loop for rows rows (a row pointers R11..), width
+	// channels, accumulators from v16 (row r at v16 + r·(width/4)).
+	body func(f *asmFile, rows, width int, tag string)
+}
+
+// emitGemm emits a kernel: full 16-wide blocks (or 8-wide for width8
+// kinds), then an 8-wide block if half != 0.
+func emitGemm(f *asmFile, g gemmKind, widths []int) {
+	gen.text(f, g.name, g.doc, splitArgs(gemmArgs)...)
+	loadGemmArgs(f)
+	for wi, width := range widths {
+		tag := fmt.Sprintf("w%d", width)
+		if wi > 0 {
+			f.label("half")
+			f.g("CBZ R22, done")
+			f.g("MOVD $1, R5")
+		} else {
+			f.g("CBZ R5, half")
+		}
+		// block bytes: 4·width + k·width·wBytesPerK
+		f.g("MOVD $%d, R24", width*g.wBytesPerK)
+		f.g("MUL R3, R24, R24")
+		f.g("ADD $%d, R24", 4*width)
+		f.label("block" + tag)
+		f.g("MOVD R0, R8")
+		f.g("MOVD R6, R9")
+		f.g("MOVD R2, R10")
+		f.g("CMP $%d, R10", g.mr)
+		f.g("BLT rows1" + tag)
+		f.label("rowsN" + tag)
+		f.g("MOVD R8, R11")
+		for r := 1; r < g.mr; r++ {
+			f.g("ADD R1, R%d, R%d", 10+r, 11+r)
+		}
+		f.g("MOVD R9, R15")
+		for r := 1; r < g.mr; r++ {
+			f.g("ADD R7, R%d, R%d", accRowRegs[r-1], accRowRegs[r])
+		}
+		g.body(f, g.mr, width, "n"+tag)
+		for r := 0; r < g.mr; r++ {
+			storeAcc(f, 16+r*(width/4), width/4, accRowRegs[r])
+		}
+		sh := map[int]int{2: 1, 4: 2}[g.mr]
+		f.g("ADD R1<<%d, R8", sh)
+		f.g("ADD R7<<%d, R9", sh)
+		f.g("SUB $%d, R10", g.mr)
+		f.g("CMP $%d, R10", g.mr)
+		f.g("BGE rowsN" + tag)
+		f.label("rows1" + tag)
+		f.g("CBZ R10, next" + tag)
+		f.label("row1" + tag)
+		f.g("MOVD R8, R11")
+		g.body(f, 1, width, "o"+tag)
+		storeAcc(f, 16, width/4, 9)
+		f.g("ADD R1, R8")
+		f.g("ADD R7, R9")
+		f.g("SUBS $1, R10")
+		f.g("BNE row1" + tag)
+		f.label("next" + tag)
+		f.g("ADD R24, R4")
+		f.g("ADD $%d, R6", 4*width)
+		f.g("SUBS $1, R5")
+		f.g("BNE block" + tag)
+	}
+	if len(widths) == 1 {
+		f.label("half")
+	}
+	f.label("done")
+	f.g("RET")
+}
+
+func storeAcc(f *asmFile, first, n, x int) {
+	f.v("st1 %s, [x%d]", vlist(first, n, "4s"), x)
+}
+
+// loadInit loads the block's biases into every row's accumulators.
+func loadInit(f *asmFile, rows, width int) {
+	nv := width / 4
+	for r := 0; r < rows; r++ {
+		f.v("ld1 %s, [x4]", vlist(16+r*nv, nv, "4s"))
+	}
+	f.g("ADD $%d, R4, R20", 4*width)
+}
+
+// sdotBody: SDOT by element: four k of one row (a lane of the activation
+// register) times the four channels of each weight register. K is a
+// multiple of 4: a main loop of 16, then 8 and 4.
+func sdotBody(f *asmFile, rows, width int, tag string) {
+	nv := width / 4
+	loadInit(f, rows, width)
+	group := func(g, wb int) {
+		f.v("ld1 %s, [x20], #%d", vlist(wb, nv, "16b"), 16*nv)
+		for r := 0; r < rows; r++ {
+			for j := 0; j < nv; j++ {
+				f.v("sdot v%d.4s, v%d.16b, v%d.4b[%d]", 16+r*nv+j, wb+j, r, g)
+			}
+		}
+	}
+	f.g("SUBS $16, R3, R21")
+	f.g("BLT k8" + tag)
+	f.label("k16" + tag)
+	for r := 0; r < rows; r++ {
+		f.v("ldr q%d, [x%d], #16", r, 11+r)
+	}
+	for g := 0; g < 4; g++ {
+		group(g, 4+4*(g%2))
+	}
+	f.g("SUBS $16, R21")
+	f.g("BGE k16" + tag)
+	f.label("k8" + tag)
+	f.g("TBZ $3, R21, k4" + tag)
+	for r := 0; r < rows; r++ {
+		f.v("ldr d%d, [x%d], #8", r, 11+r)
+	}
+	group(0, 4)
+	group(1, 8)
+	f.label("k4" + tag)
+	f.g("TBZ $2, R21, kd" + tag)
+	for r := 0; r < rows; r++ {
+		f.v("ldr s%d, [x%d], #4", r, 11+r)
+	}
+	group(0, 4)
+	f.label("kd" + tag)
+}
+
+// mlalBody: int16 activations (or int8 widened with SXTL when in8) times
+// int16 weights, SMLAL by element: per k, each row's lane times the
+// block's weight registers. K is a multiple of 4: a main loop of 8, then 4.
+func mlalBody(in8 bool) func(f *asmFile, rows, width int, tag string) {
+	return func(f *asmFile, rows, width int, tag string) {
+		nv := width / 4 // accumulators per row
+		nw := width / 8 // weight registers per k
+		loadInit(f, rows, width)
+		load := func(r int, four bool) {
+			switch {
+			case in8 && four:
+				f.v("ldr s%d, [x%d], #4", r, 11+r)
+				f.v("sxtl v%d.8h, v%d.8b", r, r)
+			case in8:
+				f.v("ldr d%d, [x%d], #8", r, 11+r)
+				f.v("sxtl v%d.8h, v%d.8b", r, r)
+			case four:
+				f.v("ldr d%d, [x%d], #8", r, 11+r)
+			default:
+				f.v("ldr q%d, [x%d], #16", r, 11+r)
+			}
+		}
+		steps := func(n int) {
+			perLoad := 4 / nw // k per 4-register weight load
+			for k0 := 0; k0 < n; k0 += perLoad {
+				wb := 4 + 4*((k0/perLoad)%2)
+				f.v("ld1 %s, [x20], #64", vlist(wb, 4, "8h"))
+				for kk := 0; kk < perLoad; kk++ {
+					for r := 0; r < rows; r++ {
+						for j := 0; j < nw; j++ {
+							w := wb + kk*nw + j
+							f.v("smlal v%d.4s, v%d.4h, v%d.h[%d]", 16+r*nv+2*j, w, r, k0+kk)
+							f.v("smlal2 v%d.4s, v%d.8h, v%d.h[%d]", 16+r*nv+2*j+1, w, r, k0+kk)
+						}
+					}
+				}
+			}
+		}
+		f.g("SUBS $8, R3, R21")
+		f.g("BLT k4" + tag)
+		f.label("k8" + tag)
+		for r := 0; r < rows; r++ {
+			load(r, false)
+		}
+		steps(8)
+		f.g("SUBS $8, R21")
+		f.g("BGE k8" + tag)
+		f.label("k4" + tag)
+		f.g("TBZ $2, R21, kd" + tag)
+		for r := 0; r < rows; r++ {
+			load(r, true)
+		}
+		steps(4)
+		f.label("kd" + tag)
+	}
+}
+
+// neonBody: the ARMv8.0 int8 kernel, 8 channels per block. SMULL+SMLAL2
+// sum two int8 products per int16 lane (|a·w| ≤ 128·127, so two never
+// overflow: weights must lie in [-127, 127]), SADALP adds the lane pairs
+// into int32: 16 MACs per three instructions. Accumulator (r, n) holds
+// four partial sums that ADDP folds at the end. A block: 8 vectors {bias,
+// 0, 0, 0}, then per 16 k [8 ch][16 k] bytes, and for K%16 == 8 a last
+// [8 ch][8 k].
+func neonBody(f *asmFile, rows, width int, tag string) {
+	for r := 0; r < rows; r++ {
+		f.v("ld1 {v%d.4s-v%d.4s}, [x4]", 16+8*r, 19+8*r)
+		f.v("ld1 {v%d.4s-v%d.4s}, [x23]", 20+8*r, 23+8*r)
+	}
+	f.g("ADD $128, R4, R20")
+	f.g("SUBS $16, R3, R21")
+	f.g("BLT k8" + tag)
+	f.label("k16" + tag)
+	for r := 0; r < rows; r++ {
+		f.v("ldr q%d, [x%d], #16", r, 11+r)
+	}
+	f.v("ld1 {v2.16b-v5.16b}, [x20], #64")
+	f.v("ld1 {v6.16b-v9.16b}, [x20], #64")
+	t := 0
+	for n := 0; n < 8; n++ {
+		w := 2 + n
+		ts := make([]int, rows)
+		for r := 0; r < rows; r++ {
+			ts[r] = 10 + t%6
+			t++
+			f.v("smull v%d.8h, v%d.8b, v%d.8b", ts[r], r, w)
+		}
+		for r := 0; r < rows; r++ {
+			f.v("smlal2 v%d.8h, v%d.16b, v%d.16b", ts[r], r, w)
+		}
+		for r := 0; r < rows; r++ {
+			f.v("sadalp v%d.4s, v%d.8h", 16+8*r+n, ts[r])
+		}
+	}
+	f.g("SUBS $16, R21")
+	f.g("BGE k16" + tag)
+	f.label("k8" + tag)
+	f.g("TBZ $3, R21, kd" + tag)
+	for r := 0; r < rows; r++ {
+		f.v("ld1r {v%d.2d}, [x%d], #8", r, 11+r)
+	}
+	f.v("ld1 {v2.16b-v5.16b}, [x20], #64")
+	for j := 0; j < 4; j++ {
+		for r := 0; r < rows; r++ {
+			f.v("smull v%d.8h, v%d.8b, v%d.8b", 10+2*r, r, 2+j)
+			f.v("smull2 v%d.8h, v%d.16b, v%d.16b", 11+2*r, r, 2+j)
+		}
+		for r := 0; r < rows; r++ {
+			f.v("sadalp v%d.4s, v%d.8h", 16+8*r+2*j, 10+2*r)
+			f.v("sadalp v%d.4s, v%d.8h", 17+8*r+2*j, 11+2*r)
+		}
+	}
+	f.label("kd" + tag)
+	for r := 0; r < rows; r++ {
+		neonReduceRow(f, 16+8*r)
+	}
+}
+
+// neonReduceRow folds the eight accumulators v[b..b+7] (four partial sums
+// each) into v[b] = channels 0-3 and v[b+1] = channels 4-7.
+func neonReduceRow(f *asmFile, b int) {
+	f.v("addp v%d.4s, v%d.4s, v%d.4s", b, b, b+1)
+	f.v("addp v%d.4s, v%d.4s, v%d.4s", b+1, b+2, b+3)
+	f.v("addp v%d.4s, v%d.4s, v%d.4s", b+2, b+4, b+5)
+	f.v("addp v%d.4s, v%d.4s, v%d.4s", b+3, b+6, b+7)
+	f.v("addp v%d.4s, v%d.4s, v%d.4s", b, b, b+1)
+	f.v("addp v%d.4s, v%d.4s, v%d.4s", b+1, b+2, b+3)
+}
+
+// emitGemmNEON is special: 8-wide blocks with 8 accumulators per row,
+// reduced to 2 before storing.
+func emitGemmNEON(f *asmFile) {
+	gen.text(f, "gemmI8NEON", `gemm_2x8c16_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0), 8-channel
+blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
+128 + 8·K bytes.`, splitArgs(gemmArgs)...)
+	loadGemmArgs(f)
+	f.g("LSL $3, R3, R24")
+	f.g("ADD $128, R24")
+	f.label("block")
+	f.g("MOVD R0, R8")
+	f.g("MOVD R6, R9")
+	f.g("MOVD R2, R10")
+	f.g("ADD $64, R4, R23")
+	f.g("CMP $2, R10")
+	f.g("BLT rows1")
+	f.label("rows2")
+	f.g("MOVD R8, R11")
+	f.g("ADD R1, R11, R12")
+	f.g("MOVD R9, R15")
+	f.g("ADD R7, R15, R16")
+	neonBody(f, 2, 8, "r2")
+	f.v("st1 {v16.4s, v17.4s}, [x15]")
+	f.v("st1 {v24.4s, v25.4s}, [x16]")
+	f.g("ADD R1<<1, R8")
+	f.g("ADD R7<<1, R9")
+	f.g("SUB $2, R10")
+	f.g("CMP $2, R10")
+	f.g("BGE rows2")
+	f.label("rows1")
+	f.g("CBZ R10, next")
+	f.g("MOVD R8, R11")
+	neonBody(f, 1, 8, "r1")
+	f.v("st1 {v16.4s, v17.4s}, [x9]")
+	f.label("next")
+	f.g("ADD R24, R4")
+	f.g("ADD $32, R6")
+	f.g("SUBS $1, R5")
+	f.g("BNE block")
+	f.g("RET")
+}
+
+func emitGemms(f *asmFile) {
+	emitGemm(f, gemmKind{name: "gemmI8SDOT", mr: 4, wBytesPerK: 1, body: sdotBody,
+		doc: `gemm_4x16c4_sdot: int8 GEMM with SDOT (ARMv8.2 dot product), and a 4x8c4
+tile for a last 8-wide block. K (k) is a multiple of 4; a block of width
+channels is 4·width bytes of biases, then K/4 groups of [width][4 k] bytes.`}, []int{16, 8})
+	emitGemmNEON(f)
+	emitGemm(f, gemmKind{name: "gemmI16NEON", mr: 4, wBytesPerK: 2, body: mlalBody(false),
+		doc: `gemm_4x16_neon_mlal_lane: int16 activations times int16 (widened int8)
+weights, SMLAL by element (4 MACs per instruction on every ARMv8 core), and
+a 4x8 tile for a last 8-wide block. K (k) is a multiple of 4; lda is in
+bytes; a block of width channels is 4·width bytes of biases, then per k
+the width weights as int16.`}, []int{16, 8})
+	emitGemm(f, gemmKind{name: "gemmI8W16NEON", mr: 4, wBytesPerK: 2, body: mlalBody(true),
+		doc: `gemm_4x16_i8w16_neon_mlal_lane: int8 activations (widened with SXTL as
+they are loaded) times int16 weights, for the convs whose weights
+calibration keeps in int16; blocks as gemmI16NEON.`}, []int{16, 8})
+}

@@ -1,0 +1,280 @@
+package kernels_test
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/edged/edged/calibrate"
+	"github.com/edged/edged/engine"
+	"github.com/edged/edged/kernels"
+	"github.com/edged/edged/model"
+	"github.com/edged/edged/quant"
+)
+
+// The whole-model test: both real models, calibrated with the default
+// int16 choices (so int8 and int16 tensors are both exercised), must give
+// bit-identical logits — and bit-identical intermediate tensors — on the
+// golden inputs whichever kernel path runs them, for one thread and for
+// several (row bands).
+//
+// Calibrating under emulation is slow: EDGED_KERNEL_MODELS may name a
+// directory holding shufflenet_v2_x0_5.edgeq and mobilenet_v3_small_tf.edgeq
+// made by `edged calibrate` (.ci/arm64.sh makes them natively first).
+// Without it the test calibrates on a few images itself.
+
+func testdata(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("EDGED_TESTDATA")
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for d := wd; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				dir = filepath.Join(d, "..", "shared")
+				break
+			}
+			if filepath.Dir(d) == d {
+				t.Skip("no go.mod above the test directory; set EDGED_TESTDATA to the shared test data")
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "golden", "inputs")); err != nil {
+		t.Skipf("shared test data not found at %s (set EDGED_TESTDATA): %v", dir, err)
+	}
+	return dir
+}
+
+// readCHW reads a golden input (CHW float32 little-endian) into NHWC.
+func readCHW(t *testing.T, path string, s model.Shape) []float32 {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) != 4*s.Len() {
+		t.Fatalf("%s: %d bytes, want %d", path, len(raw), 4*s.Len())
+	}
+	out := make([]float32, s.Len())
+	for c := 0; c < s.C; c++ {
+		for i := 0; i < s.H*s.W; i++ {
+			out[i*s.C+c] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(c*s.H*s.W+i):]))
+		}
+	}
+	return out
+}
+
+// realModel returns the int8 model of checkpoint ckpt: from
+// EDGED_KERNEL_MODELS, or calibrated here on a few images.
+func realModel(t *testing.T, data, ckpt string, pad model.Padding) *quant.Model {
+	t.Helper()
+	name := ckpt[:len(ckpt)-len(filepath.Ext(ckpt))] + ".edgeq"
+	if dir := os.Getenv("EDGED_KERNEL_MODELS"); dir != "" {
+		m, err := quant.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("EDGED_KERNEL_MODELS: %v", err)
+		}
+		return m
+	}
+	g, _, err := model.Load(filepath.Join(data, "models", ckpt), "", pad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := calibrate.ListImages(filepath.Join(data, "imagenet-sample", "images"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs, _, bad := calibrate.LoadInputs(calibrate.Spread(files, 6), nil)
+	if len(bad) > 0 {
+		t.Fatal(bad[0])
+	}
+	m, err := calibrate.Calibrate(g, inputs, calibrate.Options{SensitivityImages: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// runPath runs every input on path with the given threads and returns the
+// logits and every tensor's raw storage after the first input.
+func runPath(t *testing.T, m *quant.Model, path string, threads int, inputs [][]float32) (logits [][]float32, tensors [][]byte) {
+	t.Helper()
+	if err := kernels.Use(path); err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(m, engine.Options{Threads: threads})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for i, in := range inputs {
+		out, err := e.Run(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logits = append(logits, slices.Clone(out))
+		if i == 0 {
+			for ti := range m.Tensors {
+				i8, i16, f32 := e.Tensor(ti)
+				b := make([]byte, 0, len(i8)+2*len(i16)+4*len(f32))
+				for _, v := range i8 {
+					b = append(b, byte(v))
+				}
+				for _, v := range i16 {
+					b = binary.LittleEndian.AppendUint16(b, uint16(v))
+				}
+				for _, v := range f32 {
+					b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+				}
+				tensors = append(tensors, b)
+			}
+		}
+	}
+	return logits, tensors
+}
+
+func TestModelsBitIdenticalAcrossPaths(t *testing.T) {
+	paths := kernels.Paths()
+	if len(paths) == 1 {
+		t.Skipf("only the %s kernels exist in this build (%s): nothing to compare", paths[0], kernels.Path())
+	}
+	data := testdata(t)
+	defer kernels.Use(kernels.Path())
+	golden, err := filepath.Glob(filepath.Join(data, "golden", "inputs", "*.f32"))
+	if err != nil || len(golden) == 0 {
+		t.Fatalf("no golden inputs in %s: %v", data, err)
+	}
+	for _, tc := range []struct {
+		ckpt string
+		pad  model.Padding
+	}{
+		{"shufflenet_v2_x0_5.pth", model.PadTorch},
+		{"mobilenet_v3_small_tf.pth", model.PadTF},
+	} {
+		t.Run(tc.ckpt, func(t *testing.T) {
+			m := realModel(t, data, tc.ckpt, tc.pad)
+			var inputs [][]float32
+			for _, g := range golden {
+				inputs = append(inputs, readCHW(t, g, m.Tensors[0].Shape))
+			}
+			t.Logf("%s: %d int16 tensors, %d int16-weight convs", m.Arch, m.Int16Tensors(), m.Int16Weights())
+			want, wantT := runPath(t, m, kernels.Generic, 1, inputs)
+			for _, p := range paths {
+				if p == kernels.Generic {
+					continue
+				}
+				for _, threads := range []int{1, 3} {
+					got, gotT := runPath(t, m, p, threads, inputs)
+					for ti := range wantT {
+						if !slices.Equal(gotT[ti], wantT[ti]) {
+							t.Errorf("%s, %d threads: tensor %d (%s, %v) differs from generic on %s",
+								p, threads, ti, m.Tensors[ti].Name, m.Tensors[ti].DType, filepath.Base(golden[0]))
+							break
+						}
+					}
+					for i := range inputs {
+						if err := sameBits(got[i], want[i]); err != nil {
+							t.Errorf("%s, %d threads, %s: %v", p, threads, filepath.Base(golden[i]), err)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func sameBits(got, want []float32) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%d logits, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return fmt.Errorf("logit %d: %v, generic %v", i, got[i], want[i])
+		}
+	}
+	return nil
+}
+
+// TestModelsNoAllocs checks that an inference allocates nothing on the
+// NEON paths (weights are packed and scratch allocated at load). The
+// generic path's pooled scratch may allocate after a GC; it is only
+// logged.
+func TestModelsNoAllocs(t *testing.T) {
+	data := testdata(t)
+	defer kernels.Use(kernels.Path())
+	m := realModel(t, data, "mobilenet_v3_small_tf.pth", model.PadTF)
+	s := realModel(t, data, "shufflenet_v2_x0_5.pth", model.PadTorch)
+	for _, p := range kernels.Paths() {
+		for _, qm := range []*quant.Model{m, s} {
+			for _, threads := range []int{1, 2} {
+				if err := kernels.Use(p); err != nil {
+					t.Fatal(err)
+				}
+				e, err := engine.New(qm, engine.Options{Threads: threads})
+				if err != nil {
+					t.Fatal(err)
+				}
+				in := make([]float32, qm.Tensors[0].Shape.Len())
+				for i := range in {
+					in[i] = float32(i%251)/125 - 1
+				}
+				if _, err := e.Run(in); err != nil { // warm the kernels' pools
+					t.Fatal(err)
+				}
+				allocs := testing.AllocsPerRun(3, func() { e.Run(in) })
+				e.Close()
+				if p == kernels.Generic {
+					t.Logf("%s, generic, %d threads: %v allocations per inference", qm.Arch, threads, allocs)
+				} else if allocs != 0 {
+					t.Errorf("%s, %s, %d threads: %v allocations per inference", qm.Arch, p, threads, allocs)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkModel times one inference of each model on each kernel path
+// (one thread) and reports its allocations.
+func BenchmarkModel(b *testing.B) {
+	t := &testing.T{}
+	data := os.Getenv("EDGED_TESTDATA")
+	if data == "" {
+		data = filepath.Join("..", "..", "shared")
+	}
+	if _, err := os.Stat(filepath.Join(data, "models")); err != nil {
+		b.Skipf("shared test data not found at %s (set EDGED_TESTDATA)", data)
+	}
+	defer kernels.Use(kernels.Path())
+	for _, tc := range []struct {
+		ckpt string
+		pad  model.Padding
+	}{
+		{"shufflenet_v2_x0_5.pth", model.PadTorch},
+		{"mobilenet_v3_small_tf.pth", model.PadTF},
+	} {
+		m := realModel(t, data, tc.ckpt, tc.pad)
+		for _, p := range kernels.Paths() {
+			b.Run(m.Arch+"/"+p, func(b *testing.B) {
+				if err := kernels.Use(p); err != nil {
+					b.Fatal(err)
+				}
+				e, err := engine.New(m, engine.Options{Threads: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer e.Close()
+				in := make([]float32, m.Tensors[0].Shape.Len())
+				b.ReportAllocs()
+				for b.Loop() {
+					e.Run(in)
+				}
+			})
+		}
+	}
+}
