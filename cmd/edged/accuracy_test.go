@@ -24,7 +24,7 @@ func TestInt8Accuracy(t *testing.T) {
 		minSQNR            float64
 	}{
 		{"shufflenet_v2_x0_5.pth", "float-shufflenet_v2_x0_5.tsv", "torch", 1.0, 94, 20},
-		{"mobilenet_v3_small_tf.pth", "float-mobilenet_v3_small_tf.tsv", "tf", 4.0, 85, 12},
+		{"mobilenet_v3_small_tf.pth", "float-mobilenet_v3_small_tf.tsv", "tf", 4.0, 85, 10},
 		// Random weights: accuracy means nothing, but the int8 logits must
 		// track the float ones.
 		{"mobilenet_v3_small_random.pth", "", "torch", 0, 0, 15},

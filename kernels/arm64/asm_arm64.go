@@ -36,6 +36,13 @@ func gemmI16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb i
 //go:noescape
 func gemmI8W16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
+// gemm_2x16c4_i16_sdot: int16 activations times int8 weights with SDOT, each
+// activation split into two int8 halves (see sdotI16Body); lda is in bytes;
+// blocks as gemmI8SDOT, with 128·Σw added to the biases.
+//
+//go:noescape
+func gemmI16SDOT(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+
 // dwconv_3x3_neon: one output row of an int8 3x3 depthwise conv, any stride.
 //
 //go:noescape

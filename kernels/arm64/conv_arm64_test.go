@@ -261,7 +261,7 @@ func TestConvRandomShapes(t *testing.T) {
 func TestConvRefusesMinus128(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	for _, c := range []generic.ConvParams{
-		geom(4, 4, 16, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1),
+		geom(4, 4, 32, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1),
 		geom(4, 4, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16),
 	} {
 		w := randWeights(r, c.OutC*c.KH*c.KW*c.InC/c.Groups)

@@ -1845,6 +1845,135 @@ TEXT ·copyRows(SB), NOSPLIT, $0-48
 	MOVD rows+32(FP), R4
 	MOVD width+40(FP), R5
 	CBZ R4, done
+	CMP $8, R5
+	BEQ w8
+	CMP $16, R5
+	BEQ w16
+	CMP $24, R5
+	BEQ w24
+	CMP $32, R5
+	BEQ w32
+	CMP $48, R5
+	BEQ w48
+	CMP $64, R5
+	BEQ w64
+	CMP $96, R5
+	BEQ w96
+	CMP $128, R5
+	BEQ w128
+	CMP $192, R5
+	BEQ w192
+	CMP $384, R5
+	BEQ w384
+	B row
+w8:
+	SUB $0, R1, R6
+	SUB $0, R3, R7
+l8:
+	WORD $0x0cc67000 // ld1 {v0.8b}, [x0], x6
+	WORD $0x0c877040 // st1 {v0.8b}, [x2], x7
+	SUBS $1, R4
+	BNE l8
+	RET
+w16:
+	SUB $0, R1, R6
+	SUB $0, R3, R7
+l16:
+	WORD $0x4cc67000 // ld1 {v0.16b}, [x0], x6
+	WORD $0x4c877040 // st1 {v0.16b}, [x2], x7
+	SUBS $1, R4
+	BNE l16
+	RET
+w24:
+	SUB $0, R1, R6
+	SUB $0, R3, R7
+l24:
+	WORD $0x0cc66000 // ld1 {v0.8b-v2.8b}, [x0], x6
+	WORD $0x0c876040 // st1 {v0.8b-v2.8b}, [x2], x7
+	SUBS $1, R4
+	BNE l24
+	RET
+w32:
+	SUB $0, R1, R6
+	SUB $0, R3, R7
+l32:
+	WORD $0x4cc6a000 // ld1 {v0.16b-v1.16b}, [x0], x6
+	WORD $0x4c87a040 // st1 {v0.16b-v1.16b}, [x2], x7
+	SUBS $1, R4
+	BNE l32
+	RET
+w48:
+	SUB $0, R1, R6
+	SUB $0, R3, R7
+l48:
+	WORD $0x4cc66000 // ld1 {v0.16b-v2.16b}, [x0], x6
+	WORD $0x4c876040 // st1 {v0.16b-v2.16b}, [x2], x7
+	SUBS $1, R4
+	BNE l48
+	RET
+w64:
+	SUB $0, R1, R6
+	SUB $0, R3, R7
+l64:
+	WORD $0x4cc62000 // ld1 {v0.16b-v3.16b}, [x0], x6
+	WORD $0x4c872040 // st1 {v0.16b-v3.16b}, [x2], x7
+	SUBS $1, R4
+	BNE l64
+	RET
+w96:
+	SUB $64, R1, R6
+	SUB $64, R3, R7
+l96:
+	WORD $0x4cdf2000 // ld1 {v0.16b-v3.16b}, [x0], #64
+	WORD $0x4c9f2040 // st1 {v0.16b-v3.16b}, [x2], #64
+	WORD $0x4cc6a000 // ld1 {v0.16b-v1.16b}, [x0], x6
+	WORD $0x4c87a040 // st1 {v0.16b-v1.16b}, [x2], x7
+	SUBS $1, R4
+	BNE l96
+	RET
+w128:
+	SUB $64, R1, R6
+	SUB $64, R3, R7
+l128:
+	WORD $0x4cdf2000 // ld1 {v0.16b-v3.16b}, [x0], #64
+	WORD $0x4c9f2040 // st1 {v0.16b-v3.16b}, [x2], #64
+	WORD $0x4cc62000 // ld1 {v0.16b-v3.16b}, [x0], x6
+	WORD $0x4c872040 // st1 {v0.16b-v3.16b}, [x2], x7
+	SUBS $1, R4
+	BNE l128
+	RET
+w192:
+	SUB $128, R1, R6
+	SUB $128, R3, R7
+l192:
+	WORD $0x4cdf2000 // ld1 {v0.16b-v3.16b}, [x0], #64
+	WORD $0x4c9f2040 // st1 {v0.16b-v3.16b}, [x2], #64
+	WORD $0x4cdf2000 // ld1 {v0.16b-v3.16b}, [x0], #64
+	WORD $0x4c9f2040 // st1 {v0.16b-v3.16b}, [x2], #64
+	WORD $0x4cc62000 // ld1 {v0.16b-v3.16b}, [x0], x6
+	WORD $0x4c872040 // st1 {v0.16b-v3.16b}, [x2], x7
+	SUBS $1, R4
+	BNE l192
+	RET
+w384:
+	SUB $320, R1, R6
+	SUB $320, R3, R7
+l384:
+	WORD $0x4cdf2000 // ld1 {v0.16b-v3.16b}, [x0], #64
+	WORD $0x4c9f2040 // st1 {v0.16b-v3.16b}, [x2], #64
+	WORD $0x4cdf2000 // ld1 {v0.16b-v3.16b}, [x0], #64
+	WORD $0x4c9f2040 // st1 {v0.16b-v3.16b}, [x2], #64
+	WORD $0x4cdf2000 // ld1 {v0.16b-v3.16b}, [x0], #64
+	WORD $0x4c9f2040 // st1 {v0.16b-v3.16b}, [x2], #64
+	WORD $0x4cdf2000 // ld1 {v0.16b-v3.16b}, [x0], #64
+	WORD $0x4c9f2040 // st1 {v0.16b-v3.16b}, [x2], #64
+	WORD $0x4cdf2000 // ld1 {v0.16b-v3.16b}, [x0], #64
+	WORD $0x4c9f2040 // st1 {v0.16b-v3.16b}, [x2], #64
+	WORD $0x4cc62000 // ld1 {v0.16b-v3.16b}, [x0], x6
+	WORD $0x4c872040 // st1 {v0.16b-v3.16b}, [x2], x7
+	SUBS $1, R4
+	BNE l384
+	RET
 row:
 	MOVD R0, R6
 	MOVD R2, R7

@@ -1762,3 +1762,534 @@ nextw8:
 	BNE blockw8
 done:
 	RET
+
+// gemm_2x16c4_i16_sdot: int16 activations times int8 weights with SDOT, each
+// activation split into two int8 halves (see sdotI16Body); lda is in bytes;
+// blocks as gemmI8SDOT, with 128·Σw added to the biases.
+TEXT ·gemmI16SDOT(SB), NOSPLIT, $0-72
+	WORD $0x4f04e40e // movi v14.16b, #128
+	MOVD $256, R23
+	WORD $0x4e040eef // dup v15.4s, w23
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD m+16(FP), R2
+	MOVD k+24(FP), R3
+	MOVD w+32(FP), R4
+	MOVD nb+40(FP), R5
+	MOVD half+48(FP), R22
+	MOVD acc+56(FP), R6
+	MOVD ldc+64(FP), R7
+	CBZ R5, half
+	MOVD $16, R24
+	MUL R3, R24, R24
+	ADD $64, R24
+blockw16:
+	MOVD R0, R8
+	MOVD R6, R9
+	MOVD R2, R10
+	CMP $2, R10
+	BLT rows1w16
+rowsNw16:
+	MOVD R8, R11
+	ADD R1, R11, R12
+	MOVD R9, R15
+	ADD R7, R15, R16
+	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
+	WORD $0x4c402894 // ld1 {v20.4s-v23.4s}, [x4]
+	ADD $64, R4, R20
+	WORD $0x6f00e418 // movi v24.2d, #0
+	WORD $0x6f00e419 // movi v25.2d, #0
+	WORD $0x6f00e41a // movi v26.2d, #0
+	WORD $0x6f00e41b // movi v27.2d, #0
+	WORD $0x6f00e41c // movi v28.2d, #0
+	WORD $0x6f00e41d // movi v29.2d, #0
+	WORD $0x6f00e41e // movi v30.2d, #0
+	WORD $0x6f00e41f // movi v31.2d, #0
+	SUBS $16, R3, R21
+	BLT k8nw16
+k16nw16:
+	WORD $0x4cdfa564 // ld1 {v4.8h, v5.8h}, [x11], #32
+	WORD $0x4e055880 // uzp2 v0.16b, v4.16b, v5.16b
+	WORD $0x4e051882 // uzp1 v2.16b, v4.16b, v5.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0x4cdfa584 // ld1 {v4.8h, v5.8h}, [x12], #32
+	WORD $0x4e055881 // uzp2 v1.16b, v4.16b, v5.16b
+	WORD $0x4e051883 // uzp1 v3.16b, v4.16b, v5.16b
+	WORD $0x6e2e1c63 // eor v3.16b, v3.16b, v14.16b
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4f80e11a // sdot v26.4s, v8.16b, v0.4b[0]
+	WORD $0x4f82e112 // sdot v18.4s, v8.16b, v2.4b[0]
+	WORD $0x4f80e13b // sdot v27.4s, v9.16b, v0.4b[0]
+	WORD $0x4f82e133 // sdot v19.4s, v9.16b, v2.4b[0]
+	WORD $0x4f81e0dc // sdot v28.4s, v6.16b, v1.4b[0]
+	WORD $0x4f83e0d4 // sdot v20.4s, v6.16b, v3.4b[0]
+	WORD $0x4f81e0fd // sdot v29.4s, v7.16b, v1.4b[0]
+	WORD $0x4f83e0f5 // sdot v21.4s, v7.16b, v3.4b[0]
+	WORD $0x4f81e11e // sdot v30.4s, v8.16b, v1.4b[0]
+	WORD $0x4f83e116 // sdot v22.4s, v8.16b, v3.4b[0]
+	WORD $0x4f81e13f // sdot v31.4s, v9.16b, v1.4b[0]
+	WORD $0x4f83e137 // sdot v23.4s, v9.16b, v3.4b[0]
+	WORD $0x4cdf228a // ld1 {v10.16b-v13.16b}, [x20], #64
+	WORD $0x4fa0e158 // sdot v24.4s, v10.16b, v0.4b[1]
+	WORD $0x4fa2e150 // sdot v16.4s, v10.16b, v2.4b[1]
+	WORD $0x4fa0e179 // sdot v25.4s, v11.16b, v0.4b[1]
+	WORD $0x4fa2e171 // sdot v17.4s, v11.16b, v2.4b[1]
+	WORD $0x4fa0e19a // sdot v26.4s, v12.16b, v0.4b[1]
+	WORD $0x4fa2e192 // sdot v18.4s, v12.16b, v2.4b[1]
+	WORD $0x4fa0e1bb // sdot v27.4s, v13.16b, v0.4b[1]
+	WORD $0x4fa2e1b3 // sdot v19.4s, v13.16b, v2.4b[1]
+	WORD $0x4fa1e15c // sdot v28.4s, v10.16b, v1.4b[1]
+	WORD $0x4fa3e154 // sdot v20.4s, v10.16b, v3.4b[1]
+	WORD $0x4fa1e17d // sdot v29.4s, v11.16b, v1.4b[1]
+	WORD $0x4fa3e175 // sdot v21.4s, v11.16b, v3.4b[1]
+	WORD $0x4fa1e19e // sdot v30.4s, v12.16b, v1.4b[1]
+	WORD $0x4fa3e196 // sdot v22.4s, v12.16b, v3.4b[1]
+	WORD $0x4fa1e1bf // sdot v31.4s, v13.16b, v1.4b[1]
+	WORD $0x4fa3e1b7 // sdot v23.4s, v13.16b, v3.4b[1]
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
+	WORD $0x4f80e8d8 // sdot v24.4s, v6.16b, v0.4b[2]
+	WORD $0x4f82e8d0 // sdot v16.4s, v6.16b, v2.4b[2]
+	WORD $0x4f80e8f9 // sdot v25.4s, v7.16b, v0.4b[2]
+	WORD $0x4f82e8f1 // sdot v17.4s, v7.16b, v2.4b[2]
+	WORD $0x4f80e91a // sdot v26.4s, v8.16b, v0.4b[2]
+	WORD $0x4f82e912 // sdot v18.4s, v8.16b, v2.4b[2]
+	WORD $0x4f80e93b // sdot v27.4s, v9.16b, v0.4b[2]
+	WORD $0x4f82e933 // sdot v19.4s, v9.16b, v2.4b[2]
+	WORD $0x4f81e8dc // sdot v28.4s, v6.16b, v1.4b[2]
+	WORD $0x4f83e8d4 // sdot v20.4s, v6.16b, v3.4b[2]
+	WORD $0x4f81e8fd // sdot v29.4s, v7.16b, v1.4b[2]
+	WORD $0x4f83e8f5 // sdot v21.4s, v7.16b, v3.4b[2]
+	WORD $0x4f81e91e // sdot v30.4s, v8.16b, v1.4b[2]
+	WORD $0x4f83e916 // sdot v22.4s, v8.16b, v3.4b[2]
+	WORD $0x4f81e93f // sdot v31.4s, v9.16b, v1.4b[2]
+	WORD $0x4f83e937 // sdot v23.4s, v9.16b, v3.4b[2]
+	WORD $0x4cdf228a // ld1 {v10.16b-v13.16b}, [x20], #64
+	WORD $0x4fa0e958 // sdot v24.4s, v10.16b, v0.4b[3]
+	WORD $0x4fa2e950 // sdot v16.4s, v10.16b, v2.4b[3]
+	WORD $0x4fa0e979 // sdot v25.4s, v11.16b, v0.4b[3]
+	WORD $0x4fa2e971 // sdot v17.4s, v11.16b, v2.4b[3]
+	WORD $0x4fa0e99a // sdot v26.4s, v12.16b, v0.4b[3]
+	WORD $0x4fa2e992 // sdot v18.4s, v12.16b, v2.4b[3]
+	WORD $0x4fa0e9bb // sdot v27.4s, v13.16b, v0.4b[3]
+	WORD $0x4fa2e9b3 // sdot v19.4s, v13.16b, v2.4b[3]
+	WORD $0x4fa1e95c // sdot v28.4s, v10.16b, v1.4b[3]
+	WORD $0x4fa3e954 // sdot v20.4s, v10.16b, v3.4b[3]
+	WORD $0x4fa1e97d // sdot v29.4s, v11.16b, v1.4b[3]
+	WORD $0x4fa3e975 // sdot v21.4s, v11.16b, v3.4b[3]
+	WORD $0x4fa1e99e // sdot v30.4s, v12.16b, v1.4b[3]
+	WORD $0x4fa3e996 // sdot v22.4s, v12.16b, v3.4b[3]
+	WORD $0x4fa1e9bf // sdot v31.4s, v13.16b, v1.4b[3]
+	WORD $0x4fa3e9b7 // sdot v23.4s, v13.16b, v3.4b[3]
+	SUBS $16, R21
+	BGE k16nw16
+k8nw16:
+	TBZ $3, R21, k4nw16
+	WORD $0x4cdf7564 // ld1 {v4.8h}, [x11], #16
+	WORD $0x4e045880 // uzp2 v0.16b, v4.16b, v4.16b
+	WORD $0x4e041882 // uzp1 v2.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0x4cdf7584 // ld1 {v4.8h}, [x12], #16
+	WORD $0x4e045881 // uzp2 v1.16b, v4.16b, v4.16b
+	WORD $0x4e041883 // uzp1 v3.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c63 // eor v3.16b, v3.16b, v14.16b
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4f80e11a // sdot v26.4s, v8.16b, v0.4b[0]
+	WORD $0x4f82e112 // sdot v18.4s, v8.16b, v2.4b[0]
+	WORD $0x4f80e13b // sdot v27.4s, v9.16b, v0.4b[0]
+	WORD $0x4f82e133 // sdot v19.4s, v9.16b, v2.4b[0]
+	WORD $0x4f81e0dc // sdot v28.4s, v6.16b, v1.4b[0]
+	WORD $0x4f83e0d4 // sdot v20.4s, v6.16b, v3.4b[0]
+	WORD $0x4f81e0fd // sdot v29.4s, v7.16b, v1.4b[0]
+	WORD $0x4f83e0f5 // sdot v21.4s, v7.16b, v3.4b[0]
+	WORD $0x4f81e11e // sdot v30.4s, v8.16b, v1.4b[0]
+	WORD $0x4f83e116 // sdot v22.4s, v8.16b, v3.4b[0]
+	WORD $0x4f81e13f // sdot v31.4s, v9.16b, v1.4b[0]
+	WORD $0x4f83e137 // sdot v23.4s, v9.16b, v3.4b[0]
+	WORD $0x4cdf228a // ld1 {v10.16b-v13.16b}, [x20], #64
+	WORD $0x4fa0e158 // sdot v24.4s, v10.16b, v0.4b[1]
+	WORD $0x4fa2e150 // sdot v16.4s, v10.16b, v2.4b[1]
+	WORD $0x4fa0e179 // sdot v25.4s, v11.16b, v0.4b[1]
+	WORD $0x4fa2e171 // sdot v17.4s, v11.16b, v2.4b[1]
+	WORD $0x4fa0e19a // sdot v26.4s, v12.16b, v0.4b[1]
+	WORD $0x4fa2e192 // sdot v18.4s, v12.16b, v2.4b[1]
+	WORD $0x4fa0e1bb // sdot v27.4s, v13.16b, v0.4b[1]
+	WORD $0x4fa2e1b3 // sdot v19.4s, v13.16b, v2.4b[1]
+	WORD $0x4fa1e15c // sdot v28.4s, v10.16b, v1.4b[1]
+	WORD $0x4fa3e154 // sdot v20.4s, v10.16b, v3.4b[1]
+	WORD $0x4fa1e17d // sdot v29.4s, v11.16b, v1.4b[1]
+	WORD $0x4fa3e175 // sdot v21.4s, v11.16b, v3.4b[1]
+	WORD $0x4fa1e19e // sdot v30.4s, v12.16b, v1.4b[1]
+	WORD $0x4fa3e196 // sdot v22.4s, v12.16b, v3.4b[1]
+	WORD $0x4fa1e1bf // sdot v31.4s, v13.16b, v1.4b[1]
+	WORD $0x4fa3e1b7 // sdot v23.4s, v13.16b, v3.4b[1]
+k4nw16:
+	TBZ $2, R21, kdnw16
+	WORD $0xfc408564 // ldr d4, [x11], #8
+	WORD $0x4e045880 // uzp2 v0.16b, v4.16b, v4.16b
+	WORD $0x4e041882 // uzp1 v2.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0xfc408584 // ldr d4, [x12], #8
+	WORD $0x4e045881 // uzp2 v1.16b, v4.16b, v4.16b
+	WORD $0x4e041883 // uzp1 v3.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c63 // eor v3.16b, v3.16b, v14.16b
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4f80e11a // sdot v26.4s, v8.16b, v0.4b[0]
+	WORD $0x4f82e112 // sdot v18.4s, v8.16b, v2.4b[0]
+	WORD $0x4f80e13b // sdot v27.4s, v9.16b, v0.4b[0]
+	WORD $0x4f82e133 // sdot v19.4s, v9.16b, v2.4b[0]
+	WORD $0x4f81e0dc // sdot v28.4s, v6.16b, v1.4b[0]
+	WORD $0x4f83e0d4 // sdot v20.4s, v6.16b, v3.4b[0]
+	WORD $0x4f81e0fd // sdot v29.4s, v7.16b, v1.4b[0]
+	WORD $0x4f83e0f5 // sdot v21.4s, v7.16b, v3.4b[0]
+	WORD $0x4f81e11e // sdot v30.4s, v8.16b, v1.4b[0]
+	WORD $0x4f83e116 // sdot v22.4s, v8.16b, v3.4b[0]
+	WORD $0x4f81e13f // sdot v31.4s, v9.16b, v1.4b[0]
+	WORD $0x4f83e137 // sdot v23.4s, v9.16b, v3.4b[0]
+kdnw16:
+	WORD $0x4eaf9710 // mla v16.4s, v24.4s, v15.4s
+	WORD $0x4eaf9731 // mla v17.4s, v25.4s, v15.4s
+	WORD $0x4eaf9752 // mla v18.4s, v26.4s, v15.4s
+	WORD $0x4eaf9773 // mla v19.4s, v27.4s, v15.4s
+	WORD $0x4eaf9794 // mla v20.4s, v28.4s, v15.4s
+	WORD $0x4eaf97b5 // mla v21.4s, v29.4s, v15.4s
+	WORD $0x4eaf97d6 // mla v22.4s, v30.4s, v15.4s
+	WORD $0x4eaf97f7 // mla v23.4s, v31.4s, v15.4s
+	WORD $0x4c0029f0 // st1 {v16.4s-v19.4s}, [x15]
+	WORD $0x4c002a14 // st1 {v20.4s-v23.4s}, [x16]
+	ADD R1<<1, R8
+	ADD R7<<1, R9
+	SUB $2, R10
+	CMP $2, R10
+	BGE rowsNw16
+rows1w16:
+	CBZ R10, nextw16
+row1w16:
+	MOVD R8, R11
+	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
+	ADD $64, R4, R20
+	WORD $0x6f00e418 // movi v24.2d, #0
+	WORD $0x6f00e419 // movi v25.2d, #0
+	WORD $0x6f00e41a // movi v26.2d, #0
+	WORD $0x6f00e41b // movi v27.2d, #0
+	SUBS $16, R3, R21
+	BLT k8ow16
+k16ow16:
+	WORD $0x4cdfa564 // ld1 {v4.8h, v5.8h}, [x11], #32
+	WORD $0x4e055880 // uzp2 v0.16b, v4.16b, v5.16b
+	WORD $0x4e051882 // uzp1 v2.16b, v4.16b, v5.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4f80e11a // sdot v26.4s, v8.16b, v0.4b[0]
+	WORD $0x4f82e112 // sdot v18.4s, v8.16b, v2.4b[0]
+	WORD $0x4f80e13b // sdot v27.4s, v9.16b, v0.4b[0]
+	WORD $0x4f82e133 // sdot v19.4s, v9.16b, v2.4b[0]
+	WORD $0x4cdf228a // ld1 {v10.16b-v13.16b}, [x20], #64
+	WORD $0x4fa0e158 // sdot v24.4s, v10.16b, v0.4b[1]
+	WORD $0x4fa2e150 // sdot v16.4s, v10.16b, v2.4b[1]
+	WORD $0x4fa0e179 // sdot v25.4s, v11.16b, v0.4b[1]
+	WORD $0x4fa2e171 // sdot v17.4s, v11.16b, v2.4b[1]
+	WORD $0x4fa0e19a // sdot v26.4s, v12.16b, v0.4b[1]
+	WORD $0x4fa2e192 // sdot v18.4s, v12.16b, v2.4b[1]
+	WORD $0x4fa0e1bb // sdot v27.4s, v13.16b, v0.4b[1]
+	WORD $0x4fa2e1b3 // sdot v19.4s, v13.16b, v2.4b[1]
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
+	WORD $0x4f80e8d8 // sdot v24.4s, v6.16b, v0.4b[2]
+	WORD $0x4f82e8d0 // sdot v16.4s, v6.16b, v2.4b[2]
+	WORD $0x4f80e8f9 // sdot v25.4s, v7.16b, v0.4b[2]
+	WORD $0x4f82e8f1 // sdot v17.4s, v7.16b, v2.4b[2]
+	WORD $0x4f80e91a // sdot v26.4s, v8.16b, v0.4b[2]
+	WORD $0x4f82e912 // sdot v18.4s, v8.16b, v2.4b[2]
+	WORD $0x4f80e93b // sdot v27.4s, v9.16b, v0.4b[2]
+	WORD $0x4f82e933 // sdot v19.4s, v9.16b, v2.4b[2]
+	WORD $0x4cdf228a // ld1 {v10.16b-v13.16b}, [x20], #64
+	WORD $0x4fa0e958 // sdot v24.4s, v10.16b, v0.4b[3]
+	WORD $0x4fa2e950 // sdot v16.4s, v10.16b, v2.4b[3]
+	WORD $0x4fa0e979 // sdot v25.4s, v11.16b, v0.4b[3]
+	WORD $0x4fa2e971 // sdot v17.4s, v11.16b, v2.4b[3]
+	WORD $0x4fa0e99a // sdot v26.4s, v12.16b, v0.4b[3]
+	WORD $0x4fa2e992 // sdot v18.4s, v12.16b, v2.4b[3]
+	WORD $0x4fa0e9bb // sdot v27.4s, v13.16b, v0.4b[3]
+	WORD $0x4fa2e9b3 // sdot v19.4s, v13.16b, v2.4b[3]
+	SUBS $16, R21
+	BGE k16ow16
+k8ow16:
+	TBZ $3, R21, k4ow16
+	WORD $0x4cdf7564 // ld1 {v4.8h}, [x11], #16
+	WORD $0x4e045880 // uzp2 v0.16b, v4.16b, v4.16b
+	WORD $0x4e041882 // uzp1 v2.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4f80e11a // sdot v26.4s, v8.16b, v0.4b[0]
+	WORD $0x4f82e112 // sdot v18.4s, v8.16b, v2.4b[0]
+	WORD $0x4f80e13b // sdot v27.4s, v9.16b, v0.4b[0]
+	WORD $0x4f82e133 // sdot v19.4s, v9.16b, v2.4b[0]
+	WORD $0x4cdf228a // ld1 {v10.16b-v13.16b}, [x20], #64
+	WORD $0x4fa0e158 // sdot v24.4s, v10.16b, v0.4b[1]
+	WORD $0x4fa2e150 // sdot v16.4s, v10.16b, v2.4b[1]
+	WORD $0x4fa0e179 // sdot v25.4s, v11.16b, v0.4b[1]
+	WORD $0x4fa2e171 // sdot v17.4s, v11.16b, v2.4b[1]
+	WORD $0x4fa0e19a // sdot v26.4s, v12.16b, v0.4b[1]
+	WORD $0x4fa2e192 // sdot v18.4s, v12.16b, v2.4b[1]
+	WORD $0x4fa0e1bb // sdot v27.4s, v13.16b, v0.4b[1]
+	WORD $0x4fa2e1b3 // sdot v19.4s, v13.16b, v2.4b[1]
+k4ow16:
+	TBZ $2, R21, kdow16
+	WORD $0xfc408564 // ldr d4, [x11], #8
+	WORD $0x4e045880 // uzp2 v0.16b, v4.16b, v4.16b
+	WORD $0x4e041882 // uzp1 v2.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4f80e11a // sdot v26.4s, v8.16b, v0.4b[0]
+	WORD $0x4f82e112 // sdot v18.4s, v8.16b, v2.4b[0]
+	WORD $0x4f80e13b // sdot v27.4s, v9.16b, v0.4b[0]
+	WORD $0x4f82e133 // sdot v19.4s, v9.16b, v2.4b[0]
+kdow16:
+	WORD $0x4eaf9710 // mla v16.4s, v24.4s, v15.4s
+	WORD $0x4eaf9731 // mla v17.4s, v25.4s, v15.4s
+	WORD $0x4eaf9752 // mla v18.4s, v26.4s, v15.4s
+	WORD $0x4eaf9773 // mla v19.4s, v27.4s, v15.4s
+	WORD $0x4c002930 // st1 {v16.4s-v19.4s}, [x9]
+	ADD R1, R8
+	ADD R7, R9
+	SUBS $1, R10
+	BNE row1w16
+nextw16:
+	ADD R24, R4
+	ADD $64, R6
+	SUBS $1, R5
+	BNE blockw16
+half:
+	CBZ R22, done
+	MOVD $1, R5
+	MOVD $8, R24
+	MUL R3, R24, R24
+	ADD $32, R24
+blockw8:
+	MOVD R0, R8
+	MOVD R6, R9
+	MOVD R2, R10
+	CMP $2, R10
+	BLT rows1w8
+rowsNw8:
+	MOVD R8, R11
+	ADD R1, R11, R12
+	MOVD R9, R15
+	ADD R7, R15, R16
+	WORD $0x4c40a890 // ld1 {v16.4s-v17.4s}, [x4]
+	WORD $0x4c40a892 // ld1 {v18.4s-v19.4s}, [x4]
+	ADD $32, R4, R20
+	WORD $0x6f00e418 // movi v24.2d, #0
+	WORD $0x6f00e419 // movi v25.2d, #0
+	WORD $0x6f00e41a // movi v26.2d, #0
+	WORD $0x6f00e41b // movi v27.2d, #0
+	SUBS $16, R3, R21
+	BLT k8nw8
+k16nw8:
+	WORD $0x4cdfa564 // ld1 {v4.8h, v5.8h}, [x11], #32
+	WORD $0x4e055880 // uzp2 v0.16b, v4.16b, v5.16b
+	WORD $0x4e051882 // uzp1 v2.16b, v4.16b, v5.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0x4cdfa584 // ld1 {v4.8h, v5.8h}, [x12], #32
+	WORD $0x4e055881 // uzp2 v1.16b, v4.16b, v5.16b
+	WORD $0x4e051883 // uzp1 v3.16b, v4.16b, v5.16b
+	WORD $0x6e2e1c63 // eor v3.16b, v3.16b, v14.16b
+	WORD $0x4cdfa286 // ld1 {v6.16b-v7.16b}, [x20], #32
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4f81e0da // sdot v26.4s, v6.16b, v1.4b[0]
+	WORD $0x4f83e0d2 // sdot v18.4s, v6.16b, v3.4b[0]
+	WORD $0x4f81e0fb // sdot v27.4s, v7.16b, v1.4b[0]
+	WORD $0x4f83e0f3 // sdot v19.4s, v7.16b, v3.4b[0]
+	WORD $0x4cdfa28a // ld1 {v10.16b-v11.16b}, [x20], #32
+	WORD $0x4fa0e158 // sdot v24.4s, v10.16b, v0.4b[1]
+	WORD $0x4fa2e150 // sdot v16.4s, v10.16b, v2.4b[1]
+	WORD $0x4fa0e179 // sdot v25.4s, v11.16b, v0.4b[1]
+	WORD $0x4fa2e171 // sdot v17.4s, v11.16b, v2.4b[1]
+	WORD $0x4fa1e15a // sdot v26.4s, v10.16b, v1.4b[1]
+	WORD $0x4fa3e152 // sdot v18.4s, v10.16b, v3.4b[1]
+	WORD $0x4fa1e17b // sdot v27.4s, v11.16b, v1.4b[1]
+	WORD $0x4fa3e173 // sdot v19.4s, v11.16b, v3.4b[1]
+	WORD $0x4cdfa286 // ld1 {v6.16b-v7.16b}, [x20], #32
+	WORD $0x4f80e8d8 // sdot v24.4s, v6.16b, v0.4b[2]
+	WORD $0x4f82e8d0 // sdot v16.4s, v6.16b, v2.4b[2]
+	WORD $0x4f80e8f9 // sdot v25.4s, v7.16b, v0.4b[2]
+	WORD $0x4f82e8f1 // sdot v17.4s, v7.16b, v2.4b[2]
+	WORD $0x4f81e8da // sdot v26.4s, v6.16b, v1.4b[2]
+	WORD $0x4f83e8d2 // sdot v18.4s, v6.16b, v3.4b[2]
+	WORD $0x4f81e8fb // sdot v27.4s, v7.16b, v1.4b[2]
+	WORD $0x4f83e8f3 // sdot v19.4s, v7.16b, v3.4b[2]
+	WORD $0x4cdfa28a // ld1 {v10.16b-v11.16b}, [x20], #32
+	WORD $0x4fa0e958 // sdot v24.4s, v10.16b, v0.4b[3]
+	WORD $0x4fa2e950 // sdot v16.4s, v10.16b, v2.4b[3]
+	WORD $0x4fa0e979 // sdot v25.4s, v11.16b, v0.4b[3]
+	WORD $0x4fa2e971 // sdot v17.4s, v11.16b, v2.4b[3]
+	WORD $0x4fa1e95a // sdot v26.4s, v10.16b, v1.4b[3]
+	WORD $0x4fa3e952 // sdot v18.4s, v10.16b, v3.4b[3]
+	WORD $0x4fa1e97b // sdot v27.4s, v11.16b, v1.4b[3]
+	WORD $0x4fa3e973 // sdot v19.4s, v11.16b, v3.4b[3]
+	SUBS $16, R21
+	BGE k16nw8
+k8nw8:
+	TBZ $3, R21, k4nw8
+	WORD $0x4cdf7564 // ld1 {v4.8h}, [x11], #16
+	WORD $0x4e045880 // uzp2 v0.16b, v4.16b, v4.16b
+	WORD $0x4e041882 // uzp1 v2.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0x4cdf7584 // ld1 {v4.8h}, [x12], #16
+	WORD $0x4e045881 // uzp2 v1.16b, v4.16b, v4.16b
+	WORD $0x4e041883 // uzp1 v3.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c63 // eor v3.16b, v3.16b, v14.16b
+	WORD $0x4cdfa286 // ld1 {v6.16b-v7.16b}, [x20], #32
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4f81e0da // sdot v26.4s, v6.16b, v1.4b[0]
+	WORD $0x4f83e0d2 // sdot v18.4s, v6.16b, v3.4b[0]
+	WORD $0x4f81e0fb // sdot v27.4s, v7.16b, v1.4b[0]
+	WORD $0x4f83e0f3 // sdot v19.4s, v7.16b, v3.4b[0]
+	WORD $0x4cdfa28a // ld1 {v10.16b-v11.16b}, [x20], #32
+	WORD $0x4fa0e158 // sdot v24.4s, v10.16b, v0.4b[1]
+	WORD $0x4fa2e150 // sdot v16.4s, v10.16b, v2.4b[1]
+	WORD $0x4fa0e179 // sdot v25.4s, v11.16b, v0.4b[1]
+	WORD $0x4fa2e171 // sdot v17.4s, v11.16b, v2.4b[1]
+	WORD $0x4fa1e15a // sdot v26.4s, v10.16b, v1.4b[1]
+	WORD $0x4fa3e152 // sdot v18.4s, v10.16b, v3.4b[1]
+	WORD $0x4fa1e17b // sdot v27.4s, v11.16b, v1.4b[1]
+	WORD $0x4fa3e173 // sdot v19.4s, v11.16b, v3.4b[1]
+k4nw8:
+	TBZ $2, R21, kdnw8
+	WORD $0xfc408564 // ldr d4, [x11], #8
+	WORD $0x4e045880 // uzp2 v0.16b, v4.16b, v4.16b
+	WORD $0x4e041882 // uzp1 v2.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0xfc408584 // ldr d4, [x12], #8
+	WORD $0x4e045881 // uzp2 v1.16b, v4.16b, v4.16b
+	WORD $0x4e041883 // uzp1 v3.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c63 // eor v3.16b, v3.16b, v14.16b
+	WORD $0x4cdfa286 // ld1 {v6.16b-v7.16b}, [x20], #32
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4f81e0da // sdot v26.4s, v6.16b, v1.4b[0]
+	WORD $0x4f83e0d2 // sdot v18.4s, v6.16b, v3.4b[0]
+	WORD $0x4f81e0fb // sdot v27.4s, v7.16b, v1.4b[0]
+	WORD $0x4f83e0f3 // sdot v19.4s, v7.16b, v3.4b[0]
+kdnw8:
+	WORD $0x4eaf9710 // mla v16.4s, v24.4s, v15.4s
+	WORD $0x4eaf9731 // mla v17.4s, v25.4s, v15.4s
+	WORD $0x4eaf9752 // mla v18.4s, v26.4s, v15.4s
+	WORD $0x4eaf9773 // mla v19.4s, v27.4s, v15.4s
+	WORD $0x4c00a9f0 // st1 {v16.4s-v17.4s}, [x15]
+	WORD $0x4c00aa12 // st1 {v18.4s-v19.4s}, [x16]
+	ADD R1<<1, R8
+	ADD R7<<1, R9
+	SUB $2, R10
+	CMP $2, R10
+	BGE rowsNw8
+rows1w8:
+	CBZ R10, nextw8
+row1w8:
+	MOVD R8, R11
+	WORD $0x4c40a890 // ld1 {v16.4s-v17.4s}, [x4]
+	ADD $32, R4, R20
+	WORD $0x6f00e418 // movi v24.2d, #0
+	WORD $0x6f00e419 // movi v25.2d, #0
+	SUBS $16, R3, R21
+	BLT k8ow8
+k16ow8:
+	WORD $0x4cdfa564 // ld1 {v4.8h, v5.8h}, [x11], #32
+	WORD $0x4e055880 // uzp2 v0.16b, v4.16b, v5.16b
+	WORD $0x4e051882 // uzp1 v2.16b, v4.16b, v5.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0x4cdfa286 // ld1 {v6.16b-v7.16b}, [x20], #32
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4cdfa28a // ld1 {v10.16b-v11.16b}, [x20], #32
+	WORD $0x4fa0e158 // sdot v24.4s, v10.16b, v0.4b[1]
+	WORD $0x4fa2e150 // sdot v16.4s, v10.16b, v2.4b[1]
+	WORD $0x4fa0e179 // sdot v25.4s, v11.16b, v0.4b[1]
+	WORD $0x4fa2e171 // sdot v17.4s, v11.16b, v2.4b[1]
+	WORD $0x4cdfa286 // ld1 {v6.16b-v7.16b}, [x20], #32
+	WORD $0x4f80e8d8 // sdot v24.4s, v6.16b, v0.4b[2]
+	WORD $0x4f82e8d0 // sdot v16.4s, v6.16b, v2.4b[2]
+	WORD $0x4f80e8f9 // sdot v25.4s, v7.16b, v0.4b[2]
+	WORD $0x4f82e8f1 // sdot v17.4s, v7.16b, v2.4b[2]
+	WORD $0x4cdfa28a // ld1 {v10.16b-v11.16b}, [x20], #32
+	WORD $0x4fa0e958 // sdot v24.4s, v10.16b, v0.4b[3]
+	WORD $0x4fa2e950 // sdot v16.4s, v10.16b, v2.4b[3]
+	WORD $0x4fa0e979 // sdot v25.4s, v11.16b, v0.4b[3]
+	WORD $0x4fa2e971 // sdot v17.4s, v11.16b, v2.4b[3]
+	SUBS $16, R21
+	BGE k16ow8
+k8ow8:
+	TBZ $3, R21, k4ow8
+	WORD $0x4cdf7564 // ld1 {v4.8h}, [x11], #16
+	WORD $0x4e045880 // uzp2 v0.16b, v4.16b, v4.16b
+	WORD $0x4e041882 // uzp1 v2.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0x4cdfa286 // ld1 {v6.16b-v7.16b}, [x20], #32
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+	WORD $0x4cdfa28a // ld1 {v10.16b-v11.16b}, [x20], #32
+	WORD $0x4fa0e158 // sdot v24.4s, v10.16b, v0.4b[1]
+	WORD $0x4fa2e150 // sdot v16.4s, v10.16b, v2.4b[1]
+	WORD $0x4fa0e179 // sdot v25.4s, v11.16b, v0.4b[1]
+	WORD $0x4fa2e171 // sdot v17.4s, v11.16b, v2.4b[1]
+k4ow8:
+	TBZ $2, R21, kdow8
+	WORD $0xfc408564 // ldr d4, [x11], #8
+	WORD $0x4e045880 // uzp2 v0.16b, v4.16b, v4.16b
+	WORD $0x4e041882 // uzp1 v2.16b, v4.16b, v4.16b
+	WORD $0x6e2e1c42 // eor v2.16b, v2.16b, v14.16b
+	WORD $0x4cdfa286 // ld1 {v6.16b-v7.16b}, [x20], #32
+	WORD $0x4f80e0d8 // sdot v24.4s, v6.16b, v0.4b[0]
+	WORD $0x4f82e0d0 // sdot v16.4s, v6.16b, v2.4b[0]
+	WORD $0x4f80e0f9 // sdot v25.4s, v7.16b, v0.4b[0]
+	WORD $0x4f82e0f1 // sdot v17.4s, v7.16b, v2.4b[0]
+kdow8:
+	WORD $0x4eaf9710 // mla v16.4s, v24.4s, v15.4s
+	WORD $0x4eaf9731 // mla v17.4s, v25.4s, v15.4s
+	WORD $0x4c00a930 // st1 {v16.4s-v17.4s}, [x9]
+	ADD R1, R8
+	ADD R7, R9
+	SUBS $1, R10
+	BNE row1w8
+nextw8:
+	ADD R24, R4
+	ADD $32, R6
+	SUBS $1, R5
+	BNE blockw8
+done:
+	RET

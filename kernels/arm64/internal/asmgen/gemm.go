@@ -58,6 +58,10 @@ type gemmKind struct {
 // kinds), then an 8-wide block if half != 0.
 func emitGemm(f *asmFile, g gemmKind, widths []int) {
 	gen.text(f, g.name, g.doc, splitArgs(gemmArgs)...)
+	emitGemmBody(f, g, widths)
+}
+
+func emitGemmBody(f *asmFile, g gemmKind, widths []int) {
 	loadGemmArgs(f)
 	for wi, width := range widths {
 		tag := fmt.Sprintf("w%d", width)
@@ -361,4 +365,88 @@ the width weights as int16.`}, []int{16, 8})
 		doc: `gemm_4x16_i8w16_neon_mlal_lane: int8 activations (widened with SXTL as
 they are loaded) times int16 weights, for the convs whose weights
 calibration keeps in int16; blocks as gemmI16NEON.`}, []int{16, 8})
+	emitGemmI16SDOT(f)
+}
+
+// sdotI16Body: int16 activations on the dot-product path. Each activation
+// splits into two int8 halves, x = 256·xh + xs + 128 with xh = x >> 8 and
+// xs = (x & 255) - 128 (UZP2 takes the high bytes, UZP1 the low ones, EOR
+// 0x80 recentres them), so Σ x·w = 256·Σ xh·w + Σ xs·w + 128·Σ w: two SDOT
+// sums, H and L, combined with one MLA by 256 at the end, and 128·Σw
+// folded into the packed biases. All of it is int32 arithmetic modulo
+// 2^32, so the result is the exact wrapped accumulator. Blocks as
+// gemmI8SDOT; two rows per tile (H needs registers of its own).
+func sdotI16Body(f *asmFile, rows, width int, tag string) {
+	nv := width / 4
+	loadInit(f, rows, width) // L accumulators from the biases: v16 + r·nv
+	h := 24                  // H accumulators: v24 + r·nv
+	for r := 0; r < rows; r++ {
+		for j := 0; j < nv; j++ {
+			f.v("movi v%d.2d, #0", h+r*nv+j)
+		}
+	}
+	split := func(r int, load string) {
+		f.v(load, 4, 11+r)
+		f.v("uzp2 v%d.16b, v4.16b, v5.16b", r)
+		f.v("uzp1 v%d.16b, v4.16b, v5.16b", 2+r)
+		f.v("eor v%d.16b, v%d.16b, v14.16b", 2+r, 2+r)
+	}
+	group := func(g, wb int) {
+		f.v("ld1 %s, [x20], #%d", vlist(wb, nv, "16b"), 16*nv)
+		for r := 0; r < rows; r++ {
+			for j := 0; j < nv; j++ {
+				f.v("sdot v%d.4s, v%d.16b, v%d.4b[%d]", h+r*nv+j, wb+j, r, g)
+				f.v("sdot v%d.4s, v%d.16b, v%d.4b[%d]", 16+r*nv+j, wb+j, 2+r, g)
+			}
+		}
+	}
+	f.g("SUBS $16, R3, R21")
+	f.g("BLT k8" + tag)
+	f.label("k16" + tag)
+	for r := 0; r < rows; r++ {
+		split(r, "ld1 {v%d.8h, v5.8h}, [x%d], #32")
+	}
+	for g := 0; g < 4; g++ {
+		group(g, 6+4*(g%2))
+	}
+	f.g("SUBS $16, R21")
+	f.g("BGE k16" + tag)
+	f.label("k8" + tag)
+	f.g("TBZ $3, R21, k4" + tag)
+	for r := 0; r < rows; r++ {
+		f.v("ld1 {v4.8h}, [x%d], #16", 11+r)
+		f.v("uzp2 v%d.16b, v4.16b, v4.16b", r)
+		f.v("uzp1 v%d.16b, v4.16b, v4.16b", 2+r)
+		f.v("eor v%d.16b, v%d.16b, v14.16b", 2+r, 2+r)
+	}
+	group(0, 6)
+	group(1, 10)
+	f.label("k4" + tag)
+	f.g("TBZ $2, R21, kd" + tag)
+	for r := 0; r < rows; r++ {
+		f.v("ldr d4, [x%d], #8", 11+r)
+		f.v("uzp2 v%d.16b, v4.16b, v4.16b", r)
+		f.v("uzp1 v%d.16b, v4.16b, v4.16b", 2+r)
+		f.v("eor v%d.16b, v%d.16b, v14.16b", 2+r, 2+r)
+	}
+	group(0, 6)
+	f.label("kd" + tag)
+	for r := 0; r < rows; r++ {
+		for j := 0; j < nv; j++ {
+			f.v("mla v%d.4s, v%d.4s, v15.4s", 16+r*nv+j, h+r*nv+j)
+		}
+	}
+}
+
+func emitGemmI16SDOT(f *asmFile) {
+	k := gemmKind{name: "gemmI16SDOT", mr: 2, wBytesPerK: 1, body: sdotI16Body,
+		doc: `gemm_2x16c4_i16_sdot: int16 activations times int8 weights with SDOT, each
+activation split into two int8 halves (see sdotI16Body); lda is in bytes;
+blocks as gemmI8SDOT, with 128·Σw added to the biases.`}
+	// the constants the body needs, set before the generic driver runs
+	gen.text(f, k.name, k.doc, splitArgs(gemmArgs)...)
+	f.v("movi v14.16b, #128")
+	f.g("MOVD $256, R23")
+	f.v("dup v15.4s, w23")
+	emitGemmBody(f, k, []int{16, 8})
 }

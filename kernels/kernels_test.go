@@ -1,0 +1,76 @@
+package kernels
+
+import (
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/cpu"
+)
+
+// TestPaths checks the paths this build and CPU offer: the best first,
+// generic always, NEON exactly on arm64 builds without purego, dotprod
+// exactly where the CPU has the dot product.
+func TestPaths(t *testing.T) {
+	p := Paths()
+	if p[len(p)-1] != Generic {
+		t.Errorf("Paths() = %v: generic must always be available, last", p)
+	}
+	neon := slices.Contains(p, NEON)
+	if neon != (runtime.GOARCH == "arm64" && len(p) > 1) {
+		t.Errorf("Paths() = %v on %s", p, runtime.GOARCH)
+	}
+	if slices.Contains(p, DotProd) && !(neon && cpu.ARM64.HasASIMDDP) {
+		t.Errorf("Paths() = %v offers dotprod without the dot-product extension", p)
+	}
+	if Path() != p[0] {
+		t.Errorf("Path() = %s at start-up, want the best path %s", Path(), p[0])
+	}
+}
+
+func TestSelect(t *testing.T) {
+	defer Use(Path())
+	for _, tc := range []struct {
+		env, wantErr string
+	}{
+		{"", ""},
+		{"generic", ""},
+		{"avx9000", "want generic, neon, dotprod"},
+	} {
+		t.Setenv("EDGED_KERNELS", tc.env)
+		err := Select()
+		if (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("EDGED_KERNELS=%q: Select() = %v, want an error containing %q", tc.env, err, tc.wantErr)
+		}
+	}
+	// every path this build lacks is refused with the reason and the way out
+	for _, p := range []string{NEON, DotProd} {
+		if slices.Contains(Paths(), p) {
+			t.Setenv("EDGED_KERNELS", p)
+			if err := Select(); err != nil || Path() != p {
+				t.Errorf("EDGED_KERNELS=%s: Select() = %v, Path() = %s", p, err, Path())
+			}
+			continue
+		}
+		t.Setenv("EDGED_KERNELS", p)
+		before := Path()
+		err := Select()
+		if err == nil {
+			t.Errorf("EDGED_KERNELS=%s accepted on %s (paths %v)", p, runtime.GOARCH, Paths())
+			continue
+		}
+		msg := err.Error()
+		for _, want := range []string{"EDGED_KERNELS=" + p, "unset it", strings.Join(Paths(), ", ")} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("EDGED_KERNELS=%s: error %q does not mention %q", p, msg, want)
+			}
+		}
+		if runtime.GOARCH != "arm64" && !strings.Contains(msg, "arm64 only") {
+			t.Errorf("EDGED_KERNELS=%s: error %q does not say the kernels are arm64 only", p, msg)
+		}
+		if Path() != before {
+			t.Errorf("a refused EDGED_KERNELS changed the path to %s", Path())
+		}
+	}
+}
