@@ -11,14 +11,14 @@ import "unsafe"
 // channels is 4·width bytes of biases, then K/4 groups of [width][4 k] bytes.
 //
 //go:noescape
-func gemmI8SDOT(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemm4x16c4SDOT(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
 // gemm_2x8c16_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0), 8-channel
 // blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 // 128 + 8·K bytes.
 //
 //go:noescape
-func gemmI8NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemm2x8c16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
 // gemm_4x16_neon_mlal_lane: int16 activations times int16 (widened int8)
 // weights, SMLAL by element (4 MACs per instruction on every ARMv8 core), and
@@ -27,44 +27,44 @@ func gemmI8NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb in
 // the width weights as int16.
 //
 //go:noescape
-func gemmI16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemm4x16I16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
 // gemm_4x16_i8w16_neon_mlal_lane: int8 activations (widened with SXTL as
 // they are loaded) times int16 weights, for the convs whose weights
-// calibration keeps in int16; blocks as gemmI16NEON.
+// calibration keeps in int16; blocks as gemm4x16I16NEON.
 //
 //go:noescape
-func gemmI8W16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemm4x16I8W16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
 // gemm_2x16c4_i16_sdot: int16 activations times int8 weights with SDOT, each
 // activation split into two int8 halves (see sdotI16Body); lda is in bytes;
-// blocks as gemmI8SDOT, with 128·Σw added to the biases.
+// blocks as gemm4x16c4SDOT, with 128·Σw added to the biases.
 //
 //go:noescape
-func gemmI16SDOT(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemm2x16c4I16SDOT(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
 // dwconv_3x3_neon: one output row of an int8 3x3 depthwise conv, any stride.
 //
 //go:noescape
-func dwI8K3x3(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
+func dwconv3x3NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
 
 // dwconv_5x5_neon: one output row of an int8 5x5 depthwise conv, any stride;
 // two pixels per iteration share the streamed weights.
 //
 //go:noescape
-func dwI8K5x5(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
+func dwconv5x5NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
 
 // dwconv_3x3_i16_neon: one output row of an int16-input 3x3 depthwise conv,
 // any stride; cp and step count bytes (2 per channel).
 //
 //go:noescape
-func dwI16K3x3(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
+func dwconv3x3I16NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
 
 // dwconv_5x5_i16_neon: one output row of an int16-input 5x5 depthwise conv,
 // any stride; cp and step count bytes (2 per channel).
 //
 //go:noescape
-func dwI16K5x5(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
+func dwconv5x5I16NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
 
 // im2col: im2col of n output pixels of one row of a conv whose window
 // rows are at most 32 bytes (KW·C·size ≤ 32): src is the padded input at the

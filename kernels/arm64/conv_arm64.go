@@ -23,8 +23,9 @@ func (e Elem) size() int { return [...]int{1, 2, 4}[e] }
 type ISA uint8
 
 const (
-	// NEON is ARMv8.0 Advanced SIMD: SMULL/SMLAL2 into int16, SADALP into
-	// int32 (Cortex-A53/A57/A72).
+	// NEON is ARMv8.0 Advanced SIMD (Cortex-A53/A57/A72): int8 GEMMs
+	// multiply with SMULL/SMLAL2 into int16 and SADALP into int32, or,
+	// for rows of at most 28 values, SMLAL by element from int16.
 	NEON ISA = iota
 	// DotProd adds ARMv8.2's SDOT (Cortex-A55/A76/A78 and later).
 	DotProd
@@ -116,10 +117,10 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 		switch {
 		case w16 != nil:
 			c.w = packGemmI16(func(o, kk int) int16 { return w16[o*k+kk] }, p.Bias, cp.OutC, k, c.kp)
-			c.gemm = gemmI8W16NEON
+			c.gemm = gemm4x16I8W16NEON
 		case in == I16 && isa == DotProd:
 			// int16 activations split into two int8 halves for SDOT:
-			// 128·Σw joins the bias (see gemmI16SDOT)
+			// 128·Σw joins the bias (see gemm2x16c4I16SDOT)
 			b := make([]int32, cp.OutC)
 			for o := range b {
 				s := int32(0)
@@ -129,13 +130,13 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 				b[o] = p.Bias[o] + 128*s
 			}
 			c.w = packGemmSDOT(w, b, cp.OutC, k, c.kp)
-			c.gemm = gemmI16SDOT
+			c.gemm = gemm2x16c4I16SDOT
 		case in == I16:
 			c.w = packGemmI16(func(o, kk int) int16 { return int16(w[o*k+kk]) }, p.Bias, cp.OutC, k, c.kp)
-			c.gemm = gemmI16NEON
+			c.gemm = gemm4x16I16NEON
 		case isa == DotProd:
 			c.w = packGemmSDOT(w, p.Bias, cp.OutC, k, c.kp)
-			c.gemm = gemmI8SDOT
+			c.gemm = gemm4x16c4SDOT
 		case k <= 28:
 			// short rows: the lane kernel with the weights widened to
 			// int16 needs no ADDP reduction per output, which is what
@@ -143,7 +144,7 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 			// about 300 instructions against 340 at K = 16, 520 against
 			// 556 at K = 27 padded to 32)
 			c.w = packGemmI16(func(o, kk int) int16 { return int16(w[o*k+kk]) }, p.Bias, cp.OutC, k, c.kp)
-			c.gemm = gemmI8W16NEON
+			c.gemm = gemm4x16I8W16NEON
 		default:
 			if hasMinus128(w[:cp.OutC*k]) {
 				return nil, false
@@ -151,7 +152,7 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 			c.kp = round(k, 8)
 			c.w, c.nb = packGemmNEON(w, p.Bias, cp.OutC, k, c.kp)
 			c.half = 0
-			c.gemm = gemmI8NEON
+			c.gemm = gemm2x8c16NEON
 		}
 	case g == cp.InC && g == cp.OutC:
 		c.kind = kDepthwise
@@ -159,13 +160,13 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 		c.cp = round(cp.InC, 8)
 		switch {
 		case cp.KH == 3 && cp.KW == 3 && in == I8:
-			c.dw = dwI8K3x3
+			c.dw = dwconv3x3NEON
 		case cp.KH == 5 && cp.KW == 5 && in == I8:
-			c.dw = dwI8K5x5
+			c.dw = dwconv5x5NEON
 		case cp.KH == 3 && cp.KW == 3 && in == I16:
-			c.dw = dwI16K3x3
+			c.dw = dwconv3x3I16NEON
 		case cp.KH == 5 && cp.KW == 5 && in == I16:
-			c.dw = dwI16K5x5
+			c.dw = dwconv5x5I16NEON
 		default:
 			return nil, false
 		}
@@ -233,203 +234,4 @@ func pickEpilogue(e generic.Epilogue, out Elem, shl bool) epiFunc {
 		{generic.EpiHardsigmoid, true, false}:  requantHardsigmoidI16,
 		{generic.EpiHardsigmoid, true, true}:   requantHardsigmoidI16Shl,
 	}[key{e, out == I16, shl}]
-}
-
-// Runner runs one band of a packed conv (a range of output rows, with the
-// band's geometry) with scratch memory of its own, so that Runners of one
-// Conv may run concurrently. A Runner allocates nothing per Run.
-type Runner struct {
-	c      *Conv
-	p      generic.QConv
-	acc    []int32
-	mb     int    // GEMM rows, or depthwise output rows, per tile
-	pad    []byte // the padded input (im2col, depthwise), zero point outside
-	ph, pw int
-	col    []byte // im2col rows, or K-padded activation rows
-}
-
-// NewRunner prepares a Runner for the band p of c: p may differ from the
-// packed conv only in InH, OutH and PadT (engine row bands).
-func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
-	a, b := p.ConvParams, c.p.ConvParams
-	a.InH, a.OutH, a.PadT = b.InH, b.OutH, b.PadT
-	if a != b || p.Epi != c.p.Epi {
-		return nil, false
-	}
-	cp := &p.ConvParams
-	r := &Runner{c: c, p: *p}
-	esz := c.in.size()
-	switch c.kind {
-	case k1x1, kIm2col:
-		m := cp.OutH * cp.OutW
-		r.mb = max(4, min(tileBytes/(4*c.n16), 256)) &^ 3
-		r.mb = min(r.mb, round(m, 4))
-		r.acc = make([]int32, r.mb*c.n16)
-		if c.kind == kIm2col {
-			r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
-			r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
-			r.pad = make([]byte, r.ph*r.pw*cp.InC*esz+32)
-			fillZP(r.pad[:len(r.pad)-32], p.InZP, esz)
-			r.col = make([]byte, r.mb*c.kp*esz+32)
-		} else if c.kp != cp.InC {
-			r.col = make([]byte, r.mb*c.kp*esz)
-		}
-	case kDepthwise:
-		r.mb = max(1, min(cp.OutH, tileBytes/(4*c.n16*cp.OutW)))
-		r.acc = make([]int32, r.mb*cp.OutW*c.n16)
-		r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
-		r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
-		r.pad = make([]byte, r.ph*r.pw*c.cp*esz+16)
-		fillZP(r.pad, p.InZP, esz)
-	}
-	return r, true
-}
-
-// fillZP fills b with the zero point as elements of esz bytes.
-func fillZP(b []byte, zp int32, esz int) {
-	for i := 0; i+esz <= len(b); i += esz {
-		if esz == 1 {
-			b[i] = byte(zp)
-		} else {
-			b[i], b[i+1] = byte(zp), byte(zp>>8)
-		}
-	}
-}
-
-// Run computes the band: in and out point to the band's input and output
-// tensors (the element types given to PackConv), whose sizes the caller
-// has checked.
-func (r *Runner) Run(in, out unsafe.Pointer) {
-	switch r.c.kind {
-	case k1x1:
-		r.run1x1(in, out)
-	case kIm2col:
-		r.copyPadded(in, r.p.InC)
-		r.runIm2col(out)
-	case kDepthwise:
-		r.copyPadded(in, r.c.cp)
-		r.runDepthwise(out)
-	}
-}
-
-// finish runs the epilogue over m accumulator rows into out (row stride
-// ldout bytes).
-func (r *Runner) finish(m int, out unsafe.Pointer, ldout int) {
-	c := r.c
-	n := c.p.OutC
-	acc := unsafe.Pointer(unsafe.SliceData(r.acc))
-	prm := unsafe.Pointer(unsafe.SliceData(c.prm))
-	if c.out == F32 {
-		requantF32(acc, 4*c.n16, m, n, prm, out, ldout)
-		return
-	}
-	c.epi(acc, 4*c.n16, m, n, prm, out, ldout, unsafe.Pointer(&c.sc))
-}
-
-func (r *Runner) run1x1(in, out unsafe.Pointer) {
-	c, cp := r.c, &r.p.ConvParams
-	esz, osz := c.in.size(), c.out.size()
-	m, k, n := cp.OutH*cp.OutW, cp.InC, cp.OutC
-	w := unsafe.Pointer(unsafe.SliceData(c.w))
-	acc := unsafe.Pointer(unsafe.SliceData(r.acc))
-	for r0 := 0; r0 < m; r0 += r.mb {
-		rows := min(r.mb, m-r0)
-		a := unsafe.Add(in, r0*k*esz)
-		lda := k * esz
-		if c.kp != k {
-			// rows whose K is not a multiple of 8: copy them with zeros
-			// after (never overwritten) so the kernel reads no further
-			src := unsafe.Slice((*byte)(a), rows*k*esz)
-			for i := 0; i < rows; i++ {
-				copy(r.col[i*c.kp*esz:i*c.kp*esz+k*esz], src[i*k*esz:])
-			}
-			a, lda = unsafe.Pointer(unsafe.SliceData(r.col)), c.kp*esz
-		}
-		c.gemm(a, lda, rows, c.kp, w, c.nb, c.half, acc, 4*c.n16)
-		r.finish(rows, unsafe.Add(out, r0*n*osz), n*osz)
-	}
-}
-
-// copyPadded copies the band's input into the padded buffer, whose pixels
-// have cp channels; everything outside the input keeps the zero point
-// written when the Runner was made.
-func (r *Runner) copyPadded(in unsafe.Pointer, cp int) {
-	p := &r.p.ConvParams
-	esz := r.c.in.size()
-	w := min(p.InW, r.pw-p.PadL)
-	if w <= 0 {
-		return
-	}
-	src := unsafe.Slice((*byte)(in), p.InH*p.InW*p.InC*esz)
-	for iy := 0; iy < p.InH; iy++ {
-		py := iy + p.PadT
-		if py >= r.ph {
-			break
-		}
-		s := src[iy*p.InW*p.InC*esz:]
-		d := r.pad[(py*r.pw+p.PadL)*cp*esz:]
-		if cp == p.InC {
-			copy(d[:w*cp*esz], s)
-			continue
-		}
-		for x := 0; x < w; x++ {
-			copy(d[x*cp*esz:x*cp*esz+p.InC*esz], s[x*p.InC*esz:])
-		}
-	}
-}
-
-func (r *Runner) runIm2col(out unsafe.Pointer) {
-	c, cp := r.c, &r.p.ConvParams
-	esz, osz := c.in.size(), c.out.size()
-	npix, n := cp.OutH*cp.OutW, cp.OutC
-	seg := cp.KW * cp.InC * esz
-	prow := r.pw * cp.InC * esz
-	step := cp.StrideW * cp.InC * esz
-	kpb := c.kp * esz
-	fast := seg <= 32
-	pad := unsafe.Pointer(unsafe.SliceData(r.pad))
-	col := unsafe.Pointer(unsafe.SliceData(r.col))
-	w := unsafe.Pointer(unsafe.SliceData(c.w))
-	acc := unsafe.Pointer(unsafe.SliceData(r.acc))
-	for p0 := 0; p0 < npix; p0 += r.mb {
-		rows := min(r.mb, npix-p0)
-		for i := 0; i < rows; {
-			oy, ox := (p0+i)/cp.OutW, (p0+i)%cp.OutW
-			run := min(rows-i, cp.OutW-ox)
-			src := unsafe.Add(pad, oy*cp.StrideH*prow+ox*step)
-			dst := unsafe.Add(col, i*kpb)
-			if fast {
-				im2col(src, prow, step, run, cp.KH, seg, dst, kpb)
-			} else {
-				for j := 0; j < run; j++ {
-					for ky := 0; ky < cp.KH; ky++ {
-						copy(unsafe.Slice((*byte)(unsafe.Add(dst, j*kpb+ky*seg)), seg),
-							unsafe.Slice((*byte)(unsafe.Add(src, j*step+ky*prow)), seg))
-					}
-				}
-			}
-			i += run
-		}
-		c.gemm(col, kpb, rows, c.kp, w, c.nb, c.half, acc, 4*c.n16)
-		r.finish(rows, unsafe.Add(out, p0*n*osz), n*osz)
-	}
-}
-
-func (r *Runner) runDepthwise(out unsafe.Pointer) {
-	c, cp := r.c, &r.p.ConvParams
-	esz, osz := c.in.size(), c.out.size()
-	cpb := c.cp * esz
-	prow := r.pw * cpb
-	pad := unsafe.Pointer(unsafe.SliceData(r.pad))
-	w := unsafe.Pointer(unsafe.SliceData(c.w))
-	acc := unsafe.Pointer(unsafe.SliceData(r.acc))
-	accs := 4 * c.n16
-	for oy0 := 0; oy0 < cp.OutH; oy0 += r.mb {
-		rows := min(r.mb, cp.OutH-oy0)
-		for i := 0; i < rows; i++ {
-			src := unsafe.Add(pad, (oy0+i)*cp.StrideH*prow)
-			c.dw(src, prow, cp.OutW, cpb, cp.StrideW*cpb, w, unsafe.Add(acc, i*cp.OutW*accs), accs)
-		}
-		r.finish(rows*cp.OutW, unsafe.Add(out, oy0*cp.OutW*cp.OutC*osz), cp.OutC*osz)
-	}
 }

@@ -7,7 +7,7 @@
 #include "textflag.h"
 
 // dwconv_3x3_neon: one output row of an int8 3x3 depthwise conv, any stride.
-TEXT ·dwI8K3x3(SB), NOSPLIT, $0-64
+TEXT ·dwconv3x3NEON(SB), NOSPLIT, $0-64
 	MOVD src+0(FP), R0
 	MOVD prow+8(FP), R1
 	MOVD w+40(FP), R5
@@ -135,7 +135,7 @@ done:
 
 // dwconv_5x5_neon: one output row of an int8 5x5 depthwise conv, any stride;
 // two pixels per iteration share the streamed weights.
-TEXT ·dwI8K5x5(SB), NOSPLIT, $0-64
+TEXT ·dwconv5x5NEON(SB), NOSPLIT, $0-64
 	MOVD src+0(FP), R0
 	MOVD prow+8(FP), R1
 	MOVD w+40(FP), R5
@@ -718,7 +718,7 @@ done:
 
 // dwconv_3x3_i16_neon: one output row of an int16-input 3x3 depthwise conv,
 // any stride; cp and step count bytes (2 per channel).
-TEXT ·dwI16K3x3(SB), NOSPLIT, $0-64
+TEXT ·dwconv3x3I16NEON(SB), NOSPLIT, $0-64
 	MOVD src+0(FP), R0
 	MOVD prow+8(FP), R1
 	MOVD w+40(FP), R5
@@ -786,7 +786,7 @@ px:
 
 // dwconv_5x5_i16_neon: one output row of an int16-input 5x5 depthwise conv,
 // any stride; cp and step count bytes (2 per channel).
-TEXT ·dwI16K5x5(SB), NOSPLIT, $0-64
+TEXT ·dwconv5x5I16NEON(SB), NOSPLIT, $0-64
 	MOVD src+0(FP), R0
 	MOVD prow+8(FP), R1
 	MOVD w+40(FP), R5

@@ -9,7 +9,7 @@
 // gemm_4x16c4_sdot: int8 GEMM with SDOT (ARMv8.2 dot product), and a 4x8c4
 // tile for a last 8-wide block. K (k) is a multiple of 4; a block of width
 // channels is 4·width bytes of biases, then K/4 groups of [width][4 k] bytes.
-TEXT ·gemmI8SDOT(SB), NOSPLIT, $0-72
+TEXT ·gemm4x16c4SDOT(SB), NOSPLIT, $0-72
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD m+16(FP), R2
@@ -433,7 +433,7 @@ done:
 // gemm_2x8c16_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0), 8-channel
 // blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 // 128 + 8·K bytes.
-TEXT ·gemmI8NEON(SB), NOSPLIT, $0-72
+TEXT ·gemm2x8c16NEON(SB), NOSPLIT, $0-72
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD m+16(FP), R2
@@ -654,7 +654,7 @@ next:
 // a 4x8 tile for a last 8-wide block. K (k) is a multiple of 4; lda is in
 // bytes; a block of width channels is 4·width bytes of biases, then per k
 // the width weights as int16.
-TEXT ·gemmI16NEON(SB), NOSPLIT, $0-72
+TEXT ·gemm4x16I16NEON(SB), NOSPLIT, $0-72
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD m+16(FP), R2
@@ -1199,8 +1199,8 @@ done:
 
 // gemm_4x16_i8w16_neon_mlal_lane: int8 activations (widened with SXTL as
 // they are loaded) times int16 weights, for the convs whose weights
-// calibration keeps in int16; blocks as gemmI16NEON.
-TEXT ·gemmI8W16NEON(SB), NOSPLIT, $0-72
+// calibration keeps in int16; blocks as gemm4x16I16NEON.
+TEXT ·gemm4x16I8W16NEON(SB), NOSPLIT, $0-72
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD m+16(FP), R2
@@ -1765,8 +1765,8 @@ done:
 
 // gemm_2x16c4_i16_sdot: int16 activations times int8 weights with SDOT, each
 // activation split into two int8 halves (see sdotI16Body); lda is in bytes;
-// blocks as gemmI8SDOT, with 128·Σw added to the biases.
-TEXT ·gemmI16SDOT(SB), NOSPLIT, $0-72
+// blocks as gemm4x16c4SDOT, with 128·Σw added to the biases.
+TEXT ·gemm2x16c4I16SDOT(SB), NOSPLIT, $0-72
 	WORD $0x4f04e40e // movi v14.16b, #128
 	MOVD $256, R23
 	WORD $0x4e040eef // dup v15.4s, w23

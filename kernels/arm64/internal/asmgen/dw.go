@@ -64,7 +64,7 @@ func setRows(f *asmFile, base string, regs []int, kh int) {
 // weights held in registers, one output pixel per iteration.
 func emitDwI8Regs(f *asmFile, kh, kw int) {
 	taps := kh * kw
-	name := fmt.Sprintf("dwI8K%dx%d", kh, kw)
+	name := fmt.Sprintf("dwconv%dx%dNEON", kh, kw)
 	gen.text(f, name, fmt.Sprintf(`dwconv_%dx%d_neon: one output row of an int8 %dx%d depthwise conv, any stride.`, kh, kw, kh, kw), splitArgs(dwArgs)...)
 	loadDwArgs(f)
 	f.g("CBZ R8, tail8")
@@ -165,7 +165,7 @@ func dwI8RegsPixel(f *asmFile, kh, kw int, half bool) {
 // weight load.
 func emitDwI8Stream(f *asmFile, kh, kw int) {
 	taps := kh * kw
-	name := fmt.Sprintf("dwI8K%dx%d", kh, kw)
+	name := fmt.Sprintf("dwconv%dx%dNEON", kh, kw)
 	gen.text(f, name, fmt.Sprintf(`dwconv_%dx%d_neon: one output row of an int8 %dx%d depthwise conv, any stride;
 two pixels per iteration share the streamed weights.`, kh, kw, kh, kw), splitArgs(dwArgs)...)
 	loadDwArgs(f)
@@ -295,7 +295,7 @@ func dwI8StreamPixels(f *asmFile, kh, kw int, half bool, np int) {
 // weights are taps × 8 int16 then 8 int32 biases.
 func emitDwI16(f *asmFile, kh, kw int) {
 	taps := kh * kw
-	name := fmt.Sprintf("dwI16K%dx%d", kh, kw)
+	name := fmt.Sprintf("dwconv%dx%dI16NEON", kh, kw)
 	gen.text(f, name, fmt.Sprintf(`dwconv_%dx%d_i16_neon: one output row of an int16-input %dx%d depthwise conv,
 any stride; cp and step count bytes (2 per channel).`, kh, kw, kh, kw), splitArgs(dwArgs)...)
 	loadDwArgs(f)

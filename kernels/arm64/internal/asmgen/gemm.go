@@ -310,7 +310,7 @@ func neonReduceRow(f *asmFile, b int) {
 // emitGemmNEON is special: 8-wide blocks with 8 accumulators per row,
 // reduced to 2 before storing.
 func emitGemmNEON(f *asmFile) {
-	gen.text(f, "gemmI8NEON", `gemm_2x8c16_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0), 8-channel
+	gen.text(f, "gemm2x8c16NEON", `gemm_2x8c16_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0), 8-channel
 blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 128 + 8·K bytes.`, splitArgs(gemmArgs)...)
 	loadGemmArgs(f)
@@ -350,21 +350,21 @@ blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 }
 
 func emitGemms(f *asmFile) {
-	emitGemm(f, gemmKind{name: "gemmI8SDOT", mr: 4, wBytesPerK: 1, body: sdotBody,
+	emitGemm(f, gemmKind{name: "gemm4x16c4SDOT", mr: 4, wBytesPerK: 1, body: sdotBody,
 		doc: `gemm_4x16c4_sdot: int8 GEMM with SDOT (ARMv8.2 dot product), and a 4x8c4
 tile for a last 8-wide block. K (k) is a multiple of 4; a block of width
 channels is 4·width bytes of biases, then K/4 groups of [width][4 k] bytes.`}, []int{16, 8})
 	emitGemmNEON(f)
-	emitGemm(f, gemmKind{name: "gemmI16NEON", mr: 4, wBytesPerK: 2, body: mlalBody(false),
+	emitGemm(f, gemmKind{name: "gemm4x16I16NEON", mr: 4, wBytesPerK: 2, body: mlalBody(false),
 		doc: `gemm_4x16_neon_mlal_lane: int16 activations times int16 (widened int8)
 weights, SMLAL by element (4 MACs per instruction on every ARMv8 core), and
 a 4x8 tile for a last 8-wide block. K (k) is a multiple of 4; lda is in
 bytes; a block of width channels is 4·width bytes of biases, then per k
 the width weights as int16.`}, []int{16, 8})
-	emitGemm(f, gemmKind{name: "gemmI8W16NEON", mr: 4, wBytesPerK: 2, body: mlalBody(true),
+	emitGemm(f, gemmKind{name: "gemm4x16I8W16NEON", mr: 4, wBytesPerK: 2, body: mlalBody(true),
 		doc: `gemm_4x16_i8w16_neon_mlal_lane: int8 activations (widened with SXTL as
 they are loaded) times int16 weights, for the convs whose weights
-calibration keeps in int16; blocks as gemmI16NEON.`}, []int{16, 8})
+calibration keeps in int16; blocks as gemm4x16I16NEON.`}, []int{16, 8})
 	emitGemmI16SDOT(f)
 }
 
@@ -375,7 +375,7 @@ calibration keeps in int16; blocks as gemmI16NEON.`}, []int{16, 8})
 // sums, H and L, combined with one MLA by 256 at the end, and 128·Σw
 // folded into the packed biases. All of it is int32 arithmetic modulo
 // 2^32, so the result is the exact wrapped accumulator. Blocks as
-// gemmI8SDOT; two rows per tile (H needs registers of its own).
+// gemm4x16c4SDOT; two rows per tile (H needs registers of its own).
 func sdotI16Body(f *asmFile, rows, width int, tag string) {
 	nv := width / 4
 	loadInit(f, rows, width) // L accumulators from the biases: v16 + r·nv
@@ -439,10 +439,10 @@ func sdotI16Body(f *asmFile, rows, width int, tag string) {
 }
 
 func emitGemmI16SDOT(f *asmFile) {
-	k := gemmKind{name: "gemmI16SDOT", mr: 2, wBytesPerK: 1, body: sdotI16Body,
+	k := gemmKind{name: "gemm2x16c4I16SDOT", mr: 2, wBytesPerK: 1, body: sdotI16Body,
 		doc: `gemm_2x16c4_i16_sdot: int16 activations times int8 weights with SDOT, each
 activation split into two int8 halves (see sdotI16Body); lda is in bytes;
-blocks as gemmI8SDOT, with 128·Σw added to the biases.`}
+blocks as gemm4x16c4SDOT, with 128·Σw added to the biases.`}
 	// the constants the body needs, set before the generic driver runs
 	gen.text(f, k.name, k.doc, splitArgs(gemmArgs)...)
 	f.v("movi v14.16b, #128")

@@ -1,0 +1,43 @@
+package imagenet
+
+import (
+	"math"
+	"testing"
+)
+
+func TestLabels(t *testing.T) {
+	if len(Labels) != 1000 || Labels[1] != "goldfish" || Labels[999] != "toilet tissue" {
+		t.Fatalf("labels: %d, [1]=%q, [999]=%q", len(Labels), Labels[1], Labels[999])
+	}
+	if Label(1000) != "class 1000" || Label(-3) != "class -3" {
+		t.Errorf("out-of-table labels: %q %q", Label(1000), Label(-3))
+	}
+}
+
+func TestTopK(t *testing.T) {
+	logits := []float32{1, 3, 2, 3, -1}
+	top := TopK(logits, 3)
+	if len(top) != 3 || top[0].Class != 1 || top[1].Class != 3 || top[2].Class != 2 {
+		t.Fatalf("order (ties keep the lower class first): %+v", top)
+	}
+	var sum float64
+	for _, v := range logits {
+		sum += math.Exp(float64(v))
+	}
+	if want := math.Exp(3) / sum; math.Abs(top[0].Score-want) > 1e-12 {
+		t.Errorf("score %v, softmax gives %v", top[0].Score, want)
+	}
+	if top[0].Label != "goldfish" {
+		t.Errorf("label %q", top[0].Label)
+	}
+	if got := TopK(logits, 10); len(got) != 5 {
+		t.Errorf("k beyond the classes: %d entries", len(got))
+	}
+	if got := TopK(logits, 0); len(got) != 0 {
+		t.Errorf("k=0: %d entries", len(got))
+	}
+	// Large logits do not overflow the softmax.
+	if got := TopK([]float32{1000, 999}, 1); math.IsNaN(got[0].Score) || got[0].Score < 0.7 {
+		t.Errorf("large logits: %+v", got)
+	}
+}
