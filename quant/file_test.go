@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"github.com/edged/edged/internal/testdata"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -521,26 +522,7 @@ func TestReadFileNamesTheFile(t *testing.T) {
 // ../shared next to the module root.
 func fileTestdata(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("EDGED_TESTDATA")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared")
-				break
-			}
-			if filepath.Dir(d) == d {
-				t.Skip("no go.mod above the test directory; set EDGED_TESTDATA to the shared test data")
-			}
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "models")); err != nil {
-		t.Skipf("shared test data not found at %s (set EDGED_TESTDATA): %v", dir, err)
-	}
-	return dir
+	return filepath.Dir(testdata.Path(t, "models"))
 }
 
 // TestRealArchitectures quantizes the real checkpoints (with a made-up

@@ -91,7 +91,7 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 				if w16 {
 					if lim := float64(in.Scale) * float64(op.WScale[o]) * (1 << 29); math.Abs(float64(b)) > lim {
 						op.WScale[o] = float32(math.Abs(float64(b)) / (float64(in.Scale) * (1 << 29)))
-						requantizeRow16(n.W[o*k:(o+1)*k], op.WScale[o], op.W16[o*k:(o+1)*k])
+						requantizeRow(n.W[o*k:(o+1)*k], op.WScale[o], op.W16[o*k:(o+1)*k], 32767)
 					}
 				} else if allZero(op.W[o*k : (o+1)*k]) {
 					// A dead channel (all-zero weights) outputs its
@@ -100,7 +100,7 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 					op.WScale[o] = float32(math.Max(math.Abs(float64(b)), 1e-6) / (float64(in.Scale) * (1 << 24)))
 				} else if lim := float64(in.Scale) * float64(op.WScale[o]) * (1 << 29); math.Abs(float64(b)) > lim {
 					op.WScale[o] = float32(math.Abs(float64(b)) / (float64(in.Scale) * (1 << 29)))
-					requantizeRow(n.W[o*k:(o+1)*k], op.WScale[o], op.W[o*k:(o+1)*k])
+					requantizeRow(n.W[o*k:(o+1)*k], op.WScale[o], op.W[o*k:(o+1)*k], 127)
 				}
 				op.Bias[o] = QuantizeBias(b, in.Scale, op.WScale[o])
 			}
