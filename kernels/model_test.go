@@ -11,6 +11,7 @@ import (
 
 	"github.com/edged/edged/calibrate"
 	"github.com/edged/edged/engine"
+	"github.com/edged/edged/internal/testdata"
 	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/quant"
@@ -26,30 +27,6 @@ import (
 // directory holding shufflenet_v2_x0_5.edgeq and mobilenet_v3_small_tf.edgeq
 // made by `edged calibrate` (.ci/arm64.sh makes them natively first).
 // Without it the test calibrates on a few images itself.
-
-func testdata(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("EDGED_TESTDATA")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared")
-				break
-			}
-			if filepath.Dir(d) == d {
-				t.Skip("no go.mod above the test directory; set EDGED_TESTDATA to the shared test data")
-			}
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "golden", "inputs")); err != nil {
-		t.Skipf("shared test data not found at %s (set EDGED_TESTDATA): %v", dir, err)
-	}
-	return dir
-}
 
 // readCHW reads a golden input (CHW float32 little-endian) into NHWC.
 func readCHW(t *testing.T, path string, s model.Shape) []float32 {
@@ -72,7 +49,7 @@ func readCHW(t *testing.T, path string, s model.Shape) []float32 {
 
 // realModel returns the int8 model of checkpoint ckpt: from
 // EDGED_KERNEL_MODELS, or calibrated here on a few images.
-func realModel(t *testing.T, data, ckpt string, pad model.Padding) *quant.Model {
+func realModel(t testing.TB, data, ckpt string, pad model.Padding) *quant.Model {
 	t.Helper()
 	name := ckpt[:len(ckpt)-len(filepath.Ext(ckpt))] + ".edgeq"
 	if dir := os.Getenv("EDGED_KERNEL_MODELS"); dir != "" {
@@ -144,7 +121,7 @@ func TestModelsBitIdenticalAcrossPaths(t *testing.T) {
 	if len(paths) == 1 {
 		t.Skipf("only the %s kernels exist in this build (%s): nothing to compare", paths[0], kernels.Path())
 	}
-	data := testdata(t)
+	data := filepath.Dir(testdata.Path(t, "golden"))
 	defer kernels.Use(kernels.Path())
 	golden, err := filepath.Glob(filepath.Join(data, "golden", "inputs", "*.f32"))
 	if err != nil || len(golden) == 0 {
@@ -209,7 +186,7 @@ func TestModelsNoAllocs(t *testing.T) {
 	if len(kernels.Paths()) == 1 {
 		t.Skipf("only the %s kernels exist in this build: no NEON path to check", kernels.Path())
 	}
-	data := testdata(t)
+	data := filepath.Dir(testdata.Path(t, "models"))
 	defer kernels.Use(kernels.Path())
 	m := realModel(t, data, "mobilenet_v3_small_tf.pth", model.PadTF)
 	s := realModel(t, data, "shufflenet_v2_x0_5.pth", model.PadTorch)
@@ -245,14 +222,7 @@ func TestModelsNoAllocs(t *testing.T) {
 // BenchmarkModel times one inference of each model on each kernel path
 // (one thread) and reports its allocations.
 func BenchmarkModel(b *testing.B) {
-	t := &testing.T{}
-	data := os.Getenv("EDGED_TESTDATA")
-	if data == "" {
-		data = filepath.Join("..", "..", "shared")
-	}
-	if _, err := os.Stat(filepath.Join(data, "models")); err != nil {
-		b.Skipf("shared test data not found at %s (set EDGED_TESTDATA)", data)
-	}
+	data := filepath.Dir(testdata.Path(b, "models"))
 	defer kernels.Use(kernels.Path())
 	for _, tc := range []struct {
 		ckpt string
@@ -261,7 +231,7 @@ func BenchmarkModel(b *testing.B) {
 		{"shufflenet_v2_x0_5.pth", model.PadTorch},
 		{"mobilenet_v3_small_tf.pth", model.PadTF},
 	} {
-		m := realModel(t, data, tc.ckpt, tc.pad)
+		m := realModel(b, data, tc.ckpt, tc.pad)
 		for _, p := range kernels.Paths() {
 			b.Run(m.Arch+"/"+p, func(b *testing.B) {
 				if err := kernels.Use(p); err != nil {

@@ -5,8 +5,9 @@
 #
 #   scripts/icount.sh [SHUFFLENET.edgeq MOBILENET.edgeq]
 #
-# GOGC=off keeps the garbage collector (busy after the model load) out of
-# the difference, so the counts are exact and repeatable.
+# GOGC=off keeps the garbage collector (still busy after the model load)
+# and GOMAXPROCS=1 idle scheduler threads out of the difference, so the
+# counts repeat to within a few thousand instructions.
 #
 # Without model files it calibrates both shared checkpoints first (100
 # images, as README's calibration example). Needs Debian's qemu-user (the
@@ -26,14 +27,14 @@ else
   imgs="$shared/imagenet-sample/images"
   shuf=$tmp/shufflenet_v2_x0_5.edgeq mob=$tmp/mobilenet_v3_small_tf.edgeq
   echo "calibrating (100 images each)..." >&2
-  "$tmp/edged" calibrate --weights "$shared/models/shufflenet_v2_x0_5.pth" --images "$imgs" --limit 100 --out "$shuf" 2>/dev/null
-  "$tmp/edged" calibrate --weights "$shared/models/mobilenet_v3_small_tf.pth" --padding tf --images "$imgs" --limit 100 --out "$mob" 2>/dev/null
+  "$tmp/edged" calibrate --weights "$shared/models/shufflenet_v2_x0_5.pth" --images "$imgs" --limit 100 --out "$shuf" >&2 2>/dev/null
+  "$tmp/edged" calibrate --weights "$shared/models/mobilenet_v3_small_tf.pth" --padding tf --images "$imgs" --limit 100 --out "$mob" >&2 2>/dev/null
 fi
 GOARCH=arm64 go build -o "$tmp/edged-arm64" ./cmd/edged
 
 # count MODEL CPU PATH ITERATIONS: instructions of one bench run
 count() {
-  GOGC=off EDGED_KERNELS=$3 "$icount" -cpu "$2" "$tmp/edged-arm64" bench --model "$1" --iterations "$4" --threads 1 2>&1 |
+  GOGC=off GOMAXPROCS=1 EDGED_KERNELS=$3 "$icount" -cpu "$2" "$tmp/edged-arm64" bench --model "$1" --iterations "$4" --threads 1 2>&1 |
     awk '/^insns:/ { print $2 }'
 }
 # per MODEL CPU PATH: instructions per inference, in millions

@@ -220,16 +220,16 @@ func TestConvFixedShapes(t *testing.T) {
 // heights/widths down to 1.
 func TestConvRandomShapes(t *testing.T) {
 	r := rand.New(rand.NewSource(2))
-	n := 60
+	n := 150
 	if testing.Short() {
-		n = 15
+		n = 30
 	}
 	chans := []int{1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40, 72}
 	for i := 0; i < n; i++ {
 		ks := []int{1, 3, 5}
 		k := ks[r.Intn(3)]
 		s := 1 + r.Intn(2)
-		inH, inW := 1+r.Intn(12), 1+r.Intn(12)
+		inH, inW := 1+r.Intn(16), 1+r.Intn(16)
 		pad := func() (int, int) {
 			a := r.Intn(k/2 + 1)
 			return a, a + r.Intn(2)

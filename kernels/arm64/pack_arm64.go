@@ -186,14 +186,17 @@ func packDwI16(w []int8, bias []int32, c, cp, taps int) []byte {
 // scales' bits), and whether any shift is to the left.
 func packEpilogue(p *generic.QConv, n int) ([]int32, bool) {
 	nb := (n + 15) / 16
+	// epiPad: the epilogues' last partial vector reads up to 8 lanes past
+	// a block (see requantClampI8's tail)
+	const epiPad = 16
 	if p.Epi == generic.EpiFloat {
-		prm := make([]int32, nb*16)
+		prm := make([]int32, nb*16+epiPad)
 		for o := 0; o < n; o++ {
 			prm[o] = int32(math.Float32bits(p.OutScale[o]))
 		}
 		return prm, false
 	}
-	prm := make([]int32, nb*48)
+	prm := make([]int32, nb*48+epiPad)
 	shl := false
 	for o := 0; o < n; o++ {
 		b, l := o/16, o%16

@@ -60,6 +60,33 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e7c0c00 // sqadd v0.8h, v0.8h, v28.8h
+	WORD $0x0e214800 // sqxtn v0.8b, v0.8h
+	WORD $0x0e3d6400 // smax v0.8b, v0.8b, v29.8b
+	WORD $0x0e3e6c00 // smin v0.8b, v0.8b, v30.8b
+	WORD $0x0c867160 // st1 {v0.8b}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $8, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -167,6 +194,37 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	ADD $128, R4, R13
+	WORD $0x4c40a9b8 // ld1 {v24.4s, v25.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e7c0c00 // sqadd v0.8h, v0.8h, v28.8h
+	WORD $0x0e214800 // sqxtn v0.8b, v0.8h
+	WORD $0x0e3d6400 // smax v0.8b, v0.8b, v29.8b
+	WORD $0x0e3e6c00 // smin v0.8b, v0.8b, v30.8b
+	WORD $0x0c867160 // st1 {v0.8b}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $8, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -301,6 +359,44 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e62c005 // smull2 v5.4s, v0.8h, v2.8h
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7c0c00 // sqadd v0.8h, v0.8h, v28.8h
+	WORD $0x0e214800 // sqxtn v0.8b, v0.8h
+	WORD $0x0e3d6400 // smax v0.8b, v0.8b, v29.8b
+	WORD $0x0e3e6c00 // smin v0.8b, v0.8b, v30.8b
+	WORD $0x0c867160 // st1 {v0.8b}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $8, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -461,6 +557,50 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	ADD $128, R4, R13
+	WORD $0x4c40a9b8 // ld1 {v24.4s, v25.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e62c005 // smull2 v5.4s, v0.8h, v2.8h
+	WORD $0x4ead4c84 // sqshl v4.4s, v4.4s, v13.4s
+	WORD $0x4ead4ca5 // sqshl v5.4s, v5.4s, v13.4s
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7c0c00 // sqadd v0.8h, v0.8h, v28.8h
+	WORD $0x0e214800 // sqxtn v0.8b, v0.8h
+	WORD $0x0e3d6400 // smax v0.8b, v0.8b, v29.8b
+	WORD $0x0e3e6c00 // smin v0.8b, v0.8b, v30.8b
+	WORD $0x0c867160 // st1 {v0.8b}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $8, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -621,6 +761,44 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
+	WORD $0x4f10a445 // sxtl2 v5.4s, v2.8h
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7c0c00 // sqadd v0.8h, v0.8h, v28.8h
+	WORD $0x0e214800 // sqxtn v0.8b, v0.8h
+	WORD $0x0e3d6400 // smax v0.8b, v0.8b, v29.8b
+	WORD $0x0e3e6c00 // smin v0.8b, v0.8b, v30.8b
+	WORD $0x0c867160 // st1 {v0.8b}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $8, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -781,6 +959,50 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	ADD $128, R4, R13
+	WORD $0x4c40a9b8 // ld1 {v24.4s, v25.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
+	WORD $0x4f10a445 // sxtl2 v5.4s, v2.8h
+	WORD $0x4ead4c84 // sqshl v4.4s, v4.4s, v13.4s
+	WORD $0x4ead4ca5 // sqshl v5.4s, v5.4s, v13.4s
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7c0c00 // sqadd v0.8h, v0.8h, v28.8h
+	WORD $0x0e214800 // sqxtn v0.8b, v0.8h
+	WORD $0x0e3d6400 // smax v0.8b, v0.8b, v29.8b
+	WORD $0x0e3e6c00 // smin v0.8b, v0.8b, v30.8b
+	WORD $0x0c867160 // st1 {v0.8b}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $8, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -916,6 +1138,33 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4ebc0c00 // sqadd v0.4s, v0.4s, v28.4s
+	WORD $0x4ebc0c21 // sqadd v1.4s, v1.4s, v28.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -1027,6 +1276,37 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	ADD $128, R4, R13
+	WORD $0x4c40a9b8 // ld1 {v24.4s, v25.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4ebc0c00 // sqadd v0.4s, v0.4s, v28.4s
+	WORD $0x4ebc0c21 // sqadd v1.4s, v1.4s, v28.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -1165,6 +1445,44 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e62c005 // smull2 v5.4s, v0.8h, v2.8h
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4ebc0c84 // sqadd v4.4s, v4.4s, v28.4s
+	WORD $0x4ebc0ca5 // sqadd v5.4s, v5.4s, v28.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -1329,6 +1647,50 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	ADD $128, R4, R13
+	WORD $0x4c40a9b8 // ld1 {v24.4s, v25.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e62c005 // smull2 v5.4s, v0.8h, v2.8h
+	WORD $0x4ead4c84 // sqshl v4.4s, v4.4s, v13.4s
+	WORD $0x4ead4ca5 // sqshl v5.4s, v5.4s, v13.4s
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4ebc0c84 // sqadd v4.4s, v4.4s, v28.4s
+	WORD $0x4ebc0ca5 // sqadd v5.4s, v5.4s, v28.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -1493,6 +1855,44 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
+	WORD $0x4f10a445 // sxtl2 v5.4s, v2.8h
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4ebc0c84 // sqadd v4.4s, v4.4s, v28.4s
+	WORD $0x4ebc0ca5 // sqadd v5.4s, v5.4s, v28.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -1657,6 +2057,50 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	ADD $128, R4, R13
+	WORD $0x4c40a9b8 // ld1 {v24.4s, v25.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
+	WORD $0x4f10a445 // sxtl2 v5.4s, v2.8h
+	WORD $0x4ead4c84 // sqshl v4.4s, v4.4s, v13.4s
+	WORD $0x4ead4ca5 // sqshl v5.4s, v5.4s, v13.4s
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4ebc0c84 // sqadd v4.4s, v4.4s, v28.4s
+	WORD $0x4ebc0ca5 // sqadd v5.4s, v5.4s, v28.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
@@ -1773,6 +2217,25 @@ row:
 	SUBS $1, R8
 	BNE block
 tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x4e21d800 // scvtf v0.4s, v0.4s
+	WORD $0x4e21d821 // scvtf v1.4s, v1.4s
+	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	WORD $0x4c86a960 // st1 {v0.4s, v1.4s}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $32, R5
+tail7:
+	AND $7, R9
 	CBZ R9, done
 	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
 	MOVD R0, R10

@@ -41,7 +41,7 @@ func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
 		m := cp.OutH * cp.OutW
 		r.mb = max(4, min(tileBytes/(4*c.n16), 256)) &^ 3
 		r.mb = min(r.mb, round(m, 4))
-		r.acc = make([]int32, r.mb*c.n16)
+		r.acc = make([]int32, r.mb*c.n16+accPad)
 		if c.kind == kIm2col {
 			r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
 			r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
@@ -53,7 +53,7 @@ func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
 		}
 	case kDepthwise:
 		r.mb = max(1, min(cp.OutH, tileBytes/(4*c.n16*cp.OutW)))
-		r.acc = make([]int32, r.mb*cp.OutW*c.n16)
+		r.acc = make([]int32, r.mb*cp.OutW*c.n16+accPad)
 		r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
 		r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
 		r.pad = make([]byte, r.ph*r.pw*c.cp*esz+16)
@@ -61,6 +61,10 @@ func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
 	}
 	return r, true
 }
+
+// accPad pads accumulator tiles: the epilogue's last partial vector reads
+// up to 8 lanes past a row.
+const accPad = 16
 
 // fillZP fills b with the zero point as elements of esz bytes.
 func fillZP(b []byte, zp int32, esz int) {

@@ -106,6 +106,40 @@ accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 	f.g("SUBS $1, R8")
 	f.g("BNE block")
 	f.label("tail")
+	// an 8-wide block: the first half of the last parameter block
+	f.g("TBZ $3, R9, tail7")
+	f.v("ld1 {v16.4s, v17.4s}, [x4]")
+	f.g("ADD $64, R4, R13")
+	f.v("ld1 {v20.4s, v21.4s}, [x13]")
+	if shl {
+		f.g("ADD $128, R4, R13")
+		f.v("ld1 {v24.4s, v25.4s}, [x13]")
+	}
+	f.g("MOVD R0, R10")
+	f.g("MOVD R5, R11")
+	f.g("MOVD R2, R12")
+	f.label("row8")
+	f.v("ld1 {v0.4s, v1.4s}, [x10], x1")
+	requantBody8(f, out16, kind, shl)
+	if out16 {
+		f.v("st1 {v0.8h}, [x11], x6")
+	} else {
+		f.v("st1 {v0.8b}, [x11], x6")
+	}
+	f.g("SUBS $1, R12")
+	f.g("BNE row8")
+	// the rest (n%8 channels) continues from lane 8 of the same
+	// parameter block: the parameters and accumulators read past their
+	// channels (the Go side pads both), only n%8 lanes are stored
+	f.g("ADD $32, R4")
+	f.g("ADD $32, R0")
+	if out16 {
+		f.g("ADD $16, R5")
+	} else {
+		f.g("ADD $8, R5")
+	}
+	f.label("tail7")
+	f.g("AND $7, R9")
 	f.g("CBZ R9, done")
 	loadParams()
 	f.g("MOVD R0, R10")
@@ -179,6 +213,49 @@ func requantBody(f *asmFile, out16 bool, kind epiKind, shl bool) {
 		src = 4
 	}
 	narrowOut(f, out16, src)
+}
+
+// requantBody8 turns the accumulators v0-v1 into v0 (8 int8 or 8 int16).
+func requantBody8(f *asmFile, out16 bool, kind epiKind, shl bool) {
+	for i := 0; i < 2; i++ {
+		if shl {
+			f.v("sqshl v%d.4s, v%d.4s, v%d.4s", i, i, 24+i)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		f.v("sqrdmulh v%d.4s, v%d.4s, v%d.4s", i, i, 16+i)
+	}
+	for i := 0; i < 2; i++ {
+		f.v("srshl v%d.4s, v%d.4s, v%d.4s", i, i, 20+i)
+	}
+	src := 0
+	if kind != epiClamp {
+		f.v("sqxtn v0.4h, v0.4s")
+		f.v("sqxtn2 v0.8h, v1.4s")
+		f.v("sqadd v2.8h, v0.8h, v10.8h")
+		f.v("smax v2.8h, v2.8h, v12.8h")
+		f.v("smin v2.8h, v2.8h, v11.8h")
+		if kind == epiHardswish {
+			f.v("smull v4.4s, v0.4h, v2.4h")
+			f.v("smull2 v5.4s, v0.8h, v2.8h")
+		} else {
+			f.v("sxtl v4.4s, v2.4h")
+			f.v("sxtl2 v5.4s, v2.8h")
+		}
+		for i := 4; i < 6; i++ {
+			if shl {
+				f.v("sqshl v%d.4s, v%d.4s, v13.4s", i, i)
+			}
+		}
+		for i := 4; i < 6; i++ {
+			f.v("sqrdmulh v%d.4s, v%d.4s, v9.s[1]", i, i)
+		}
+		for i := 4; i < 6; i++ {
+			f.v("srshl v%d.4s, v%d.4s, v14.4s", i, i)
+		}
+		src = 4
+	}
+	narrowOut8(f, out16, src)
 }
 
 // narrowOut adds OutZP to the int32 values v[s..s+3], clamps and narrows
@@ -314,6 +391,25 @@ func emitRequantF32(f *asmFile) {
 	f.g("SUBS $1, R8")
 	f.g("BNE block")
 	f.label("tail")
+	f.g("TBZ $3, R9, tail7")
+	f.v("ld1 {v16.4s, v17.4s}, [x4]")
+	f.g("MOVD R0, R10")
+	f.g("MOVD R5, R11")
+	f.g("MOVD R2, R12")
+	f.label("row8")
+	f.v("ld1 {v0.4s, v1.4s}, [x10], x1")
+	f.v("scvtf v0.4s, v0.4s")
+	f.v("scvtf v1.4s, v1.4s")
+	f.v("fmul v0.4s, v0.4s, v16.4s")
+	f.v("fmul v1.4s, v1.4s, v17.4s")
+	f.v("st1 {v0.4s, v1.4s}, [x11], x6")
+	f.g("SUBS $1, R12")
+	f.g("BNE row8")
+	f.g("ADD $32, R4")
+	f.g("ADD $32, R0")
+	f.g("ADD $32, R5")
+	f.label("tail7")
+	f.g("AND $7, R9")
 	f.g("CBZ R9, done")
 	f.v("ld1 {v16.4s-v19.4s}, [x4], #64")
 	f.g("MOVD R0, R10")
