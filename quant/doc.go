@@ -6,8 +6,13 @@
 // # Scheme
 //
 // Weights are int8, symmetric, one scale per output channel:
-// w ≈ s_w[o]·q, q in [-127, 127], s_w[o] = max|w[o]|/127 (a channel that is
-// all zero gets scale 1 and zero weights: 0/0 is never formed).
+// w ≈ s_w[o]·q, q in [-127, 127], s_w[o] = max|w[o]|/127. Calibration
+// chooses each weight's rounding with GPTQ (gptq.go), so that the conv's
+// output error, not each weight's, is least; weights already on an int8
+// grid stay exact. A dead channel (all-zero weights) gets a scale that
+// gives its bias full resolution: 0/0 is never formed. The few convs where
+// a sensitivity pass measures that int8 weights cost accuracy keep int16
+// weights (q in [-32767, 32767]) on an int8 input.
 //
 // Activations are int8 with one scale and zero point per tensor
 // (asymmetric): x ≈ s·(q - zp), q in [-128, 127]. Every range includes 0,
