@@ -22,9 +22,9 @@ func bandConvs(op *quant.Op, p *generic.QConv, subs []subConv, in, out quant.DTy
 	}
 	pack := func(q *generic.QConv, lo, hi int) (*kernels.PackedConv, error) {
 		if len(op.W16) > 0 {
-			return kernels.PackConvW16(q, op.W16[lo:hi], kernelType(out))
+			return kernels.PackConvW16(q, op.W16[lo:hi], out)
 		}
-		return kernels.PackConv(q, op.W[lo:hi], kernelType(in), kernelType(out))
+		return kernels.PackConv(q, op.W[lo:hi], in, out)
 	}
 	var whole *kernels.PackedConv
 	convs := make([]*kernels.Conv, len(subs))
@@ -48,16 +48,6 @@ func bandConvs(op *quant.Op, p *generic.QConv, subs []subConv, in, out quant.DTy
 		}
 	}
 	return convs, nil
-}
-
-func kernelType(d quant.DType) kernels.DType {
-	switch d {
-	case quant.Int16:
-		return kernels.Int16
-	case quant.Float32:
-		return kernels.Float32
-	}
-	return kernels.Int8
 }
 
 func convTask(c *kernels.Conv, in, out buf) (func(), error) {

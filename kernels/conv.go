@@ -32,6 +32,21 @@ func (d DType) String() string {
 	return fmt.Sprintf("dtype(%d)", uint8(d))
 }
 
+// Min and Max are the representable range of d's quantized values.
+func (d DType) Min() int32 {
+	if d == Int16 {
+		return -32768
+	}
+	return -128
+}
+
+func (d DType) Max() int32 {
+	if d == Int16 {
+		return 32767
+	}
+	return 127
+}
+
 // PackedConv is a convolution's weights packed once, at model load, into
 // the layout the kernel path in use wants. It is immutable and shared by
 // the Convs of all the bands a conv is split into for threads.

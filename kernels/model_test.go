@@ -28,24 +28,6 @@ import (
 // made by `edged calibrate` (.ci/arm64.sh makes them natively first).
 // Without it the test calibrates on a few images itself.
 
-// readCHW reads a golden input (CHW float32 little-endian) into NHWC.
-func readCHW(t *testing.T, path string, s model.Shape) []float32 {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(raw) != 4*s.Len() {
-		t.Fatalf("%s: %d bytes, want %d", path, len(raw), 4*s.Len())
-	}
-	out := make([]float32, s.Len())
-	for c := 0; c < s.C; c++ {
-		for i := 0; i < s.H*s.W; i++ {
-			out[i*s.C+c] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(c*s.H*s.W+i):]))
-		}
-	}
-	return out
-}
 
 // realModel returns the int8 model of checkpoint ckpt: from
 // EDGED_KERNEL_MODELS, or calibrated here on a few images.
@@ -138,7 +120,7 @@ func TestModelsBitIdenticalAcrossPaths(t *testing.T) {
 			m := realModel(t, data, tc.ckpt, tc.pad)
 			var inputs [][]float32
 			for _, g := range golden {
-				inputs = append(inputs, readCHW(t, g, m.Tensors[0].Shape))
+				inputs = append(inputs, testdata.ReadCHW(t, g, m.Tensors[0].Shape.H, m.Tensors[0].Shape.W, m.Tensors[0].Shape.C))
 			}
 			t.Logf("%s: %d int16 tensors, %d int16-weight convs", m.Arch, m.Int16Tensors(), m.Int16Weights())
 			want, wantT := runPath(t, m, kernels.Generic, 1, inputs)

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -29,24 +28,6 @@ type goldenFile struct {
 	} `json:"layers_first_image"`
 }
 
-// readCHW reads a golden input (CHW float32 LE) into NHWC.
-func readCHW(t *testing.T, path string, s Shape) []float32 {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(raw) != 4*s.Len() {
-		t.Fatalf("%s: %d bytes, want %d", path, len(raw), 4*s.Len())
-	}
-	out := make([]float32, s.Len())
-	for c := 0; c < s.C; c++ {
-		for i := 0; i < s.H*s.W; i++ {
-			out[i*s.C+c] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(c*s.H*s.W+i):]))
-		}
-	}
-	return out
-}
 
 func TestGoldenLogits(t *testing.T) {
 	for _, tc := range []struct {
@@ -72,7 +53,7 @@ func TestGoldenLogits(t *testing.T) {
 			}
 			f := NewFloat(g)
 			for ii, img := range gf.Images {
-				in := readCHW(t, filepath.Join(filepath.Dir(gpath), img.Input), g.Input())
+				in := testdata.ReadCHW(t, filepath.Join(filepath.Dir(gpath), img.Input), g.Input().H, g.Input().W, g.Input().C)
 				logits, err := f.Run(in)
 				if err != nil {
 					t.Fatal(err)
@@ -130,7 +111,7 @@ func TestGoldenLayers(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := NewFloat(g)
-			in := readCHW(t, filepath.Join(filepath.Dir(gpath), gf.Images[0].Input), g.Input())
+			in := testdata.ReadCHW(t, filepath.Join(filepath.Dir(gpath), gf.Images[0].Input), g.Input().H, g.Input().W, g.Input().C)
 			if d := firstDivergence(gf, f, in); d != "" {
 				t.Fatalf("first divergent layer: %s", d)
 			}

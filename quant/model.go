@@ -1,47 +1,20 @@
 package quant
 
 import (
-	"fmt"
 
+	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/model"
 )
 
-// DType is the element type of a quantized tensor.
-type DType uint8
+// DType is the element type of a quantized tensor (the kernels' own).
+type DType = kernels.DType
 
 const (
-	Int8 DType = iota
-	Int16
-	Float32 // the logits
+	Int8    = kernels.Int8
+	Int16   = kernels.Int16
+	Float32 = kernels.Float32 // the logits
 )
-
-func (d DType) String() string {
-	switch d {
-	case Int8:
-		return "int8"
-	case Int16:
-		return "int16"
-	case Float32:
-		return "float32"
-	}
-	return fmt.Sprintf("dtype(%d)", uint8(d))
-}
-
-// Min and Max are the representable range of d's quantized values.
-func (d DType) Min() int32 {
-	if d == Int16 {
-		return -32768
-	}
-	return -128
-}
-
-func (d DType) Max() int32 {
-	if d == Int16 {
-		return 32767
-	}
-	return 127
-}
 
 // Tensor is a quantized activation tensor: x ≈ Scale·(q - ZP).
 type Tensor struct {

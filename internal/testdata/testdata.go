@@ -5,6 +5,8 @@
 package testdata
 
 import (
+	"encoding/binary"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,4 +51,25 @@ func Path(t testing.TB, elem ...string) string {
 		t.Skipf("test data %s absent: %v", p, err)
 	}
 	return p
+}
+
+// ReadCHW reads a golden input tensor (float32 little-endian, CHW, as
+// golden/inputs/*.f32 hold them) of c×h×w values into NHWC order.
+func ReadCHW(t testing.TB, path string, h, w, c int) []float32 {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := h * w * c
+	if len(raw) != 4*n {
+		t.Fatalf("%s: %d bytes, want %d (%dx%dx%d float32)", path, len(raw), 4*n, c, h, w)
+	}
+	out := make([]float32, n)
+	for ch := 0; ch < c; ch++ {
+		for i := 0; i < h*w; i++ {
+			out[i*c+ch] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(ch*h*w+i):]))
+		}
+	}
+	return out
 }
