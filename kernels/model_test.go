@@ -28,7 +28,6 @@ import (
 // made by `edged calibrate` (.ci/arm64.sh makes them natively first).
 // Without it the test calibrates on a few images itself.
 
-
 // realModel returns the int8 model of checkpoint ckpt: from
 // EDGED_KERNEL_MODELS, or calibrated here on a few images.
 func realModel(t testing.TB, data, ckpt string, pad model.Padding) *quant.Model {

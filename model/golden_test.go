@@ -28,7 +28,6 @@ type goldenFile struct {
 	} `json:"layers_first_image"`
 }
 
-
 func TestGoldenLogits(t *testing.T) {
 	for _, tc := range []struct {
 		golden, ckpt string

@@ -1,7 +1,6 @@
 package quant
 
 import (
-
 	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/model"
