@@ -39,6 +39,11 @@ type Engine struct {
 // New plans m: derives every kernel's parameters, allocates every buffer
 // and builds the per-thread tasks.
 func New(m *quant.Model, opts Options) (*Engine, error) {
+	// A model read from a file was validated already; one built in memory
+	// gets the same guarantee before any kernel trusts its indices.
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
 	threads := max(opts.Threads, 1)
 	e := &Engine{m: m, bufs: make([]buf, len(m.Tensors)), input: make([]float32, m.Tensors[0].Shape.Len())}
 	for i := range m.Tensors {
