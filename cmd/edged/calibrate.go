@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edged/edged/calibrate"
+	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/quant"
 )
@@ -43,6 +44,10 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	pad, err := model.ParsePadding(mf.padding)
 	if err != nil {
 		return usageError("--padding: %v", err)
+	}
+	// The sensitivity pass runs the int8 engine on the selected kernels.
+	if err := kernels.Select(); err != nil {
+		return err
 	}
 	g, sd, err := model.Load(mf.weights, mf.arch, pad)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"runtime"
 
 	"github.com/edged/edged/engine"
+	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/quant"
 )
@@ -46,6 +47,9 @@ func (m *modelFlags) load() (c classifier, name string, close func(), err error)
 		}
 		return model.NewFloat(g), g.Arch, func() {}, nil
 	case m.model != "":
+		if err := kernels.Select(); err != nil {
+			return nil, "", nil, err
+		}
 		qm, err := quant.ReadFile(m.model)
 		if err != nil {
 			return nil, "", nil, err
