@@ -57,6 +57,11 @@ func Calibrate(g *model.Graph, inputs [][]float32, opts Options) (*quant.Model, 
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("calibration needs at least one image")
 	}
+	for i, x := range inputs {
+		if len(x) != g.Shapes[0].Len() {
+			return nil, fmt.Errorf("calibration input %d has %d values, %s wants %d (%v)", i, len(x), g.Arch, g.Shapes[0].Len(), g.Shapes[0])
+		}
+	}
 	if opts.Method == "" {
 		opts.Method = DefaultMethod
 	}

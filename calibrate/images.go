@@ -14,7 +14,7 @@ import (
 func ListImages(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("calibration images: %w", err)
+		return nil, err
 	}
 	var files []string
 	for _, e := range ents {
@@ -27,7 +27,7 @@ func ListImages(dir string) ([]string, error) {
 	}
 	sort.Strings(files)
 	if len(files) == 0 {
-		return nil, fmt.Errorf("calibration images: no .jpg, .jpeg or .png files in %s", dir)
+		return nil, fmt.Errorf("no .jpg, .jpeg or .png files in %s", dir)
 	}
 	return files, nil
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // maxInt16K bounds the reduction length of a conv that reads an int16
-// tensor: K·32767·127 must fit the int32 accumulator.
-const maxInt16K = (1<<31 - 1) / (32767 * 127)
+// tensor (zero point 0): bias + K·32768·127 must fit the int32
+// accumulator, with 2^29 kept for the bias (quant.Quantize's bound).
+const maxInt16K = quant.MaxInt16InputK
 
 // int16Candidates groups the tensors that must share an element type (the
 // operands and result of an add or a squeeze-excitation multiply; what a
@@ -68,8 +69,9 @@ func int16Candidates(g *model.Graph) [][]int {
 }
 
 // maxW16K bounds the reduction length of a conv with int16 weights: its
-// int8 input gives K·128·32767 in the int32 accumulator.
-const maxW16K = (1<<31 - 1) / (128 * 32767)
+// int8 input, less its zero point, spans 255, so bias + K·255·32767 must
+// fit the int32 accumulator.
+const maxW16K = quant.MaxInt16WeightK
 
 // candidate is one thing the sensitivity pass may keep in int16: a group
 // of tensors that share an element type, or one conv's weights.

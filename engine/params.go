@@ -29,6 +29,14 @@ func sumW(op *quant.Op, o, k int) int64 {
 func convParams(op *quant.Op, in, out *quant.Tensor) (*generic.QConv, error) {
 	c := op.Conv
 	k := c.KH * c.KW * (c.InC / c.Groups)
+	// A model file is validated, but these int32 bounds are the engine's
+	// own contract: past them an accumulator could wrap.
+	if in.DType == quant.Int16 && k > quant.MaxInt16InputK {
+		return nil, fmt.Errorf("%s: an int16 input over %d values overflows the accumulator (limit %d): recalibrate", op.Name, k, quant.MaxInt16InputK)
+	}
+	if len(op.W16) > 0 && k > quant.MaxInt16WeightK {
+		return nil, fmt.Errorf("%s: int16 weights over %d inputs overflow the accumulator (limit %d): recalibrate", op.Name, k, quant.MaxInt16WeightK)
+	}
 	p := &generic.QConv{ConvParams: c, InZP: in.ZP, OutZP: out.ZP,
 		Bias: make([]int32, c.OutC), Mult: make([]int32, c.OutC), Shift: make([]int32, c.OutC),
 		OutMin: out.DType.Min(), OutMax: out.DType.Max()}

@@ -72,6 +72,16 @@ func requantizeRow[T int8 | int16](w []float32, s float32, q []T, qmax float64) 
 	}
 }
 
+// The int32 accumulator holds bias + Σ (x−zp)·w over a conv's K inputs;
+// biases are kept under 2^29 (Quantize), so K is bounded where either
+// operand is int16:
+const (
+	// MaxInt16InputK: an int16 input (zp 0, |x| ≤ 32768), int8 weights.
+	MaxInt16InputK = (1<<31 - 1 - 1<<29) / (32768 * 127)
+	// MaxInt16WeightK: an int8 input (|x−zp| ≤ 255), int16 weights.
+	MaxInt16WeightK = (1<<31 - 1 - 1<<29) / (255 * 32767)
+)
+
 // QuantizeBias returns round(b/(sIn·sW)) saturated to int32.
 func QuantizeBias(b float32, sIn, sW float32) int32 {
 	v := math.Round(float64(b) / (float64(sIn) * float64(sW)))

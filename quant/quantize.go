@@ -34,9 +34,16 @@ var gateRange = Range{0, 1}
 // Tensors that only move data (max pool, slice, shuffle) inherit their
 // input's parameters; the logits stay float32.
 func Quantize(g *model.Graph, p *Plan) (*Model, error) {
-	if len(p.Ranges) != len(g.Shapes) || len(p.DTypes) != len(g.Shapes) || len(p.PreAbsMax) != len(g.Nodes) {
+	if len(p.Ranges) != len(g.Shapes) || len(p.DTypes) != len(g.Shapes) || len(p.PreAbsMax) != len(g.Nodes) ||
+		(p.Weights16 != nil && len(p.Weights16) != len(g.Nodes)) ||
+		(p.WeightQ != nil && (len(p.WeightQ) != len(g.Nodes) || len(p.WeightS) != len(g.Nodes))) {
 		return nil, fmt.Errorf("internal: plan for %d tensors/%d nodes, graph has %d/%d",
 			len(p.Ranges), len(p.PreAbsMax), len(g.Shapes), len(g.Nodes))
+	}
+	for i := range g.Nodes {
+		if p.WeightQ != nil && p.WeightQ[i] != nil && (len(p.WeightQ[i]) != len(g.Nodes[i].W) || len(p.WeightS[i]) != g.Nodes[i].Conv.OutC) {
+			return nil, fmt.Errorf("internal: plan's weights for node %d (%s) do not fit it", i, g.Nodes[i].Name)
+		}
 	}
 	m := &Model{Arch: g.Arch, Padding: g.Padding, Output: g.Output, Tensors: make([]Tensor, len(g.Shapes))}
 	set := func(t int, name string, r Range, d DType) {
@@ -88,7 +95,9 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 				// scale until the bias fits with room for the
 				// accumulation. Its weights then round to ~0, which is
 				// what they contribute next to the bias.
-				if w16 {
+				if w16 && allZero(op.W16[o*k:(o+1)*k]) {
+					op.WScale[o] = float32(math.Max(math.Abs(float64(b)), 1e-6) / (float64(in.Scale) * (1 << 24)))
+				} else if w16 {
 					if lim := float64(in.Scale) * float64(op.WScale[o]) * (1 << 29); math.Abs(float64(b)) > lim {
 						op.WScale[o] = float32(math.Abs(float64(b)) / (float64(in.Scale) * (1 << 29)))
 						requantizeRow(n.W[o*k:(o+1)*k], op.WScale[o], op.W16[o*k:(o+1)*k], 32767)
@@ -113,7 +122,7 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 	return m, nil
 }
 
-func allZero(w []int8) bool {
+func allZero[T int8 | int16](w []T) bool {
 	for _, v := range w {
 		if v != 0 {
 			return false

@@ -47,25 +47,29 @@ func TestInt8Accuracy(t *testing.T) {
 				t.Fatalf("eval: exit %d\n%s", code, stderr)
 			}
 			var r evalResult
-			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil || r.SQNR == nil || (tc.ref != "") != (r.Agreement != nil) {
 				t.Fatalf("eval output %q: %v", stdout, err)
 			}
+			var refTop1, agreement float64
+			if tc.ref != "" {
+				refTop1, agreement = *r.ReferenceTop1, *r.Agreement
+			}
 			t.Logf("%s: %d images (%d calibration images excluded): top-1 %.2f%% (float %.2f%%, %+.2f), top-1 agreement %.2f%%, logits SQNR %.1f dB",
-				tc.ckpt, r.Images, r.Excluded, r.Top1, r.ReferenceTop1, r.Top1-r.ReferenceTop1, r.Agreement, r.SQNR)
+				tc.ckpt, r.Images, r.Excluded, r.Top1, refTop1, r.Top1-refTop1, agreement, *r.SQNR)
 			if r.Images != 400 || r.Excluded != 100 {
 				t.Errorf("evaluated %d images with %d excluded, want 400 and 100", r.Images, r.Excluded)
 			}
-			if r.SQNR < tc.minSQNR {
-				t.Errorf("logits SQNR %.1f dB < %.1f dB", r.SQNR, tc.minSQNR)
+			if *r.SQNR < tc.minSQNR {
+				t.Errorf("logits SQNR %.1f dB < %.1f dB", *r.SQNR, tc.minSQNR)
 			}
 			if tc.ref == "" {
 				return
 			}
-			if drop := r.ReferenceTop1 - r.Top1; drop > tc.maxDrop {
-				t.Errorf("int8 top-1 %.2f%% is %.2f points below float %.2f%% (allowed %.1f)", r.Top1, drop, r.ReferenceTop1, tc.maxDrop)
+			if drop := refTop1 - r.Top1; drop > tc.maxDrop {
+				t.Errorf("int8 top-1 %.2f%% is %.2f points below float %.2f%% (allowed %.1f)", r.Top1, drop, refTop1, tc.maxDrop)
 			}
-			if r.Agreement < tc.minAgree {
-				t.Errorf("top-1 agreement %.2f%% < %.0f%%", r.Agreement, tc.minAgree)
+			if agreement < tc.minAgree {
+				t.Errorf("top-1 agreement %.2f%% < %.0f%%", agreement, tc.minAgree)
 			}
 		})
 	}

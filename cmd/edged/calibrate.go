@@ -20,7 +20,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	var mf modelFlags
 	mf.register(fs)
 	images := fs.String("images", "", "directory of calibration images (.jpg, .jpeg, .png)")
-	limit := fs.Int("limit", 100, "use at most N images, spread evenly over the directory in name order")
+	limit := fs.Int("limit", 100, "use at most N images, spread evenly over the directory in name order (0: all)")
 	method := fs.String("method", calibrate.DefaultMethod, "activation range method: "+joinNames(quant.Methods))
 	int16s := fs.Int("int16", calibrate.DefaultInt16, "at most this many tensor groups kept in int16 where the sensitivity pass finds int8 costs accuracy; 0 disables")
 	noBiasCorr := fs.Bool("no-bias-correction", false, "do not correct the mean error of int8 weights")
@@ -45,6 +45,12 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError("--padding: %v", err)
 	}
+	if _, err := quant.ChooseRange(&quant.Observer{}, *method, 256); err != nil {
+		return usageError("--method: %v", err)
+	}
+	if fi, err := os.Stat(filepath.Dir(*out)); err != nil || !fi.IsDir() {
+		return usageError("--out %s: its directory does not exist", *out)
+	}
 	// The sensitivity pass runs the int8 engine on the selected kernels.
 	if err := kernels.Select(); err != nil {
 		return err
@@ -55,11 +61,12 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	}
 	files, err := calibrate.ListImages(*images)
 	if err != nil {
-		return err
+		return fmt.Errorf("calibration images: %w", err)
 	}
 	files = calibrate.Spread(files, *limit)
 	prog := newProgress(stderr)
 	inputs, used, bad := calibrate.LoadInputs(files, func(done int) { prog.update("decode", done, len(files)) })
+	prog.done()
 	for _, e := range bad {
 		fmt.Fprintf(stderr, "edged calibrate: skipped: %v\n", e)
 	}
@@ -107,7 +114,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, lastPct: -1}
+	p := &progress{w: w, lastPct: -10}
 	if f, ok := w.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			p.tty = true
@@ -123,7 +130,7 @@ func (p *progress) update(stage string, done, total int) {
 	pct := 100 * done / total
 	if stage != p.stage {
 		p.done()
-		p.stage, p.lastPct = stage, -1
+		p.stage, p.lastPct = stage, -10
 	}
 	if p.tty {
 		const width = 30

@@ -54,7 +54,8 @@ func TestCalibrateErrors(t *testing.T) {
 		{[]string{"calibrate", "--weights", weights, "--images", empty}, 2, "--out"},
 		{[]string{"calibrate", "--weights", weights, "--images", empty, "--out", out}, 1, "no .jpg, .jpeg or .png files"},
 		{[]string{"calibrate", "--weights", weights, "--images", filepath.Join(empty, "missing"), "--out", out}, 1, "missing"},
-		{[]string{"calibrate", "--weights", weights, "--images", testdata.Path(t, "imagenet-sample", "images"), "--limit", "2", "--method", "magic", "--out", out}, 1, "unknown calibration method"},
+		{[]string{"calibrate", "--weights", weights, "--images", empty, "--out", filepath.Join(empty, "no", "such", "m.edgeq")}, 2, "directory does not exist"},
+		{[]string{"calibrate", "--weights", weights, "--images", testdata.Path(t, "imagenet-sample", "images"), "--limit", "2", "--method", "magic", "--out", out}, 2, "unknown calibration method"},
 	} {
 		code, _, stderr := runEdged(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {

@@ -31,34 +31,35 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&m.threads, "threads", runtime.NumCPU(), "threads per inference (int8 model)")
 }
 
-// load opens the model the flags name; name describes it for output.
-func (m *modelFlags) load() (c classifier, name string, close func(), err error) {
+// load opens the model the flags name; name describes it for output, and
+// qm is the int8 model when there is one.
+func (m *modelFlags) load() (c classifier, name string, qm *quant.Model, close func(), err error) {
 	switch {
 	case m.weights != "" && m.model != "":
-		return nil, "", nil, usageError("give --weights or --model, not both")
+		return nil, "", nil, nil, usageError("give --weights or --model, not both")
 	case m.weights != "":
 		pad, err := model.ParsePadding(m.padding)
 		if err != nil {
-			return nil, "", nil, usageError("--padding: %v", err)
+			return nil, "", nil, nil, usageError("--padding: %v", err)
 		}
 		g, _, err := model.Load(m.weights, m.arch, pad)
 		if err != nil {
-			return nil, "", nil, err
+			return nil, "", nil, nil, err
 		}
-		return model.NewFloat(g), g.Arch, func() {}, nil
+		return model.NewFloat(g), g.Arch, nil, func() {}, nil
 	case m.model != "":
 		if err := kernels.Select(); err != nil {
-			return nil, "", nil, err
+			return nil, "", nil, nil, err
 		}
-		qm, err := quant.ReadFile(m.model)
+		qm, err = quant.ReadFile(m.model)
 		if err != nil {
-			return nil, "", nil, err
+			return nil, "", nil, nil, err
 		}
 		e, err := engine.New(qm, engine.Options{Threads: m.threads})
 		if err != nil {
-			return nil, "", nil, fmt.Errorf("%s: %w", m.model, err)
+			return nil, "", nil, nil, fmt.Errorf("%s: %w", m.model, err)
 		}
-		return e, qm.Arch, e.Close, nil
+		return e, qm.Arch, qm, e.Close, nil
 	}
-	return nil, "", nil, usageError("give --weights W.pth (float) or --model M.edgeq (int8)")
+	return nil, "", nil, nil, usageError("give --weights W.pth (float) or --model M.edgeq (int8)")
 }

@@ -27,7 +27,7 @@ func cmdClassify(args []string, stdout, stderr io.Writer) error {
 	if *top < 1 {
 		return usageError("--top %d: must be at least 1", *top)
 	}
-	c, _, closeFn, err := mf.load()
+	c, _, _, closeFn, err := mf.load()
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/edged/edged/calibrate"
 	"github.com/edged/edged/imagenet"
 	"github.com/edged/edged/preprocess"
-	"github.com/edged/edged/quant"
 )
 
 // evalResult is `edged eval --json`'s output.
@@ -24,11 +23,11 @@ type evalResult struct {
 	Excluded      int     `json:"excluded_calibration_images"`
 	Top1          float64 `json:"top1"`
 	Top5          float64 `json:"top5"`
-	ReferenceTop1 float64 `json:"reference_top1,omitempty"`
-	Agreement     float64 `json:"agreement,omitempty"`
+	ReferenceTop1 *float64 `json:"reference_top1,omitempty"` // with --reference
+	Agreement     *float64 `json:"agreement,omitempty"`      // with --reference
 	// SQNR compares the logits with the float model's given by
 	// --float-weights: 10·log10(Σ float² / Σ (int8 − float)²), in dB.
-	SQNR   float64 `json:"logits_sqnr_db,omitempty"`
+	SQNR   *float64 `json:"logits_sqnr_db,omitempty"`
 	Failed int     `json:"failed"`
 }
 
@@ -60,32 +59,24 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	skip := map[string]bool{}
-	if mf.model != "" && !*all {
-		m, err := quant.ReadFile(mf.model)
-		if err != nil {
-			return err
-		}
-		for _, n := range m.CalibImages {
-			skip[n] = true
-		}
-	}
-	c, name, closeFn, err := mf.load()
+	c, name, qm, closeFn, err := mf.load()
 	if err != nil {
 		return err
 	}
 	defer closeFn()
+	skip := map[string]bool{}
+	if qm != nil && !*all {
+		for _, n := range qm.CalibImages {
+			skip[n] = true
+		}
+	}
 	var ref32 classifier
 	if *floatWeights != "" {
 		fm := modelFlags{weights: *floatWeights, arch: mf.arch, padding: mf.padding}
-		if mf.model != "" {
-			qm, err := quant.ReadFile(mf.model)
-			if err != nil {
-				return err
-			}
+		if qm != nil {
 			fm.arch, fm.padding = qm.Arch, qm.Padding.String()
 		}
-		if ref32, _, _, err = fm.load(); err != nil {
+		if ref32, _, _, _, err = fm.load(); err != nil {
 			return err
 		}
 	}
@@ -127,6 +118,9 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
+			if len(want) != len(logits) {
+				return fmt.Errorf("--float-weights %s gives %d classes, the model %d: give the checkpoint the model was calibrated from", *floatWeights, len(want), len(logits))
+			}
 			for k, v := range want {
 				d := float64(logits[k]) - float64(v)
 				sig += float64(v) * float64(v)
@@ -154,15 +148,20 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if n == 0 {
-		return fmt.Errorf("no labeled images evaluated in %s", *images)
+		return fmt.Errorf("no labeled images evaluated in %s (%d calibration images excluded — --include-calibration keeps them; %d failed)", *images, res.Excluded, res.Failed)
 	}
 	pct := func(a, b int) float64 { return 100 * float64(a) / float64(b) }
 	res.Images, res.Top1, res.Top5 = n, pct(top1, n), pct(top5, n)
 	if refN > 0 {
-		res.ReferenceTop1, res.Agreement = pct(refTop1, refN), pct(agree, refN)
+		rt, ag := pct(refTop1, refN), pct(agree, refN)
+		res.ReferenceTop1, res.Agreement = &rt, &ag
 	}
-	if noise > 0 {
-		res.SQNR = 10 * math.Log10(sig/noise)
+	if ref32 != nil {
+		db := math.Inf(1)
+		if noise > 0 {
+			db = 10 * math.Log10(sig/noise)
+		}
+		res.SQNR = &db
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
@@ -171,10 +170,10 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 		name, n, res.Excluded, res.Failed, res.Top1, res.Top5)
 	if refN > 0 {
 		fmt.Fprintf(stdout, "reference top-1: %.2f%% (%+.2f points)\ntop-1 agreement with reference: %.2f%% (%d images)\n",
-			res.ReferenceTop1, res.Top1-res.ReferenceTop1, res.Agreement, refN)
+			*res.ReferenceTop1, res.Top1-*res.ReferenceTop1, *res.Agreement, refN)
 	}
-	if res.SQNR != 0 {
-		fmt.Fprintf(stdout, "logits SQNR vs float: %.2f dB\n", res.SQNR)
+	if res.SQNR != nil {
+		fmt.Fprintf(stdout, "logits SQNR vs float: %.2f dB\n", *res.SQNR)
 	}
 	return nil
 }
@@ -191,6 +190,7 @@ func readTSVColumn(path string, col int) (map[string]int, error) {
 	out := map[string]int{}
 	sc := bufio.NewScanner(f)
 	line := 0
+	seenHeader := false
 	for sc.Scan() {
 		line++
 		s := sc.Text()
@@ -207,7 +207,8 @@ func readTSVColumn(path string, col int) (map[string]int, error) {
 		}
 		k, err := strconv.Atoi(v)
 		if err != nil {
-			if len(out) == 0 {
+			if !seenHeader && len(out) == 0 {
+				seenHeader = true
 				continue // the header
 			}
 			return nil, fmt.Errorf("%s:%d: column %d: %q is not a class index", path, line, col+1, fields[col])

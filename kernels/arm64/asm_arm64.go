@@ -123,12 +123,26 @@ func requantHardsigmoidI8Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm
 //go:noescape
 func requantClampI16(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
+// requantClampI16NoZP: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Every shift is a right shift (no SQSHL). OutZP must be 0.
+//
+//go:noescape
+func requantClampI16NoZP(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
 // requantClampI16Shl: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
 // accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 // Some multipliers shift left first (SQSHL).
 //
 //go:noescape
 func requantClampI16Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantClampI16NoZPShl: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Some multipliers shift left first (SQSHL). OutZP must be 0.
+//
+//go:noescape
+func requantClampI16NoZPShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
 // requantHardswishI16: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
 // accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
@@ -137,12 +151,26 @@ func requantClampI16Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsa
 //go:noescape
 func requantHardswishI16(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
+// requantHardswishI16NoZP: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Every shift is a right shift (no SQSHL). OutZP must be 0.
+//
+//go:noescape
+func requantHardswishI16NoZP(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
 // requantHardswishI16Shl: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
 // accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 // Some multipliers shift left first (SQSHL).
 //
 //go:noescape
 func requantHardswishI16Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantHardswishI16NoZPShl: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Some multipliers shift left first (SQSHL). OutZP must be 0.
+//
+//go:noescape
+func requantHardswishI16NoZPShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
 // requantHardsigmoidI16: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
 // accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
@@ -151,12 +179,26 @@ func requantHardswishI16Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm 
 //go:noescape
 func requantHardsigmoidI16(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
+// requantHardsigmoidI16NoZP: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Every shift is a right shift (no SQSHL). OutZP must be 0.
+//
+//go:noescape
+func requantHardsigmoidI16NoZP(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
 // requantHardsigmoidI16Shl: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
 // accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 // Some multipliers shift left first (SQSHL).
 //
 //go:noescape
 func requantHardsigmoidI16Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantHardsigmoidI16NoZPShl: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Some multipliers shift left first (SQSHL). OutZP must be 0.
+//
+//go:noescape
+func requantHardsigmoidI16NoZPShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
 // requantF32: float32(acc)·scale[o] (EpiFloat, the logits), rows × n.
 //

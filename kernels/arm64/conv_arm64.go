@@ -96,7 +96,7 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 	}
 	c = &Conv{p: *p, in: in, out: out, n16: round(cp.OutC, 16)}
 	c.prm, ok = packEpilogue(p, cp.OutC)
-	c.epi = pickEpilogue(p.Epi, out, ok)
+	c.epi = pickEpilogue(p.Epi, out, ok, p.OutZP == 0)
 	c.sc = [8]int32{p.OutZP, 0, 0, p.Three, p.Six, p.PostMult, max(p.PostShift, 0), min(p.PostShift, 0)}
 	lo, hi := int32(-128), int32(127)
 	if out == I16 {
@@ -214,11 +214,25 @@ func epilogueOK(p *generic.QConv, out Elem) bool {
 	return true
 }
 
-func pickEpilogue(e generic.Epilogue, out Elem, shl bool) epiFunc {
+// pickEpilogue picks the requantization kernel: by epilogue, output type,
+// whether any shift is a left shift, and for int16 outputs whether the
+// zero point is 0 (always, for a model file's symmetric int16 tensors),
+// which saves adding it.
+func pickEpilogue(e generic.Epilogue, out Elem, shl, zp0 bool) epiFunc {
 	type key struct {
 		e     generic.Epilogue
 		out16 bool
 		shl   bool
+	}
+	if out == I16 && zp0 {
+		return map[key]epiFunc{
+			{generic.EpiClamp, true, false}:       requantClampI16NoZP,
+			{generic.EpiClamp, true, true}:        requantClampI16NoZPShl,
+			{generic.EpiHardswish, true, false}:   requantHardswishI16NoZP,
+			{generic.EpiHardswish, true, true}:    requantHardswishI16NoZPShl,
+			{generic.EpiHardsigmoid, true, false}: requantHardsigmoidI16NoZP,
+			{generic.EpiHardsigmoid, true, true}:  requantHardsigmoidI16NoZPShl,
+		}[key{e, true, shl}]
 	}
 	return map[key]epiFunc{
 		{generic.EpiClamp, false, false}:       requantClampI8,

@@ -168,6 +168,10 @@ block:
 	MOVD ow+16(FP), R9
 	CMP $2, R9
 	BLT px1
+	CMP R21, R4
+	BEQ sh1pre
+	CMP R22, R4
+	BEQ sh2pre
 px2:
 	MOVD R5, R2
 	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
@@ -452,6 +456,537 @@ px2:
 	SUB $2, R9
 	CMP $2, R9
 	BGE px2
+	B px1
+sh1pre:
+	ADD R21, R24, R19
+	ADD R21, R19, R20
+sh1:
+	MOVD R5, R2
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x3dc0014a // ldr q10, [x10]
+	WORD $0x0e20c146 // smull v6.8h, v10.8b, v0.8b
+	WORD $0x4e20c147 // smull2 v7.8h, v10.16b, v0.16b
+	WORD $0x3cf5694b // ldr q11, [x10, x21]
+	WORD $0x0e218166 // smlal v6.8h, v11.8b, v1.8b
+	WORD $0x4e218167 // smlal2 v7.8h, v11.16b, v1.16b
+	WORD $0x0e20c168 // smull v8.8h, v11.8b, v0.8b
+	WORD $0x4e20c169 // smull2 v9.8h, v11.16b, v0.16b
+	WORD $0x3cf6694c // ldr q12, [x10, x22]
+	WORD $0x0e218188 // smlal v8.8h, v12.8b, v1.8b
+	WORD $0x4e218189 // smlal2 v9.8h, v12.16b, v1.16b
+	WORD $0x0e661310 // saddw v16.4s, v24.4s, v6.4h
+	WORD $0x4e661331 // saddw2 v17.4s, v25.4s, v6.8h
+	WORD $0x0e671352 // saddw v18.4s, v26.4s, v7.4h
+	WORD $0x4e671373 // saddw2 v19.4s, v27.4s, v7.8h
+	WORD $0x0e681314 // saddw v20.4s, v24.4s, v8.4h
+	WORD $0x4e681335 // saddw2 v21.4s, v25.4s, v8.8h
+	WORD $0x0e691356 // saddw v22.4s, v26.4s, v9.4h
+	WORD $0x4e691377 // saddw2 v23.4s, v27.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c186 // smull v6.8h, v12.8b, v0.8b
+	WORD $0x4e20c187 // smull2 v7.8h, v12.16b, v0.16b
+	WORD $0x3cf7694d // ldr q13, [x10, x23]
+	WORD $0x0e2181a6 // smlal v6.8h, v13.8b, v1.8b
+	WORD $0x4e2181a7 // smlal2 v7.8h, v13.16b, v1.16b
+	WORD $0x0e20c1a8 // smull v8.8h, v13.8b, v0.8b
+	WORD $0x4e20c1a9 // smull2 v9.8h, v13.16b, v0.16b
+	WORD $0x3cf8694e // ldr q14, [x10, x24]
+	WORD $0x0e2181c8 // smlal v8.8h, v14.8b, v1.8b
+	WORD $0x4e2181c9 // smlal2 v9.8h, v14.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c1c6 // smull v6.8h, v14.8b, v0.8b
+	WORD $0x4e20c1c7 // smull2 v7.8h, v14.16b, v0.16b
+	WORD $0x3dc00162 // ldr q2, [x11]
+	WORD $0x0e218046 // smlal v6.8h, v2.8b, v1.8b
+	WORD $0x4e218047 // smlal2 v7.8h, v2.16b, v1.16b
+	WORD $0x3cf3694f // ldr q15, [x10, x19]
+	WORD $0x0e20c1e8 // smull v8.8h, v15.8b, v0.8b
+	WORD $0x4e20c1e9 // smull2 v9.8h, v15.16b, v0.16b
+	WORD $0x3cf56963 // ldr q3, [x11, x21]
+	WORD $0x0e218068 // smlal v8.8h, v3.8b, v1.8b
+	WORD $0x4e218069 // smlal2 v9.8h, v3.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c066 // smull v6.8h, v3.8b, v0.8b
+	WORD $0x4e20c067 // smull2 v7.8h, v3.16b, v0.16b
+	WORD $0x3cf66964 // ldr q4, [x11, x22]
+	WORD $0x0e218086 // smlal v6.8h, v4.8b, v1.8b
+	WORD $0x4e218087 // smlal2 v7.8h, v4.16b, v1.16b
+	WORD $0x0e20c088 // smull v8.8h, v4.8b, v0.8b
+	WORD $0x4e20c089 // smull2 v9.8h, v4.16b, v0.16b
+	WORD $0x3cf76965 // ldr q5, [x11, x23]
+	WORD $0x0e2180a8 // smlal v8.8h, v5.8b, v1.8b
+	WORD $0x4e2180a9 // smlal2 v9.8h, v5.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c0a6 // smull v6.8h, v5.8b, v0.8b
+	WORD $0x4e20c0a7 // smull2 v7.8h, v5.16b, v0.16b
+	WORD $0x3cf8697d // ldr q29, [x11, x24]
+	WORD $0x0e2183a6 // smlal v6.8h, v29.8b, v1.8b
+	WORD $0x4e2183a7 // smlal2 v7.8h, v29.16b, v1.16b
+	WORD $0x0e20c3a8 // smull v8.8h, v29.8b, v0.8b
+	WORD $0x4e20c3a9 // smull2 v9.8h, v29.16b, v0.16b
+	WORD $0x3cf3697e // ldr q30, [x11, x19]
+	WORD $0x0e2183c8 // smlal v8.8h, v30.8b, v1.8b
+	WORD $0x4e2183c9 // smlal2 v9.8h, v30.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x3dc0018a // ldr q10, [x12]
+	WORD $0x0e20c146 // smull v6.8h, v10.8b, v0.8b
+	WORD $0x4e20c147 // smull2 v7.8h, v10.16b, v0.16b
+	WORD $0x3cf5698b // ldr q11, [x12, x21]
+	WORD $0x0e218166 // smlal v6.8h, v11.8b, v1.8b
+	WORD $0x4e218167 // smlal2 v7.8h, v11.16b, v1.16b
+	WORD $0x0e20c168 // smull v8.8h, v11.8b, v0.8b
+	WORD $0x4e20c169 // smull2 v9.8h, v11.16b, v0.16b
+	WORD $0x3cf6698c // ldr q12, [x12, x22]
+	WORD $0x0e218188 // smlal v8.8h, v12.8b, v1.8b
+	WORD $0x4e218189 // smlal2 v9.8h, v12.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c186 // smull v6.8h, v12.8b, v0.8b
+	WORD $0x4e20c187 // smull2 v7.8h, v12.16b, v0.16b
+	WORD $0x3cf7698d // ldr q13, [x12, x23]
+	WORD $0x0e2181a6 // smlal v6.8h, v13.8b, v1.8b
+	WORD $0x4e2181a7 // smlal2 v7.8h, v13.16b, v1.16b
+	WORD $0x0e20c1a8 // smull v8.8h, v13.8b, v0.8b
+	WORD $0x4e20c1a9 // smull2 v9.8h, v13.16b, v0.16b
+	WORD $0x3cf8698e // ldr q14, [x12, x24]
+	WORD $0x0e2181c8 // smlal v8.8h, v14.8b, v1.8b
+	WORD $0x4e2181c9 // smlal2 v9.8h, v14.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c1c6 // smull v6.8h, v14.8b, v0.8b
+	WORD $0x4e20c1c7 // smull2 v7.8h, v14.16b, v0.16b
+	WORD $0x3dc001a2 // ldr q2, [x13]
+	WORD $0x0e218046 // smlal v6.8h, v2.8b, v1.8b
+	WORD $0x4e218047 // smlal2 v7.8h, v2.16b, v1.16b
+	WORD $0x3cf3698f // ldr q15, [x12, x19]
+	WORD $0x0e20c1e8 // smull v8.8h, v15.8b, v0.8b
+	WORD $0x4e20c1e9 // smull2 v9.8h, v15.16b, v0.16b
+	WORD $0x3cf569a3 // ldr q3, [x13, x21]
+	WORD $0x0e218068 // smlal v8.8h, v3.8b, v1.8b
+	WORD $0x4e218069 // smlal2 v9.8h, v3.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c066 // smull v6.8h, v3.8b, v0.8b
+	WORD $0x4e20c067 // smull2 v7.8h, v3.16b, v0.16b
+	WORD $0x3cf669a4 // ldr q4, [x13, x22]
+	WORD $0x0e218086 // smlal v6.8h, v4.8b, v1.8b
+	WORD $0x4e218087 // smlal2 v7.8h, v4.16b, v1.16b
+	WORD $0x0e20c088 // smull v8.8h, v4.8b, v0.8b
+	WORD $0x4e20c089 // smull2 v9.8h, v4.16b, v0.16b
+	WORD $0x3cf769a5 // ldr q5, [x13, x23]
+	WORD $0x0e2180a8 // smlal v8.8h, v5.8b, v1.8b
+	WORD $0x4e2180a9 // smlal2 v9.8h, v5.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c0a6 // smull v6.8h, v5.8b, v0.8b
+	WORD $0x4e20c0a7 // smull2 v7.8h, v5.16b, v0.16b
+	WORD $0x3cf869bd // ldr q29, [x13, x24]
+	WORD $0x0e2183a6 // smlal v6.8h, v29.8b, v1.8b
+	WORD $0x4e2183a7 // smlal2 v7.8h, v29.16b, v1.16b
+	WORD $0x0e20c3a8 // smull v8.8h, v29.8b, v0.8b
+	WORD $0x4e20c3a9 // smull2 v9.8h, v29.16b, v0.16b
+	WORD $0x3cf369be // ldr q30, [x13, x19]
+	WORD $0x0e2183c8 // smlal v8.8h, v30.8b, v1.8b
+	WORD $0x4e2183c9 // smlal2 v9.8h, v30.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x3dc001ca // ldr q10, [x14]
+	WORD $0x0e20c146 // smull v6.8h, v10.8b, v0.8b
+	WORD $0x4e20c147 // smull2 v7.8h, v10.16b, v0.16b
+	WORD $0x3cf569cb // ldr q11, [x14, x21]
+	WORD $0x0e218166 // smlal v6.8h, v11.8b, v1.8b
+	WORD $0x4e218167 // smlal2 v7.8h, v11.16b, v1.16b
+	WORD $0x0e20c168 // smull v8.8h, v11.8b, v0.8b
+	WORD $0x4e20c169 // smull2 v9.8h, v11.16b, v0.16b
+	WORD $0x3cf669cc // ldr q12, [x14, x22]
+	WORD $0x0e218188 // smlal v8.8h, v12.8b, v1.8b
+	WORD $0x4e218189 // smlal2 v9.8h, v12.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c186 // smull v6.8h, v12.8b, v0.8b
+	WORD $0x4e20c187 // smull2 v7.8h, v12.16b, v0.16b
+	WORD $0x3cf769cd // ldr q13, [x14, x23]
+	WORD $0x0e2181a6 // smlal v6.8h, v13.8b, v1.8b
+	WORD $0x4e2181a7 // smlal2 v7.8h, v13.16b, v1.16b
+	WORD $0x0e20c1a8 // smull v8.8h, v13.8b, v0.8b
+	WORD $0x4e20c1a9 // smull2 v9.8h, v13.16b, v0.16b
+	WORD $0x3cf869ce // ldr q14, [x14, x24]
+	WORD $0x0e2181c8 // smlal v8.8h, v14.8b, v1.8b
+	WORD $0x4e2181c9 // smlal2 v9.8h, v14.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdf7040 // ld1 {v0.16b}, [x2], #16
+	WORD $0x0e20c1c6 // smull v6.8h, v14.8b, v0.8b
+	WORD $0x4e20c1c7 // smull2 v7.8h, v14.16b, v0.16b
+	WORD $0x3cf369cf // ldr q15, [x14, x19]
+	WORD $0x0e20c1e8 // smull v8.8h, v15.8b, v0.8b
+	WORD $0x4e20c1e9 // smull2 v9.8h, v15.16b, v0.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4c872b30 // st1 {v16.4s-v19.4s}, [x25], x7
+	WORD $0x4c872b34 // st1 {v20.4s-v23.4s}, [x25], x7
+	ADD R3, R10
+	ADD R3, R11
+	ADD R3, R12
+	ADD R3, R13
+	ADD R3, R14
+	SUB $2, R9
+	CMP $2, R9
+	BGE sh1
+	B px1
+sh2pre:
+	ADD R21, R24, R19
+	ADD R21, R19, R20
+sh2:
+	MOVD R5, R2
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x3dc0014a // ldr q10, [x10]
+	WORD $0x0e20c146 // smull v6.8h, v10.8b, v0.8b
+	WORD $0x4e20c147 // smull2 v7.8h, v10.16b, v0.16b
+	WORD $0x3cf5694b // ldr q11, [x10, x21]
+	WORD $0x0e218166 // smlal v6.8h, v11.8b, v1.8b
+	WORD $0x4e218167 // smlal2 v7.8h, v11.16b, v1.16b
+	WORD $0x3cf6694c // ldr q12, [x10, x22]
+	WORD $0x0e20c188 // smull v8.8h, v12.8b, v0.8b
+	WORD $0x4e20c189 // smull2 v9.8h, v12.16b, v0.16b
+	WORD $0x3cf7694d // ldr q13, [x10, x23]
+	WORD $0x0e2181a8 // smlal v8.8h, v13.8b, v1.8b
+	WORD $0x4e2181a9 // smlal2 v9.8h, v13.16b, v1.16b
+	WORD $0x0e661310 // saddw v16.4s, v24.4s, v6.4h
+	WORD $0x4e661331 // saddw2 v17.4s, v25.4s, v6.8h
+	WORD $0x0e671352 // saddw v18.4s, v26.4s, v7.4h
+	WORD $0x4e671373 // saddw2 v19.4s, v27.4s, v7.8h
+	WORD $0x0e681314 // saddw v20.4s, v24.4s, v8.4h
+	WORD $0x4e681335 // saddw2 v21.4s, v25.4s, v8.8h
+	WORD $0x0e691356 // saddw v22.4s, v26.4s, v9.4h
+	WORD $0x4e691377 // saddw2 v23.4s, v27.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c186 // smull v6.8h, v12.8b, v0.8b
+	WORD $0x4e20c187 // smull2 v7.8h, v12.16b, v0.16b
+	WORD $0x0e2181a6 // smlal v6.8h, v13.8b, v1.8b
+	WORD $0x4e2181a7 // smlal2 v7.8h, v13.16b, v1.16b
+	WORD $0x3cf8694e // ldr q14, [x10, x24]
+	WORD $0x0e20c1c8 // smull v8.8h, v14.8b, v0.8b
+	WORD $0x4e20c1c9 // smull2 v9.8h, v14.16b, v0.16b
+	WORD $0x3cf3694f // ldr q15, [x10, x19]
+	WORD $0x0e2181e8 // smlal v8.8h, v15.8b, v1.8b
+	WORD $0x4e2181e9 // smlal2 v9.8h, v15.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c1c6 // smull v6.8h, v14.8b, v0.8b
+	WORD $0x4e20c1c7 // smull2 v7.8h, v14.16b, v0.16b
+	WORD $0x3dc00162 // ldr q2, [x11]
+	WORD $0x0e218046 // smlal v6.8h, v2.8b, v1.8b
+	WORD $0x4e218047 // smlal2 v7.8h, v2.16b, v1.16b
+	WORD $0x3cf4695c // ldr q28, [x10, x20]
+	WORD $0x0e20c388 // smull v8.8h, v28.8b, v0.8b
+	WORD $0x4e20c389 // smull2 v9.8h, v28.16b, v0.16b
+	WORD $0x3cf66964 // ldr q4, [x11, x22]
+	WORD $0x0e218088 // smlal v8.8h, v4.8b, v1.8b
+	WORD $0x4e218089 // smlal2 v9.8h, v4.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x3cf56963 // ldr q3, [x11, x21]
+	WORD $0x0e20c066 // smull v6.8h, v3.8b, v0.8b
+	WORD $0x4e20c067 // smull2 v7.8h, v3.16b, v0.16b
+	WORD $0x0e218086 // smlal v6.8h, v4.8b, v1.8b
+	WORD $0x4e218087 // smlal2 v7.8h, v4.16b, v1.16b
+	WORD $0x3cf76965 // ldr q5, [x11, x23]
+	WORD $0x0e20c0a8 // smull v8.8h, v5.8b, v0.8b
+	WORD $0x4e20c0a9 // smull2 v9.8h, v5.16b, v0.16b
+	WORD $0x3cf8697d // ldr q29, [x11, x24]
+	WORD $0x0e2183a8 // smlal v8.8h, v29.8b, v1.8b
+	WORD $0x4e2183a9 // smlal2 v9.8h, v29.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c0a6 // smull v6.8h, v5.8b, v0.8b
+	WORD $0x4e20c0a7 // smull2 v7.8h, v5.16b, v0.16b
+	WORD $0x0e2183a6 // smlal v6.8h, v29.8b, v1.8b
+	WORD $0x4e2183a7 // smlal2 v7.8h, v29.16b, v1.16b
+	WORD $0x3cf3697e // ldr q30, [x11, x19]
+	WORD $0x0e20c3c8 // smull v8.8h, v30.8b, v0.8b
+	WORD $0x4e20c3c9 // smull2 v9.8h, v30.16b, v0.16b
+	WORD $0x3cf4697f // ldr q31, [x11, x20]
+	WORD $0x0e2183e8 // smlal v8.8h, v31.8b, v1.8b
+	WORD $0x4e2183e9 // smlal2 v9.8h, v31.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x3dc0018a // ldr q10, [x12]
+	WORD $0x0e20c146 // smull v6.8h, v10.8b, v0.8b
+	WORD $0x4e20c147 // smull2 v7.8h, v10.16b, v0.16b
+	WORD $0x3cf5698b // ldr q11, [x12, x21]
+	WORD $0x0e218166 // smlal v6.8h, v11.8b, v1.8b
+	WORD $0x4e218167 // smlal2 v7.8h, v11.16b, v1.16b
+	WORD $0x3cf6698c // ldr q12, [x12, x22]
+	WORD $0x0e20c188 // smull v8.8h, v12.8b, v0.8b
+	WORD $0x4e20c189 // smull2 v9.8h, v12.16b, v0.16b
+	WORD $0x3cf7698d // ldr q13, [x12, x23]
+	WORD $0x0e2181a8 // smlal v8.8h, v13.8b, v1.8b
+	WORD $0x4e2181a9 // smlal2 v9.8h, v13.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c186 // smull v6.8h, v12.8b, v0.8b
+	WORD $0x4e20c187 // smull2 v7.8h, v12.16b, v0.16b
+	WORD $0x0e2181a6 // smlal v6.8h, v13.8b, v1.8b
+	WORD $0x4e2181a7 // smlal2 v7.8h, v13.16b, v1.16b
+	WORD $0x3cf8698e // ldr q14, [x12, x24]
+	WORD $0x0e20c1c8 // smull v8.8h, v14.8b, v0.8b
+	WORD $0x4e20c1c9 // smull2 v9.8h, v14.16b, v0.16b
+	WORD $0x3cf3698f // ldr q15, [x12, x19]
+	WORD $0x0e2181e8 // smlal v8.8h, v15.8b, v1.8b
+	WORD $0x4e2181e9 // smlal2 v9.8h, v15.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c1c6 // smull v6.8h, v14.8b, v0.8b
+	WORD $0x4e20c1c7 // smull2 v7.8h, v14.16b, v0.16b
+	WORD $0x3dc001a2 // ldr q2, [x13]
+	WORD $0x0e218046 // smlal v6.8h, v2.8b, v1.8b
+	WORD $0x4e218047 // smlal2 v7.8h, v2.16b, v1.16b
+	WORD $0x3cf4699c // ldr q28, [x12, x20]
+	WORD $0x0e20c388 // smull v8.8h, v28.8b, v0.8b
+	WORD $0x4e20c389 // smull2 v9.8h, v28.16b, v0.16b
+	WORD $0x3cf669a4 // ldr q4, [x13, x22]
+	WORD $0x0e218088 // smlal v8.8h, v4.8b, v1.8b
+	WORD $0x4e218089 // smlal2 v9.8h, v4.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x3cf569a3 // ldr q3, [x13, x21]
+	WORD $0x0e20c066 // smull v6.8h, v3.8b, v0.8b
+	WORD $0x4e20c067 // smull2 v7.8h, v3.16b, v0.16b
+	WORD $0x0e218086 // smlal v6.8h, v4.8b, v1.8b
+	WORD $0x4e218087 // smlal2 v7.8h, v4.16b, v1.16b
+	WORD $0x3cf769a5 // ldr q5, [x13, x23]
+	WORD $0x0e20c0a8 // smull v8.8h, v5.8b, v0.8b
+	WORD $0x4e20c0a9 // smull2 v9.8h, v5.16b, v0.16b
+	WORD $0x3cf869bd // ldr q29, [x13, x24]
+	WORD $0x0e2183a8 // smlal v8.8h, v29.8b, v1.8b
+	WORD $0x4e2183a9 // smlal2 v9.8h, v29.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c0a6 // smull v6.8h, v5.8b, v0.8b
+	WORD $0x4e20c0a7 // smull2 v7.8h, v5.16b, v0.16b
+	WORD $0x0e2183a6 // smlal v6.8h, v29.8b, v1.8b
+	WORD $0x4e2183a7 // smlal2 v7.8h, v29.16b, v1.16b
+	WORD $0x3cf369be // ldr q30, [x13, x19]
+	WORD $0x0e20c3c8 // smull v8.8h, v30.8b, v0.8b
+	WORD $0x4e20c3c9 // smull2 v9.8h, v30.16b, v0.16b
+	WORD $0x3cf469bf // ldr q31, [x13, x20]
+	WORD $0x0e2183e8 // smlal v8.8h, v31.8b, v1.8b
+	WORD $0x4e2183e9 // smlal2 v9.8h, v31.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x3dc001ca // ldr q10, [x14]
+	WORD $0x0e20c146 // smull v6.8h, v10.8b, v0.8b
+	WORD $0x4e20c147 // smull2 v7.8h, v10.16b, v0.16b
+	WORD $0x3cf569cb // ldr q11, [x14, x21]
+	WORD $0x0e218166 // smlal v6.8h, v11.8b, v1.8b
+	WORD $0x4e218167 // smlal2 v7.8h, v11.16b, v1.16b
+	WORD $0x3cf669cc // ldr q12, [x14, x22]
+	WORD $0x0e20c188 // smull v8.8h, v12.8b, v0.8b
+	WORD $0x4e20c189 // smull2 v9.8h, v12.16b, v0.16b
+	WORD $0x3cf769cd // ldr q13, [x14, x23]
+	WORD $0x0e2181a8 // smlal v8.8h, v13.8b, v1.8b
+	WORD $0x4e2181a9 // smlal2 v9.8h, v13.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdfa040 // ld1 {v0.16b, v1.16b}, [x2], #32
+	WORD $0x0e20c186 // smull v6.8h, v12.8b, v0.8b
+	WORD $0x4e20c187 // smull2 v7.8h, v12.16b, v0.16b
+	WORD $0x0e2181a6 // smlal v6.8h, v13.8b, v1.8b
+	WORD $0x4e2181a7 // smlal2 v7.8h, v13.16b, v1.16b
+	WORD $0x3cf869ce // ldr q14, [x14, x24]
+	WORD $0x0e20c1c8 // smull v8.8h, v14.8b, v0.8b
+	WORD $0x4e20c1c9 // smull2 v9.8h, v14.16b, v0.16b
+	WORD $0x3cf369cf // ldr q15, [x14, x19]
+	WORD $0x0e2181e8 // smlal v8.8h, v15.8b, v1.8b
+	WORD $0x4e2181e9 // smlal2 v9.8h, v15.16b, v1.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4cdf7040 // ld1 {v0.16b}, [x2], #16
+	WORD $0x0e20c1c6 // smull v6.8h, v14.8b, v0.8b
+	WORD $0x4e20c1c7 // smull2 v7.8h, v14.16b, v0.16b
+	WORD $0x3cf469dc // ldr q28, [x14, x20]
+	WORD $0x0e20c388 // smull v8.8h, v28.8b, v0.8b
+	WORD $0x4e20c389 // smull2 v9.8h, v28.16b, v0.16b
+	WORD $0x0e661210 // saddw v16.4s, v16.4s, v6.4h
+	WORD $0x4e661231 // saddw2 v17.4s, v17.4s, v6.8h
+	WORD $0x0e671252 // saddw v18.4s, v18.4s, v7.4h
+	WORD $0x4e671273 // saddw2 v19.4s, v19.4s, v7.8h
+	WORD $0x0e681294 // saddw v20.4s, v20.4s, v8.4h
+	WORD $0x4e6812b5 // saddw2 v21.4s, v21.4s, v8.8h
+	WORD $0x0e6912d6 // saddw v22.4s, v22.4s, v9.4h
+	WORD $0x4e6912f7 // saddw2 v23.4s, v23.4s, v9.8h
+	WORD $0x4c872b30 // st1 {v16.4s-v19.4s}, [x25], x7
+	WORD $0x4c872b34 // st1 {v20.4s-v23.4s}, [x25], x7
+	ADD R3, R10
+	ADD R3, R11
+	ADD R3, R12
+	ADD R3, R13
+	ADD R3, R14
+	SUB $2, R9
+	CMP $2, R9
+	BGE sh2
 px1:
 	CBZ R9, next
 	MOVD R5, R2
@@ -742,42 +1277,180 @@ block:
 	ADD R1, R11, R12
 	MOVD R6, R25
 	MOVD ow+16(FP), R9
+	ADD R3, R24, R15
+	ADD R3, R15, R17
+	LSL $1, R4, R16
+	CMP $2, R9
+	BLT px
+	CMP R3, R4
+	BEQ px2s1
+	CMP R3<<1, R4
+	BNE px
+px2s2:
+	WORD $0x4ea91d2b // mov v11.16b, v9.16b
+	WORD $0x4eaa1d4c // mov v12.16b, v10.16b
+	WORD $0x4ea91d2d // mov v13.16b, v9.16b
+	WORD $0x4eaa1d4e // mov v14.16b, v10.16b
+	WORD $0x3dc0014f // ldr q15, [x10]
+	WORD $0x0e6081eb // smlal v11.4s, v15.4h, v0.4h
+	WORD $0x4e6081ec // smlal2 v12.4s, v15.8h, v0.8h
+	WORD $0x3cf56950 // ldr q16, [x10, x21]
+	WORD $0x0e61820b // smlal v11.4s, v16.4h, v1.4h
+	WORD $0x4e61820c // smlal2 v12.4s, v16.8h, v1.8h
+	WORD $0x3cf66951 // ldr q17, [x10, x22]
+	WORD $0x0e62822b // smlal v11.4s, v17.4h, v2.4h
+	WORD $0x4e62822c // smlal2 v12.4s, v17.8h, v2.8h
+	WORD $0x0e60822d // smlal v13.4s, v17.4h, v0.4h
+	WORD $0x4e60822e // smlal2 v14.4s, v17.8h, v0.8h
+	WORD $0x3cf76952 // ldr q18, [x10, x23]
+	WORD $0x0e61824d // smlal v13.4s, v18.4h, v1.4h
+	WORD $0x4e61824e // smlal2 v14.4s, v18.8h, v1.8h
+	WORD $0x3cf86953 // ldr q19, [x10, x24]
+	WORD $0x0e62826d // smlal v13.4s, v19.4h, v2.4h
+	WORD $0x4e62826e // smlal2 v14.4s, v19.8h, v2.8h
+	WORD $0x3dc00174 // ldr q20, [x11]
+	WORD $0x0e63828b // smlal v11.4s, v20.4h, v3.4h
+	WORD $0x4e63828c // smlal2 v12.4s, v20.8h, v3.8h
+	WORD $0x3cf56975 // ldr q21, [x11, x21]
+	WORD $0x0e6482ab // smlal v11.4s, v21.4h, v4.4h
+	WORD $0x4e6482ac // smlal2 v12.4s, v21.8h, v4.8h
+	WORD $0x3cf66976 // ldr q22, [x11, x22]
+	WORD $0x0e6582cb // smlal v11.4s, v22.4h, v5.4h
+	WORD $0x4e6582cc // smlal2 v12.4s, v22.8h, v5.8h
+	WORD $0x0e6382cd // smlal v13.4s, v22.4h, v3.4h
+	WORD $0x4e6382ce // smlal2 v14.4s, v22.8h, v3.8h
+	WORD $0x3cf76977 // ldr q23, [x11, x23]
+	WORD $0x0e6482ed // smlal v13.4s, v23.4h, v4.4h
+	WORD $0x4e6482ee // smlal2 v14.4s, v23.8h, v4.8h
+	WORD $0x3cf86978 // ldr q24, [x11, x24]
+	WORD $0x0e65830d // smlal v13.4s, v24.4h, v5.4h
+	WORD $0x4e65830e // smlal2 v14.4s, v24.8h, v5.8h
+	WORD $0x3dc00199 // ldr q25, [x12]
+	WORD $0x0e66832b // smlal v11.4s, v25.4h, v6.4h
+	WORD $0x4e66832c // smlal2 v12.4s, v25.8h, v6.8h
+	WORD $0x3cf5699a // ldr q26, [x12, x21]
+	WORD $0x0e67834b // smlal v11.4s, v26.4h, v7.4h
+	WORD $0x4e67834c // smlal2 v12.4s, v26.8h, v7.8h
+	WORD $0x3cf6699b // ldr q27, [x12, x22]
+	WORD $0x0e68836b // smlal v11.4s, v27.4h, v8.4h
+	WORD $0x4e68836c // smlal2 v12.4s, v27.8h, v8.8h
+	WORD $0x0e66836d // smlal v13.4s, v27.4h, v6.4h
+	WORD $0x4e66836e // smlal2 v14.4s, v27.8h, v6.8h
+	WORD $0x3cf7699c // ldr q28, [x12, x23]
+	WORD $0x0e67838d // smlal v13.4s, v28.4h, v7.4h
+	WORD $0x4e67838e // smlal2 v14.4s, v28.8h, v7.8h
+	WORD $0x3cf8699d // ldr q29, [x12, x24]
+	WORD $0x0e6883ad // smlal v13.4s, v29.4h, v8.4h
+	WORD $0x4e6883ae // smlal2 v14.4s, v29.8h, v8.8h
+	ADD R16, R10
+	ADD R16, R11
+	ADD R16, R12
+	WORD $0x4c87ab2b // st1 {v11.4s, v12.4s}, [x25], x7
+	WORD $0x4c87ab2d // st1 {v13.4s, v14.4s}, [x25], x7
+	SUB $2, R9
+	CMP $2, R9
+	BGE px2s2
+	B rest
+px2s1:
+	WORD $0x4ea91d2b // mov v11.16b, v9.16b
+	WORD $0x4eaa1d4c // mov v12.16b, v10.16b
+	WORD $0x4ea91d2d // mov v13.16b, v9.16b
+	WORD $0x4eaa1d4e // mov v14.16b, v10.16b
+	WORD $0x3dc0014f // ldr q15, [x10]
+	WORD $0x0e6081eb // smlal v11.4s, v15.4h, v0.4h
+	WORD $0x4e6081ec // smlal2 v12.4s, v15.8h, v0.8h
+	WORD $0x3cf56950 // ldr q16, [x10, x21]
+	WORD $0x0e61820b // smlal v11.4s, v16.4h, v1.4h
+	WORD $0x4e61820c // smlal2 v12.4s, v16.8h, v1.8h
+	WORD $0x0e60820d // smlal v13.4s, v16.4h, v0.4h
+	WORD $0x4e60820e // smlal2 v14.4s, v16.8h, v0.8h
+	WORD $0x3cf66951 // ldr q17, [x10, x22]
+	WORD $0x0e62822b // smlal v11.4s, v17.4h, v2.4h
+	WORD $0x4e62822c // smlal2 v12.4s, v17.8h, v2.8h
+	WORD $0x0e61822d // smlal v13.4s, v17.4h, v1.4h
+	WORD $0x4e61822e // smlal2 v14.4s, v17.8h, v1.8h
+	WORD $0x3cf76952 // ldr q18, [x10, x23]
+	WORD $0x0e62824d // smlal v13.4s, v18.4h, v2.4h
+	WORD $0x4e62824e // smlal2 v14.4s, v18.8h, v2.8h
+	WORD $0x3dc00173 // ldr q19, [x11]
+	WORD $0x0e63826b // smlal v11.4s, v19.4h, v3.4h
+	WORD $0x4e63826c // smlal2 v12.4s, v19.8h, v3.8h
+	WORD $0x3cf56974 // ldr q20, [x11, x21]
+	WORD $0x0e64828b // smlal v11.4s, v20.4h, v4.4h
+	WORD $0x4e64828c // smlal2 v12.4s, v20.8h, v4.8h
+	WORD $0x0e63828d // smlal v13.4s, v20.4h, v3.4h
+	WORD $0x4e63828e // smlal2 v14.4s, v20.8h, v3.8h
+	WORD $0x3cf66975 // ldr q21, [x11, x22]
+	WORD $0x0e6582ab // smlal v11.4s, v21.4h, v5.4h
+	WORD $0x4e6582ac // smlal2 v12.4s, v21.8h, v5.8h
+	WORD $0x0e6482ad // smlal v13.4s, v21.4h, v4.4h
+	WORD $0x4e6482ae // smlal2 v14.4s, v21.8h, v4.8h
+	WORD $0x3cf76976 // ldr q22, [x11, x23]
+	WORD $0x0e6582cd // smlal v13.4s, v22.4h, v5.4h
+	WORD $0x4e6582ce // smlal2 v14.4s, v22.8h, v5.8h
+	WORD $0x3dc00197 // ldr q23, [x12]
+	WORD $0x0e6682eb // smlal v11.4s, v23.4h, v6.4h
+	WORD $0x4e6682ec // smlal2 v12.4s, v23.8h, v6.8h
+	WORD $0x3cf56998 // ldr q24, [x12, x21]
+	WORD $0x0e67830b // smlal v11.4s, v24.4h, v7.4h
+	WORD $0x4e67830c // smlal2 v12.4s, v24.8h, v7.8h
+	WORD $0x0e66830d // smlal v13.4s, v24.4h, v6.4h
+	WORD $0x4e66830e // smlal2 v14.4s, v24.8h, v6.8h
+	WORD $0x3cf66999 // ldr q25, [x12, x22]
+	WORD $0x0e68832b // smlal v11.4s, v25.4h, v8.4h
+	WORD $0x4e68832c // smlal2 v12.4s, v25.8h, v8.8h
+	WORD $0x0e67832d // smlal v13.4s, v25.4h, v7.4h
+	WORD $0x4e67832e // smlal2 v14.4s, v25.8h, v7.8h
+	WORD $0x3cf7699a // ldr q26, [x12, x23]
+	WORD $0x0e68834d // smlal v13.4s, v26.4h, v8.4h
+	WORD $0x4e68834e // smlal2 v14.4s, v26.8h, v8.8h
+	ADD R16, R10
+	ADD R16, R11
+	ADD R16, R12
+	WORD $0x4c87ab2b // st1 {v11.4s, v12.4s}, [x25], x7
+	WORD $0x4c87ab2d // st1 {v13.4s, v14.4s}, [x25], x7
+	SUB $2, R9
+	CMP $2, R9
+	BGE px2s1
+rest:
+	CBZ R9, next
 px:
 	WORD $0x4ea91d2b // mov v11.16b, v9.16b
 	WORD $0x4eaa1d4c // mov v12.16b, v10.16b
-	WORD $0x3dc0014d // ldr q13, [x10]
-	WORD $0x0e6081ab // smlal v11.4s, v13.4h, v0.4h
-	WORD $0x4e6081ac // smlal2 v12.4s, v13.8h, v0.8h
-	WORD $0x3cf5694e // ldr q14, [x10, x21]
-	WORD $0x0e6181cb // smlal v11.4s, v14.4h, v1.4h
-	WORD $0x4e6181cc // smlal2 v12.4s, v14.8h, v1.8h
-	WORD $0x3cf6694f // ldr q15, [x10, x22]
-	WORD $0x0e6281eb // smlal v11.4s, v15.4h, v2.4h
-	WORD $0x4e6281ec // smlal2 v12.4s, v15.8h, v2.8h
-	WORD $0x3dc00170 // ldr q16, [x11]
-	WORD $0x0e63820b // smlal v11.4s, v16.4h, v3.4h
-	WORD $0x4e63820c // smlal2 v12.4s, v16.8h, v3.8h
-	WORD $0x3cf56971 // ldr q17, [x11, x21]
-	WORD $0x0e64822b // smlal v11.4s, v17.4h, v4.4h
-	WORD $0x4e64822c // smlal2 v12.4s, v17.8h, v4.8h
-	WORD $0x3cf66972 // ldr q18, [x11, x22]
-	WORD $0x0e65824b // smlal v11.4s, v18.4h, v5.4h
-	WORD $0x4e65824c // smlal2 v12.4s, v18.8h, v5.8h
-	WORD $0x3dc00193 // ldr q19, [x12]
-	WORD $0x0e66826b // smlal v11.4s, v19.4h, v6.4h
-	WORD $0x4e66826c // smlal2 v12.4s, v19.8h, v6.8h
-	WORD $0x3cf56994 // ldr q20, [x12, x21]
-	WORD $0x0e67828b // smlal v11.4s, v20.4h, v7.4h
-	WORD $0x4e67828c // smlal2 v12.4s, v20.8h, v7.8h
-	WORD $0x3cf66995 // ldr q21, [x12, x22]
-	WORD $0x0e6882ab // smlal v11.4s, v21.4h, v8.4h
-	WORD $0x4e6882ac // smlal2 v12.4s, v21.8h, v8.8h
+	WORD $0x3dc0014f // ldr q15, [x10]
+	WORD $0x0e6081eb // smlal v11.4s, v15.4h, v0.4h
+	WORD $0x4e6081ec // smlal2 v12.4s, v15.8h, v0.8h
+	WORD $0x3cf56950 // ldr q16, [x10, x21]
+	WORD $0x0e61820b // smlal v11.4s, v16.4h, v1.4h
+	WORD $0x4e61820c // smlal2 v12.4s, v16.8h, v1.8h
+	WORD $0x3cf66951 // ldr q17, [x10, x22]
+	WORD $0x0e62822b // smlal v11.4s, v17.4h, v2.4h
+	WORD $0x4e62822c // smlal2 v12.4s, v17.8h, v2.8h
+	WORD $0x3dc00172 // ldr q18, [x11]
+	WORD $0x0e63824b // smlal v11.4s, v18.4h, v3.4h
+	WORD $0x4e63824c // smlal2 v12.4s, v18.8h, v3.8h
+	WORD $0x3cf56973 // ldr q19, [x11, x21]
+	WORD $0x0e64826b // smlal v11.4s, v19.4h, v4.4h
+	WORD $0x4e64826c // smlal2 v12.4s, v19.8h, v4.8h
+	WORD $0x3cf66974 // ldr q20, [x11, x22]
+	WORD $0x0e65828b // smlal v11.4s, v20.4h, v5.4h
+	WORD $0x4e65828c // smlal2 v12.4s, v20.8h, v5.8h
+	WORD $0x3dc00195 // ldr q21, [x12]
+	WORD $0x0e6682ab // smlal v11.4s, v21.4h, v6.4h
+	WORD $0x4e6682ac // smlal2 v12.4s, v21.8h, v6.8h
+	WORD $0x3cf56996 // ldr q22, [x12, x21]
+	WORD $0x0e6782cb // smlal v11.4s, v22.4h, v7.4h
+	WORD $0x4e6782cc // smlal2 v12.4s, v22.8h, v7.8h
+	WORD $0x3cf66997 // ldr q23, [x12, x22]
+	WORD $0x0e6882eb // smlal v11.4s, v23.4h, v8.4h
+	WORD $0x4e6882ec // smlal2 v12.4s, v23.8h, v8.8h
 	ADD R4, R10
 	ADD R4, R11
 	ADD R4, R12
 	WORD $0x4c87ab2b // st1 {v11.4s, v12.4s}, [x25], x7
 	SUBS $1, R9
 	BNE px
+next:
 	ADD $16, R0
 	ADD $32, R6
 	SUBS $1, R8
@@ -816,84 +1489,391 @@ block:
 	ADD R1, R13, R14
 	MOVD R6, R25
 	MOVD ow+16(FP), R9
-px:
+	ADD R3, R24, R15
+	ADD R3, R15, R17
+	LSL $1, R4, R16
+	CMP $2, R9
+	BLT px
+	CMP R3, R4
+	BEQ px2s1
+	CMP R3<<1, R4
+	BNE px
+px2s2:
 	WORD $0x4eb91f3b // mov v27.16b, v25.16b
 	WORD $0x4eba1f5c // mov v28.16b, v26.16b
-	WORD $0x3dc0015d // ldr q29, [x10]
-	WORD $0x0e6083bb // smlal v27.4s, v29.4h, v0.4h
-	WORD $0x4e6083bc // smlal2 v28.4s, v29.8h, v0.8h
-	WORD $0x3cf5695e // ldr q30, [x10, x21]
-	WORD $0x0e6183db // smlal v27.4s, v30.4h, v1.4h
-	WORD $0x4e6183dc // smlal2 v28.4s, v30.8h, v1.8h
+	WORD $0x4eb91f3d // mov v29.16b, v25.16b
+	WORD $0x4eba1f5e // mov v30.16b, v26.16b
+	WORD $0x3dc0015f // ldr q31, [x10]
+	WORD $0x0e6083fb // smlal v27.4s, v31.4h, v0.4h
+	WORD $0x4e6083fc // smlal2 v28.4s, v31.8h, v0.8h
+	WORD $0x3cf5695f // ldr q31, [x10, x21]
+	WORD $0x0e6183fb // smlal v27.4s, v31.4h, v1.4h
+	WORD $0x4e6183fc // smlal2 v28.4s, v31.8h, v1.8h
 	WORD $0x3cf6695f // ldr q31, [x10, x22]
 	WORD $0x0e6283fb // smlal v27.4s, v31.4h, v2.4h
 	WORD $0x4e6283fc // smlal2 v28.4s, v31.8h, v2.8h
-	WORD $0x3cf7695d // ldr q29, [x10, x23]
-	WORD $0x0e6383bb // smlal v27.4s, v29.4h, v3.4h
-	WORD $0x4e6383bc // smlal2 v28.4s, v29.8h, v3.8h
-	WORD $0x3cf8695e // ldr q30, [x10, x24]
-	WORD $0x0e6483db // smlal v27.4s, v30.4h, v4.4h
-	WORD $0x4e6483dc // smlal2 v28.4s, v30.8h, v4.8h
+	WORD $0x0e6083fd // smlal v29.4s, v31.4h, v0.4h
+	WORD $0x4e6083fe // smlal2 v30.4s, v31.8h, v0.8h
+	WORD $0x3cf7695f // ldr q31, [x10, x23]
+	WORD $0x0e6383fb // smlal v27.4s, v31.4h, v3.4h
+	WORD $0x4e6383fc // smlal2 v28.4s, v31.8h, v3.8h
+	WORD $0x0e6183fd // smlal v29.4s, v31.4h, v1.4h
+	WORD $0x4e6183fe // smlal2 v30.4s, v31.8h, v1.8h
+	WORD $0x3cf8695f // ldr q31, [x10, x24]
+	WORD $0x0e6483fb // smlal v27.4s, v31.4h, v4.4h
+	WORD $0x4e6483fc // smlal2 v28.4s, v31.8h, v4.8h
+	WORD $0x0e6283fd // smlal v29.4s, v31.4h, v2.4h
+	WORD $0x4e6283fe // smlal2 v30.4s, v31.8h, v2.8h
+	WORD $0x3cef695f // ldr q31, [x10, x15]
+	WORD $0x0e6383fd // smlal v29.4s, v31.4h, v3.4h
+	WORD $0x4e6383fe // smlal2 v30.4s, v31.8h, v3.8h
+	WORD $0x3cf1695f // ldr q31, [x10, x17]
+	WORD $0x0e6483fd // smlal v29.4s, v31.4h, v4.4h
+	WORD $0x4e6483fe // smlal2 v30.4s, v31.8h, v4.8h
 	WORD $0x3dc0017f // ldr q31, [x11]
 	WORD $0x0e6583fb // smlal v27.4s, v31.4h, v5.4h
 	WORD $0x4e6583fc // smlal2 v28.4s, v31.8h, v5.8h
-	WORD $0x3cf5697d // ldr q29, [x11, x21]
-	WORD $0x0e6683bb // smlal v27.4s, v29.4h, v6.4h
-	WORD $0x4e6683bc // smlal2 v28.4s, v29.8h, v6.8h
-	WORD $0x3cf6697e // ldr q30, [x11, x22]
-	WORD $0x0e6783db // smlal v27.4s, v30.4h, v7.4h
-	WORD $0x4e6783dc // smlal2 v28.4s, v30.8h, v7.8h
+	WORD $0x3cf5697f // ldr q31, [x11, x21]
+	WORD $0x0e6683fb // smlal v27.4s, v31.4h, v6.4h
+	WORD $0x4e6683fc // smlal2 v28.4s, v31.8h, v6.8h
+	WORD $0x3cf6697f // ldr q31, [x11, x22]
+	WORD $0x0e6783fb // smlal v27.4s, v31.4h, v7.4h
+	WORD $0x4e6783fc // smlal2 v28.4s, v31.8h, v7.8h
+	WORD $0x0e6583fd // smlal v29.4s, v31.4h, v5.4h
+	WORD $0x4e6583fe // smlal2 v30.4s, v31.8h, v5.8h
 	WORD $0x3cf7697f // ldr q31, [x11, x23]
 	WORD $0x0e6883fb // smlal v27.4s, v31.4h, v8.4h
 	WORD $0x4e6883fc // smlal2 v28.4s, v31.8h, v8.8h
-	WORD $0x3cf8697d // ldr q29, [x11, x24]
-	WORD $0x0e6983bb // smlal v27.4s, v29.4h, v9.4h
-	WORD $0x4e6983bc // smlal2 v28.4s, v29.8h, v9.8h
-	WORD $0x3dc0019e // ldr q30, [x12]
-	WORD $0x0e6a83db // smlal v27.4s, v30.4h, v10.4h
-	WORD $0x4e6a83dc // smlal2 v28.4s, v30.8h, v10.8h
+	WORD $0x0e6683fd // smlal v29.4s, v31.4h, v6.4h
+	WORD $0x4e6683fe // smlal2 v30.4s, v31.8h, v6.8h
+	WORD $0x3cf8697f // ldr q31, [x11, x24]
+	WORD $0x0e6983fb // smlal v27.4s, v31.4h, v9.4h
+	WORD $0x4e6983fc // smlal2 v28.4s, v31.8h, v9.8h
+	WORD $0x0e6783fd // smlal v29.4s, v31.4h, v7.4h
+	WORD $0x4e6783fe // smlal2 v30.4s, v31.8h, v7.8h
+	WORD $0x3cef697f // ldr q31, [x11, x15]
+	WORD $0x0e6883fd // smlal v29.4s, v31.4h, v8.4h
+	WORD $0x4e6883fe // smlal2 v30.4s, v31.8h, v8.8h
+	WORD $0x3cf1697f // ldr q31, [x11, x17]
+	WORD $0x0e6983fd // smlal v29.4s, v31.4h, v9.4h
+	WORD $0x4e6983fe // smlal2 v30.4s, v31.8h, v9.8h
+	WORD $0x3dc0019f // ldr q31, [x12]
+	WORD $0x0e6a83fb // smlal v27.4s, v31.4h, v10.4h
+	WORD $0x4e6a83fc // smlal2 v28.4s, v31.8h, v10.8h
 	WORD $0x3cf5699f // ldr q31, [x12, x21]
 	WORD $0x0e6b83fb // smlal v27.4s, v31.4h, v11.4h
 	WORD $0x4e6b83fc // smlal2 v28.4s, v31.8h, v11.8h
-	WORD $0x3cf6699d // ldr q29, [x12, x22]
-	WORD $0x0e6c83bb // smlal v27.4s, v29.4h, v12.4h
-	WORD $0x4e6c83bc // smlal2 v28.4s, v29.8h, v12.8h
-	WORD $0x3cf7699e // ldr q30, [x12, x23]
-	WORD $0x0e6d83db // smlal v27.4s, v30.4h, v13.4h
-	WORD $0x4e6d83dc // smlal2 v28.4s, v30.8h, v13.8h
+	WORD $0x3cf6699f // ldr q31, [x12, x22]
+	WORD $0x0e6c83fb // smlal v27.4s, v31.4h, v12.4h
+	WORD $0x4e6c83fc // smlal2 v28.4s, v31.8h, v12.8h
+	WORD $0x0e6a83fd // smlal v29.4s, v31.4h, v10.4h
+	WORD $0x4e6a83fe // smlal2 v30.4s, v31.8h, v10.8h
+	WORD $0x3cf7699f // ldr q31, [x12, x23]
+	WORD $0x0e6d83fb // smlal v27.4s, v31.4h, v13.4h
+	WORD $0x4e6d83fc // smlal2 v28.4s, v31.8h, v13.8h
+	WORD $0x0e6b83fd // smlal v29.4s, v31.4h, v11.4h
+	WORD $0x4e6b83fe // smlal2 v30.4s, v31.8h, v11.8h
 	WORD $0x3cf8699f // ldr q31, [x12, x24]
 	WORD $0x0e6e83fb // smlal v27.4s, v31.4h, v14.4h
 	WORD $0x4e6e83fc // smlal2 v28.4s, v31.8h, v14.8h
-	WORD $0x3dc001bd // ldr q29, [x13]
-	WORD $0x0e6f83bb // smlal v27.4s, v29.4h, v15.4h
-	WORD $0x4e6f83bc // smlal2 v28.4s, v29.8h, v15.8h
-	WORD $0x3cf569be // ldr q30, [x13, x21]
-	WORD $0x0e7083db // smlal v27.4s, v30.4h, v16.4h
-	WORD $0x4e7083dc // smlal2 v28.4s, v30.8h, v16.8h
+	WORD $0x0e6c83fd // smlal v29.4s, v31.4h, v12.4h
+	WORD $0x4e6c83fe // smlal2 v30.4s, v31.8h, v12.8h
+	WORD $0x3cef699f // ldr q31, [x12, x15]
+	WORD $0x0e6d83fd // smlal v29.4s, v31.4h, v13.4h
+	WORD $0x4e6d83fe // smlal2 v30.4s, v31.8h, v13.8h
+	WORD $0x3cf1699f // ldr q31, [x12, x17]
+	WORD $0x0e6e83fd // smlal v29.4s, v31.4h, v14.4h
+	WORD $0x4e6e83fe // smlal2 v30.4s, v31.8h, v14.8h
+	WORD $0x3dc001bf // ldr q31, [x13]
+	WORD $0x0e6f83fb // smlal v27.4s, v31.4h, v15.4h
+	WORD $0x4e6f83fc // smlal2 v28.4s, v31.8h, v15.8h
+	WORD $0x3cf569bf // ldr q31, [x13, x21]
+	WORD $0x0e7083fb // smlal v27.4s, v31.4h, v16.4h
+	WORD $0x4e7083fc // smlal2 v28.4s, v31.8h, v16.8h
 	WORD $0x3cf669bf // ldr q31, [x13, x22]
 	WORD $0x0e7183fb // smlal v27.4s, v31.4h, v17.4h
 	WORD $0x4e7183fc // smlal2 v28.4s, v31.8h, v17.8h
-	WORD $0x3cf769bd // ldr q29, [x13, x23]
-	WORD $0x0e7283bb // smlal v27.4s, v29.4h, v18.4h
-	WORD $0x4e7283bc // smlal2 v28.4s, v29.8h, v18.8h
-	WORD $0x3cf869be // ldr q30, [x13, x24]
-	WORD $0x0e7383db // smlal v27.4s, v30.4h, v19.4h
-	WORD $0x4e7383dc // smlal2 v28.4s, v30.8h, v19.8h
+	WORD $0x0e6f83fd // smlal v29.4s, v31.4h, v15.4h
+	WORD $0x4e6f83fe // smlal2 v30.4s, v31.8h, v15.8h
+	WORD $0x3cf769bf // ldr q31, [x13, x23]
+	WORD $0x0e7283fb // smlal v27.4s, v31.4h, v18.4h
+	WORD $0x4e7283fc // smlal2 v28.4s, v31.8h, v18.8h
+	WORD $0x0e7083fd // smlal v29.4s, v31.4h, v16.4h
+	WORD $0x4e7083fe // smlal2 v30.4s, v31.8h, v16.8h
+	WORD $0x3cf869bf // ldr q31, [x13, x24]
+	WORD $0x0e7383fb // smlal v27.4s, v31.4h, v19.4h
+	WORD $0x4e7383fc // smlal2 v28.4s, v31.8h, v19.8h
+	WORD $0x0e7183fd // smlal v29.4s, v31.4h, v17.4h
+	WORD $0x4e7183fe // smlal2 v30.4s, v31.8h, v17.8h
+	WORD $0x3cef69bf // ldr q31, [x13, x15]
+	WORD $0x0e7283fd // smlal v29.4s, v31.4h, v18.4h
+	WORD $0x4e7283fe // smlal2 v30.4s, v31.8h, v18.8h
+	WORD $0x3cf169bf // ldr q31, [x13, x17]
+	WORD $0x0e7383fd // smlal v29.4s, v31.4h, v19.4h
+	WORD $0x4e7383fe // smlal2 v30.4s, v31.8h, v19.8h
 	WORD $0x3dc001df // ldr q31, [x14]
 	WORD $0x0e7483fb // smlal v27.4s, v31.4h, v20.4h
 	WORD $0x4e7483fc // smlal2 v28.4s, v31.8h, v20.8h
-	WORD $0x3cf569dd // ldr q29, [x14, x21]
-	WORD $0x0e7583bb // smlal v27.4s, v29.4h, v21.4h
-	WORD $0x4e7583bc // smlal2 v28.4s, v29.8h, v21.8h
-	WORD $0x3cf669de // ldr q30, [x14, x22]
-	WORD $0x0e7683db // smlal v27.4s, v30.4h, v22.4h
-	WORD $0x4e7683dc // smlal2 v28.4s, v30.8h, v22.8h
+	WORD $0x3cf569df // ldr q31, [x14, x21]
+	WORD $0x0e7583fb // smlal v27.4s, v31.4h, v21.4h
+	WORD $0x4e7583fc // smlal2 v28.4s, v31.8h, v21.8h
+	WORD $0x3cf669df // ldr q31, [x14, x22]
+	WORD $0x0e7683fb // smlal v27.4s, v31.4h, v22.4h
+	WORD $0x4e7683fc // smlal2 v28.4s, v31.8h, v22.8h
+	WORD $0x0e7483fd // smlal v29.4s, v31.4h, v20.4h
+	WORD $0x4e7483fe // smlal2 v30.4s, v31.8h, v20.8h
 	WORD $0x3cf769df // ldr q31, [x14, x23]
 	WORD $0x0e7783fb // smlal v27.4s, v31.4h, v23.4h
 	WORD $0x4e7783fc // smlal2 v28.4s, v31.8h, v23.8h
-	WORD $0x3cf869dd // ldr q29, [x14, x24]
-	WORD $0x0e7883bb // smlal v27.4s, v29.4h, v24.4h
-	WORD $0x4e7883bc // smlal2 v28.4s, v29.8h, v24.8h
+	WORD $0x0e7583fd // smlal v29.4s, v31.4h, v21.4h
+	WORD $0x4e7583fe // smlal2 v30.4s, v31.8h, v21.8h
+	WORD $0x3cf869df // ldr q31, [x14, x24]
+	WORD $0x0e7883fb // smlal v27.4s, v31.4h, v24.4h
+	WORD $0x4e7883fc // smlal2 v28.4s, v31.8h, v24.8h
+	WORD $0x0e7683fd // smlal v29.4s, v31.4h, v22.4h
+	WORD $0x4e7683fe // smlal2 v30.4s, v31.8h, v22.8h
+	WORD $0x3cef69df // ldr q31, [x14, x15]
+	WORD $0x0e7783fd // smlal v29.4s, v31.4h, v23.4h
+	WORD $0x4e7783fe // smlal2 v30.4s, v31.8h, v23.8h
+	WORD $0x3cf169df // ldr q31, [x14, x17]
+	WORD $0x0e7883fd // smlal v29.4s, v31.4h, v24.4h
+	WORD $0x4e7883fe // smlal2 v30.4s, v31.8h, v24.8h
+	ADD R16, R10
+	ADD R16, R11
+	ADD R16, R12
+	ADD R16, R13
+	ADD R16, R14
+	WORD $0x4c87ab3b // st1 {v27.4s, v28.4s}, [x25], x7
+	WORD $0x4c87ab3d // st1 {v29.4s, v30.4s}, [x25], x7
+	SUB $2, R9
+	CMP $2, R9
+	BGE px2s2
+	B rest
+px2s1:
+	WORD $0x4eb91f3b // mov v27.16b, v25.16b
+	WORD $0x4eba1f5c // mov v28.16b, v26.16b
+	WORD $0x4eb91f3d // mov v29.16b, v25.16b
+	WORD $0x4eba1f5e // mov v30.16b, v26.16b
+	WORD $0x3dc0015f // ldr q31, [x10]
+	WORD $0x0e6083fb // smlal v27.4s, v31.4h, v0.4h
+	WORD $0x4e6083fc // smlal2 v28.4s, v31.8h, v0.8h
+	WORD $0x3cf5695f // ldr q31, [x10, x21]
+	WORD $0x0e6183fb // smlal v27.4s, v31.4h, v1.4h
+	WORD $0x4e6183fc // smlal2 v28.4s, v31.8h, v1.8h
+	WORD $0x0e6083fd // smlal v29.4s, v31.4h, v0.4h
+	WORD $0x4e6083fe // smlal2 v30.4s, v31.8h, v0.8h
+	WORD $0x3cf6695f // ldr q31, [x10, x22]
+	WORD $0x0e6283fb // smlal v27.4s, v31.4h, v2.4h
+	WORD $0x4e6283fc // smlal2 v28.4s, v31.8h, v2.8h
+	WORD $0x0e6183fd // smlal v29.4s, v31.4h, v1.4h
+	WORD $0x4e6183fe // smlal2 v30.4s, v31.8h, v1.8h
+	WORD $0x3cf7695f // ldr q31, [x10, x23]
+	WORD $0x0e6383fb // smlal v27.4s, v31.4h, v3.4h
+	WORD $0x4e6383fc // smlal2 v28.4s, v31.8h, v3.8h
+	WORD $0x0e6283fd // smlal v29.4s, v31.4h, v2.4h
+	WORD $0x4e6283fe // smlal2 v30.4s, v31.8h, v2.8h
+	WORD $0x3cf8695f // ldr q31, [x10, x24]
+	WORD $0x0e6483fb // smlal v27.4s, v31.4h, v4.4h
+	WORD $0x4e6483fc // smlal2 v28.4s, v31.8h, v4.8h
+	WORD $0x0e6383fd // smlal v29.4s, v31.4h, v3.4h
+	WORD $0x4e6383fe // smlal2 v30.4s, v31.8h, v3.8h
+	WORD $0x3cef695f // ldr q31, [x10, x15]
+	WORD $0x0e6483fd // smlal v29.4s, v31.4h, v4.4h
+	WORD $0x4e6483fe // smlal2 v30.4s, v31.8h, v4.8h
+	WORD $0x3dc0017f // ldr q31, [x11]
+	WORD $0x0e6583fb // smlal v27.4s, v31.4h, v5.4h
+	WORD $0x4e6583fc // smlal2 v28.4s, v31.8h, v5.8h
+	WORD $0x3cf5697f // ldr q31, [x11, x21]
+	WORD $0x0e6683fb // smlal v27.4s, v31.4h, v6.4h
+	WORD $0x4e6683fc // smlal2 v28.4s, v31.8h, v6.8h
+	WORD $0x0e6583fd // smlal v29.4s, v31.4h, v5.4h
+	WORD $0x4e6583fe // smlal2 v30.4s, v31.8h, v5.8h
+	WORD $0x3cf6697f // ldr q31, [x11, x22]
+	WORD $0x0e6783fb // smlal v27.4s, v31.4h, v7.4h
+	WORD $0x4e6783fc // smlal2 v28.4s, v31.8h, v7.8h
+	WORD $0x0e6683fd // smlal v29.4s, v31.4h, v6.4h
+	WORD $0x4e6683fe // smlal2 v30.4s, v31.8h, v6.8h
+	WORD $0x3cf7697f // ldr q31, [x11, x23]
+	WORD $0x0e6883fb // smlal v27.4s, v31.4h, v8.4h
+	WORD $0x4e6883fc // smlal2 v28.4s, v31.8h, v8.8h
+	WORD $0x0e6783fd // smlal v29.4s, v31.4h, v7.4h
+	WORD $0x4e6783fe // smlal2 v30.4s, v31.8h, v7.8h
+	WORD $0x3cf8697f // ldr q31, [x11, x24]
+	WORD $0x0e6983fb // smlal v27.4s, v31.4h, v9.4h
+	WORD $0x4e6983fc // smlal2 v28.4s, v31.8h, v9.8h
+	WORD $0x0e6883fd // smlal v29.4s, v31.4h, v8.4h
+	WORD $0x4e6883fe // smlal2 v30.4s, v31.8h, v8.8h
+	WORD $0x3cef697f // ldr q31, [x11, x15]
+	WORD $0x0e6983fd // smlal v29.4s, v31.4h, v9.4h
+	WORD $0x4e6983fe // smlal2 v30.4s, v31.8h, v9.8h
+	WORD $0x3dc0019f // ldr q31, [x12]
+	WORD $0x0e6a83fb // smlal v27.4s, v31.4h, v10.4h
+	WORD $0x4e6a83fc // smlal2 v28.4s, v31.8h, v10.8h
+	WORD $0x3cf5699f // ldr q31, [x12, x21]
+	WORD $0x0e6b83fb // smlal v27.4s, v31.4h, v11.4h
+	WORD $0x4e6b83fc // smlal2 v28.4s, v31.8h, v11.8h
+	WORD $0x0e6a83fd // smlal v29.4s, v31.4h, v10.4h
+	WORD $0x4e6a83fe // smlal2 v30.4s, v31.8h, v10.8h
+	WORD $0x3cf6699f // ldr q31, [x12, x22]
+	WORD $0x0e6c83fb // smlal v27.4s, v31.4h, v12.4h
+	WORD $0x4e6c83fc // smlal2 v28.4s, v31.8h, v12.8h
+	WORD $0x0e6b83fd // smlal v29.4s, v31.4h, v11.4h
+	WORD $0x4e6b83fe // smlal2 v30.4s, v31.8h, v11.8h
+	WORD $0x3cf7699f // ldr q31, [x12, x23]
+	WORD $0x0e6d83fb // smlal v27.4s, v31.4h, v13.4h
+	WORD $0x4e6d83fc // smlal2 v28.4s, v31.8h, v13.8h
+	WORD $0x0e6c83fd // smlal v29.4s, v31.4h, v12.4h
+	WORD $0x4e6c83fe // smlal2 v30.4s, v31.8h, v12.8h
+	WORD $0x3cf8699f // ldr q31, [x12, x24]
+	WORD $0x0e6e83fb // smlal v27.4s, v31.4h, v14.4h
+	WORD $0x4e6e83fc // smlal2 v28.4s, v31.8h, v14.8h
+	WORD $0x0e6d83fd // smlal v29.4s, v31.4h, v13.4h
+	WORD $0x4e6d83fe // smlal2 v30.4s, v31.8h, v13.8h
+	WORD $0x3cef699f // ldr q31, [x12, x15]
+	WORD $0x0e6e83fd // smlal v29.4s, v31.4h, v14.4h
+	WORD $0x4e6e83fe // smlal2 v30.4s, v31.8h, v14.8h
+	WORD $0x3dc001bf // ldr q31, [x13]
+	WORD $0x0e6f83fb // smlal v27.4s, v31.4h, v15.4h
+	WORD $0x4e6f83fc // smlal2 v28.4s, v31.8h, v15.8h
+	WORD $0x3cf569bf // ldr q31, [x13, x21]
+	WORD $0x0e7083fb // smlal v27.4s, v31.4h, v16.4h
+	WORD $0x4e7083fc // smlal2 v28.4s, v31.8h, v16.8h
+	WORD $0x0e6f83fd // smlal v29.4s, v31.4h, v15.4h
+	WORD $0x4e6f83fe // smlal2 v30.4s, v31.8h, v15.8h
+	WORD $0x3cf669bf // ldr q31, [x13, x22]
+	WORD $0x0e7183fb // smlal v27.4s, v31.4h, v17.4h
+	WORD $0x4e7183fc // smlal2 v28.4s, v31.8h, v17.8h
+	WORD $0x0e7083fd // smlal v29.4s, v31.4h, v16.4h
+	WORD $0x4e7083fe // smlal2 v30.4s, v31.8h, v16.8h
+	WORD $0x3cf769bf // ldr q31, [x13, x23]
+	WORD $0x0e7283fb // smlal v27.4s, v31.4h, v18.4h
+	WORD $0x4e7283fc // smlal2 v28.4s, v31.8h, v18.8h
+	WORD $0x0e7183fd // smlal v29.4s, v31.4h, v17.4h
+	WORD $0x4e7183fe // smlal2 v30.4s, v31.8h, v17.8h
+	WORD $0x3cf869bf // ldr q31, [x13, x24]
+	WORD $0x0e7383fb // smlal v27.4s, v31.4h, v19.4h
+	WORD $0x4e7383fc // smlal2 v28.4s, v31.8h, v19.8h
+	WORD $0x0e7283fd // smlal v29.4s, v31.4h, v18.4h
+	WORD $0x4e7283fe // smlal2 v30.4s, v31.8h, v18.8h
+	WORD $0x3cef69bf // ldr q31, [x13, x15]
+	WORD $0x0e7383fd // smlal v29.4s, v31.4h, v19.4h
+	WORD $0x4e7383fe // smlal2 v30.4s, v31.8h, v19.8h
+	WORD $0x3dc001df // ldr q31, [x14]
+	WORD $0x0e7483fb // smlal v27.4s, v31.4h, v20.4h
+	WORD $0x4e7483fc // smlal2 v28.4s, v31.8h, v20.8h
+	WORD $0x3cf569df // ldr q31, [x14, x21]
+	WORD $0x0e7583fb // smlal v27.4s, v31.4h, v21.4h
+	WORD $0x4e7583fc // smlal2 v28.4s, v31.8h, v21.8h
+	WORD $0x0e7483fd // smlal v29.4s, v31.4h, v20.4h
+	WORD $0x4e7483fe // smlal2 v30.4s, v31.8h, v20.8h
+	WORD $0x3cf669df // ldr q31, [x14, x22]
+	WORD $0x0e7683fb // smlal v27.4s, v31.4h, v22.4h
+	WORD $0x4e7683fc // smlal2 v28.4s, v31.8h, v22.8h
+	WORD $0x0e7583fd // smlal v29.4s, v31.4h, v21.4h
+	WORD $0x4e7583fe // smlal2 v30.4s, v31.8h, v21.8h
+	WORD $0x3cf769df // ldr q31, [x14, x23]
+	WORD $0x0e7783fb // smlal v27.4s, v31.4h, v23.4h
+	WORD $0x4e7783fc // smlal2 v28.4s, v31.8h, v23.8h
+	WORD $0x0e7683fd // smlal v29.4s, v31.4h, v22.4h
+	WORD $0x4e7683fe // smlal2 v30.4s, v31.8h, v22.8h
+	WORD $0x3cf869df // ldr q31, [x14, x24]
+	WORD $0x0e7883fb // smlal v27.4s, v31.4h, v24.4h
+	WORD $0x4e7883fc // smlal2 v28.4s, v31.8h, v24.8h
+	WORD $0x0e7783fd // smlal v29.4s, v31.4h, v23.4h
+	WORD $0x4e7783fe // smlal2 v30.4s, v31.8h, v23.8h
+	WORD $0x3cef69df // ldr q31, [x14, x15]
+	WORD $0x0e7883fd // smlal v29.4s, v31.4h, v24.4h
+	WORD $0x4e7883fe // smlal2 v30.4s, v31.8h, v24.8h
+	ADD R16, R10
+	ADD R16, R11
+	ADD R16, R12
+	ADD R16, R13
+	ADD R16, R14
+	WORD $0x4c87ab3b // st1 {v27.4s, v28.4s}, [x25], x7
+	WORD $0x4c87ab3d // st1 {v29.4s, v30.4s}, [x25], x7
+	SUB $2, R9
+	CMP $2, R9
+	BGE px2s1
+rest:
+	CBZ R9, next
+px:
+	WORD $0x4eb91f3b // mov v27.16b, v25.16b
+	WORD $0x4eba1f5c // mov v28.16b, v26.16b
+	WORD $0x3dc0015f // ldr q31, [x10]
+	WORD $0x0e6083fb // smlal v27.4s, v31.4h, v0.4h
+	WORD $0x4e6083fc // smlal2 v28.4s, v31.8h, v0.8h
+	WORD $0x3cf5695f // ldr q31, [x10, x21]
+	WORD $0x0e6183fb // smlal v27.4s, v31.4h, v1.4h
+	WORD $0x4e6183fc // smlal2 v28.4s, v31.8h, v1.8h
+	WORD $0x3cf6695f // ldr q31, [x10, x22]
+	WORD $0x0e6283fb // smlal v27.4s, v31.4h, v2.4h
+	WORD $0x4e6283fc // smlal2 v28.4s, v31.8h, v2.8h
+	WORD $0x3cf7695f // ldr q31, [x10, x23]
+	WORD $0x0e6383fb // smlal v27.4s, v31.4h, v3.4h
+	WORD $0x4e6383fc // smlal2 v28.4s, v31.8h, v3.8h
+	WORD $0x3cf8695f // ldr q31, [x10, x24]
+	WORD $0x0e6483fb // smlal v27.4s, v31.4h, v4.4h
+	WORD $0x4e6483fc // smlal2 v28.4s, v31.8h, v4.8h
+	WORD $0x3dc0017f // ldr q31, [x11]
+	WORD $0x0e6583fb // smlal v27.4s, v31.4h, v5.4h
+	WORD $0x4e6583fc // smlal2 v28.4s, v31.8h, v5.8h
+	WORD $0x3cf5697f // ldr q31, [x11, x21]
+	WORD $0x0e6683fb // smlal v27.4s, v31.4h, v6.4h
+	WORD $0x4e6683fc // smlal2 v28.4s, v31.8h, v6.8h
+	WORD $0x3cf6697f // ldr q31, [x11, x22]
+	WORD $0x0e6783fb // smlal v27.4s, v31.4h, v7.4h
+	WORD $0x4e6783fc // smlal2 v28.4s, v31.8h, v7.8h
+	WORD $0x3cf7697f // ldr q31, [x11, x23]
+	WORD $0x0e6883fb // smlal v27.4s, v31.4h, v8.4h
+	WORD $0x4e6883fc // smlal2 v28.4s, v31.8h, v8.8h
+	WORD $0x3cf8697f // ldr q31, [x11, x24]
+	WORD $0x0e6983fb // smlal v27.4s, v31.4h, v9.4h
+	WORD $0x4e6983fc // smlal2 v28.4s, v31.8h, v9.8h
+	WORD $0x3dc0019f // ldr q31, [x12]
+	WORD $0x0e6a83fb // smlal v27.4s, v31.4h, v10.4h
+	WORD $0x4e6a83fc // smlal2 v28.4s, v31.8h, v10.8h
+	WORD $0x3cf5699f // ldr q31, [x12, x21]
+	WORD $0x0e6b83fb // smlal v27.4s, v31.4h, v11.4h
+	WORD $0x4e6b83fc // smlal2 v28.4s, v31.8h, v11.8h
+	WORD $0x3cf6699f // ldr q31, [x12, x22]
+	WORD $0x0e6c83fb // smlal v27.4s, v31.4h, v12.4h
+	WORD $0x4e6c83fc // smlal2 v28.4s, v31.8h, v12.8h
+	WORD $0x3cf7699f // ldr q31, [x12, x23]
+	WORD $0x0e6d83fb // smlal v27.4s, v31.4h, v13.4h
+	WORD $0x4e6d83fc // smlal2 v28.4s, v31.8h, v13.8h
+	WORD $0x3cf8699f // ldr q31, [x12, x24]
+	WORD $0x0e6e83fb // smlal v27.4s, v31.4h, v14.4h
+	WORD $0x4e6e83fc // smlal2 v28.4s, v31.8h, v14.8h
+	WORD $0x3dc001bf // ldr q31, [x13]
+	WORD $0x0e6f83fb // smlal v27.4s, v31.4h, v15.4h
+	WORD $0x4e6f83fc // smlal2 v28.4s, v31.8h, v15.8h
+	WORD $0x3cf569bf // ldr q31, [x13, x21]
+	WORD $0x0e7083fb // smlal v27.4s, v31.4h, v16.4h
+	WORD $0x4e7083fc // smlal2 v28.4s, v31.8h, v16.8h
+	WORD $0x3cf669bf // ldr q31, [x13, x22]
+	WORD $0x0e7183fb // smlal v27.4s, v31.4h, v17.4h
+	WORD $0x4e7183fc // smlal2 v28.4s, v31.8h, v17.8h
+	WORD $0x3cf769bf // ldr q31, [x13, x23]
+	WORD $0x0e7283fb // smlal v27.4s, v31.4h, v18.4h
+	WORD $0x4e7283fc // smlal2 v28.4s, v31.8h, v18.8h
+	WORD $0x3cf869bf // ldr q31, [x13, x24]
+	WORD $0x0e7383fb // smlal v27.4s, v31.4h, v19.4h
+	WORD $0x4e7383fc // smlal2 v28.4s, v31.8h, v19.8h
+	WORD $0x3dc001df // ldr q31, [x14]
+	WORD $0x0e7483fb // smlal v27.4s, v31.4h, v20.4h
+	WORD $0x4e7483fc // smlal2 v28.4s, v31.8h, v20.8h
+	WORD $0x3cf569df // ldr q31, [x14, x21]
+	WORD $0x0e7583fb // smlal v27.4s, v31.4h, v21.4h
+	WORD $0x4e7583fc // smlal2 v28.4s, v31.8h, v21.8h
+	WORD $0x3cf669df // ldr q31, [x14, x22]
+	WORD $0x0e7683fb // smlal v27.4s, v31.4h, v22.4h
+	WORD $0x4e7683fc // smlal2 v28.4s, v31.8h, v22.8h
+	WORD $0x3cf769df // ldr q31, [x14, x23]
+	WORD $0x0e7783fb // smlal v27.4s, v31.4h, v23.4h
+	WORD $0x4e7783fc // smlal2 v28.4s, v31.8h, v23.8h
+	WORD $0x3cf869df // ldr q31, [x14, x24]
+	WORD $0x0e7883fb // smlal v27.4s, v31.4h, v24.4h
+	WORD $0x4e7883fc // smlal2 v28.4s, v31.8h, v24.8h
 	ADD R4, R10
 	ADD R4, R11
 	ADD R4, R12
@@ -902,6 +1882,7 @@ px:
 	WORD $0x4c87ab3b // st1 {v27.4s, v28.4s}, [x25], x7
 	SUBS $1, R9
 	BNE px
+next:
 	ADD $16, R0
 	ADD $32, R6
 	SUBS $1, R8

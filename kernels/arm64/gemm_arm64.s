@@ -34,10 +34,6 @@ rowsNw16:
 	ADD R1, R11, R12
 	ADD R1, R12, R13
 	ADD R1, R13, R14
-	MOVD R9, R15
-	ADD R7, R15, R16
-	ADD R7, R16, R17
-	ADD R7, R17, R19
 	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
 	WORD $0x4c402894 // ld1 {v20.4s-v23.4s}, [x4]
 	WORD $0x4c402898 // ld1 {v24.4s-v27.4s}, [x4]
@@ -184,12 +180,11 @@ k4nw16:
 	WORD $0x4f83e0de // sdot v30.4s, v6.16b, v3.4b[0]
 	WORD $0x4f83e0ff // sdot v31.4s, v7.16b, v3.4b[0]
 kdnw16:
-	WORD $0x4c0029f0 // st1 {v16.4s-v19.4s}, [x15]
-	WORD $0x4c002a14 // st1 {v20.4s-v23.4s}, [x16]
-	WORD $0x4c002a38 // st1 {v24.4s-v27.4s}, [x17]
-	WORD $0x4c002a7c // st1 {v28.4s-v31.4s}, [x19]
+	WORD $0x4c872930 // st1 {v16.4s-v19.4s}, [x9], x7
+	WORD $0x4c872934 // st1 {v20.4s-v23.4s}, [x9], x7
+	WORD $0x4c872938 // st1 {v24.4s-v27.4s}, [x9], x7
+	WORD $0x4c87293c // st1 {v28.4s-v31.4s}, [x9], x7
 	ADD R1<<2, R8
-	ADD R7<<2, R9
 	SUB $4, R10
 	CMP $4, R10
 	BGE rowsNw16
@@ -274,10 +269,6 @@ rowsNw8:
 	ADD R1, R11, R12
 	ADD R1, R12, R13
 	ADD R1, R13, R14
-	MOVD R9, R15
-	ADD R7, R15, R16
-	ADD R7, R16, R17
-	ADD R7, R17, R19
 	WORD $0x4c40a890 // ld1 {v16.4s-v17.4s}, [x4]
 	WORD $0x4c40a892 // ld1 {v18.4s-v19.4s}, [x4]
 	WORD $0x4c40a894 // ld1 {v20.4s-v21.4s}, [x4]
@@ -368,12 +359,11 @@ k4nw8:
 	WORD $0x4f83e096 // sdot v22.4s, v4.16b, v3.4b[0]
 	WORD $0x4f83e0b7 // sdot v23.4s, v5.16b, v3.4b[0]
 kdnw8:
-	WORD $0x4c00a9f0 // st1 {v16.4s-v17.4s}, [x15]
-	WORD $0x4c00aa12 // st1 {v18.4s-v19.4s}, [x16]
-	WORD $0x4c00aa34 // st1 {v20.4s-v21.4s}, [x17]
-	WORD $0x4c00aa76 // st1 {v22.4s-v23.4s}, [x19]
+	WORD $0x4c87a930 // st1 {v16.4s-v17.4s}, [x9], x7
+	WORD $0x4c87a932 // st1 {v18.4s-v19.4s}, [x9], x7
+	WORD $0x4c87a934 // st1 {v20.4s-v21.4s}, [x9], x7
+	WORD $0x4c87a936 // st1 {v22.4s-v23.4s}, [x9], x7
 	ADD R1<<2, R8
-	ADD R7<<2, R9
 	SUB $4, R10
 	CMP $4, R10
 	BGE rowsNw8
@@ -455,16 +445,14 @@ block:
 rows2:
 	MOVD R8, R11
 	ADD R1, R11, R12
-	MOVD R9, R15
-	ADD R7, R15, R16
 	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
 	WORD $0x4c402af4 // ld1 {v20.4s-v23.4s}, [x23]
 	WORD $0x4c402898 // ld1 {v24.4s-v27.4s}, [x4]
 	WORD $0x4c402afc // ld1 {v28.4s-v31.4s}, [x23]
 	ADD $128, R4, R20
-	SUBS $16, R3, R21
-	BLT k8r2
-k16r2:
+	SUBS $32, R3, R21
+	BLT k16r2
+k32r2:
 	WORD $0x3cc10560 // ldr q0, [x11], #16
 	WORD $0x3cc10581 // ldr q1, [x12], #16
 	WORD $0x4cdf2282 // ld1 {v2.16b-v5.16b}, [x20], #64
@@ -517,62 +505,162 @@ k16r2:
 	WORD $0x4e29802d // smlal2 v13.8h, v1.16b, v9.16b
 	WORD $0x4e606997 // sadalp v23.4s, v12.8h
 	WORD $0x4e6069bf // sadalp v31.4s, v13.8h
-	SUBS $16, R21
-	BGE k16r2
-k8r2:
-	TBZ $3, R21, kdr2
-	WORD $0x4ddfcd60 // ld1r {v0.2d}, [x11], #8
-	WORD $0x4ddfcd81 // ld1r {v1.2d}, [x12], #8
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x3cc10581 // ldr q1, [x12], #16
 	WORD $0x4cdf2282 // ld1 {v2.16b-v5.16b}, [x20], #64
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
 	WORD $0x0e22c00a // smull v10.8h, v0.8b, v2.8b
-	WORD $0x4e22c00b // smull2 v11.8h, v0.16b, v2.16b
-	WORD $0x0e22c02c // smull v12.8h, v1.8b, v2.8b
-	WORD $0x4e22c02d // smull2 v13.8h, v1.16b, v2.16b
+	WORD $0x0e22c02b // smull v11.8h, v1.8b, v2.8b
+	WORD $0x4e22800a // smlal2 v10.8h, v0.16b, v2.16b
+	WORD $0x4e22802b // smlal2 v11.8h, v1.16b, v2.16b
 	WORD $0x4e606950 // sadalp v16.4s, v10.8h
-	WORD $0x4e606971 // sadalp v17.4s, v11.8h
-	WORD $0x4e606998 // sadalp v24.4s, v12.8h
+	WORD $0x4e606978 // sadalp v24.4s, v11.8h
+	WORD $0x0e23c00c // smull v12.8h, v0.8b, v3.8b
+	WORD $0x0e23c02d // smull v13.8h, v1.8b, v3.8b
+	WORD $0x4e23800c // smlal2 v12.8h, v0.16b, v3.16b
+	WORD $0x4e23802d // smlal2 v13.8h, v1.16b, v3.16b
+	WORD $0x4e606991 // sadalp v17.4s, v12.8h
 	WORD $0x4e6069b9 // sadalp v25.4s, v13.8h
-	WORD $0x0e23c00a // smull v10.8h, v0.8b, v3.8b
-	WORD $0x4e23c00b // smull2 v11.8h, v0.16b, v3.16b
-	WORD $0x0e23c02c // smull v12.8h, v1.8b, v3.8b
-	WORD $0x4e23c02d // smull2 v13.8h, v1.16b, v3.16b
-	WORD $0x4e606952 // sadalp v18.4s, v10.8h
-	WORD $0x4e606973 // sadalp v19.4s, v11.8h
-	WORD $0x4e60699a // sadalp v26.4s, v12.8h
-	WORD $0x4e6069bb // sadalp v27.4s, v13.8h
-	WORD $0x0e24c00a // smull v10.8h, v0.8b, v4.8b
-	WORD $0x4e24c00b // smull2 v11.8h, v0.16b, v4.16b
-	WORD $0x0e24c02c // smull v12.8h, v1.8b, v4.8b
-	WORD $0x4e24c02d // smull2 v13.8h, v1.16b, v4.16b
-	WORD $0x4e606954 // sadalp v20.4s, v10.8h
-	WORD $0x4e606975 // sadalp v21.4s, v11.8h
-	WORD $0x4e60699c // sadalp v28.4s, v12.8h
-	WORD $0x4e6069bd // sadalp v29.4s, v13.8h
+	WORD $0x0e24c00e // smull v14.8h, v0.8b, v4.8b
+	WORD $0x0e24c02f // smull v15.8h, v1.8b, v4.8b
+	WORD $0x4e24800e // smlal2 v14.8h, v0.16b, v4.16b
+	WORD $0x4e24802f // smlal2 v15.8h, v1.16b, v4.16b
+	WORD $0x4e6069d2 // sadalp v18.4s, v14.8h
+	WORD $0x4e6069fa // sadalp v26.4s, v15.8h
 	WORD $0x0e25c00a // smull v10.8h, v0.8b, v5.8b
-	WORD $0x4e25c00b // smull2 v11.8h, v0.16b, v5.16b
-	WORD $0x0e25c02c // smull v12.8h, v1.8b, v5.8b
-	WORD $0x4e25c02d // smull2 v13.8h, v1.16b, v5.16b
+	WORD $0x0e25c02b // smull v11.8h, v1.8b, v5.8b
+	WORD $0x4e25800a // smlal2 v10.8h, v0.16b, v5.16b
+	WORD $0x4e25802b // smlal2 v11.8h, v1.16b, v5.16b
+	WORD $0x4e606953 // sadalp v19.4s, v10.8h
+	WORD $0x4e60697b // sadalp v27.4s, v11.8h
+	WORD $0x0e26c00c // smull v12.8h, v0.8b, v6.8b
+	WORD $0x0e26c02d // smull v13.8h, v1.8b, v6.8b
+	WORD $0x4e26800c // smlal2 v12.8h, v0.16b, v6.16b
+	WORD $0x4e26802d // smlal2 v13.8h, v1.16b, v6.16b
+	WORD $0x4e606994 // sadalp v20.4s, v12.8h
+	WORD $0x4e6069bc // sadalp v28.4s, v13.8h
+	WORD $0x0e27c00e // smull v14.8h, v0.8b, v7.8b
+	WORD $0x0e27c02f // smull v15.8h, v1.8b, v7.8b
+	WORD $0x4e27800e // smlal2 v14.8h, v0.16b, v7.16b
+	WORD $0x4e27802f // smlal2 v15.8h, v1.16b, v7.16b
+	WORD $0x4e6069d5 // sadalp v21.4s, v14.8h
+	WORD $0x4e6069fd // sadalp v29.4s, v15.8h
+	WORD $0x0e28c00a // smull v10.8h, v0.8b, v8.8b
+	WORD $0x0e28c02b // smull v11.8h, v1.8b, v8.8b
+	WORD $0x4e28800a // smlal2 v10.8h, v0.16b, v8.16b
+	WORD $0x4e28802b // smlal2 v11.8h, v1.16b, v8.16b
 	WORD $0x4e606956 // sadalp v22.4s, v10.8h
-	WORD $0x4e606977 // sadalp v23.4s, v11.8h
-	WORD $0x4e60699e // sadalp v30.4s, v12.8h
+	WORD $0x4e60697e // sadalp v30.4s, v11.8h
+	WORD $0x0e29c00c // smull v12.8h, v0.8b, v9.8b
+	WORD $0x0e29c02d // smull v13.8h, v1.8b, v9.8b
+	WORD $0x4e29800c // smlal2 v12.8h, v0.16b, v9.16b
+	WORD $0x4e29802d // smlal2 v13.8h, v1.16b, v9.16b
+	WORD $0x4e606997 // sadalp v23.4s, v12.8h
 	WORD $0x4e6069bf // sadalp v31.4s, v13.8h
-kdr2:
+	SUBS $32, R21
+	BGE k32r2
+k16r2:
+	TBZ $4, R21, foldr2
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x3cc10581 // ldr q1, [x12], #16
+	WORD $0x4cdf2282 // ld1 {v2.16b-v5.16b}, [x20], #64
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
+	WORD $0x0e22c00a // smull v10.8h, v0.8b, v2.8b
+	WORD $0x0e22c02b // smull v11.8h, v1.8b, v2.8b
+	WORD $0x4e22800a // smlal2 v10.8h, v0.16b, v2.16b
+	WORD $0x4e22802b // smlal2 v11.8h, v1.16b, v2.16b
+	WORD $0x4e606950 // sadalp v16.4s, v10.8h
+	WORD $0x4e606978 // sadalp v24.4s, v11.8h
+	WORD $0x0e23c00c // smull v12.8h, v0.8b, v3.8b
+	WORD $0x0e23c02d // smull v13.8h, v1.8b, v3.8b
+	WORD $0x4e23800c // smlal2 v12.8h, v0.16b, v3.16b
+	WORD $0x4e23802d // smlal2 v13.8h, v1.16b, v3.16b
+	WORD $0x4e606991 // sadalp v17.4s, v12.8h
+	WORD $0x4e6069b9 // sadalp v25.4s, v13.8h
+	WORD $0x0e24c00e // smull v14.8h, v0.8b, v4.8b
+	WORD $0x0e24c02f // smull v15.8h, v1.8b, v4.8b
+	WORD $0x4e24800e // smlal2 v14.8h, v0.16b, v4.16b
+	WORD $0x4e24802f // smlal2 v15.8h, v1.16b, v4.16b
+	WORD $0x4e6069d2 // sadalp v18.4s, v14.8h
+	WORD $0x4e6069fa // sadalp v26.4s, v15.8h
+	WORD $0x0e25c00a // smull v10.8h, v0.8b, v5.8b
+	WORD $0x0e25c02b // smull v11.8h, v1.8b, v5.8b
+	WORD $0x4e25800a // smlal2 v10.8h, v0.16b, v5.16b
+	WORD $0x4e25802b // smlal2 v11.8h, v1.16b, v5.16b
+	WORD $0x4e606953 // sadalp v19.4s, v10.8h
+	WORD $0x4e60697b // sadalp v27.4s, v11.8h
+	WORD $0x0e26c00c // smull v12.8h, v0.8b, v6.8b
+	WORD $0x0e26c02d // smull v13.8h, v1.8b, v6.8b
+	WORD $0x4e26800c // smlal2 v12.8h, v0.16b, v6.16b
+	WORD $0x4e26802d // smlal2 v13.8h, v1.16b, v6.16b
+	WORD $0x4e606994 // sadalp v20.4s, v12.8h
+	WORD $0x4e6069bc // sadalp v28.4s, v13.8h
+	WORD $0x0e27c00e // smull v14.8h, v0.8b, v7.8b
+	WORD $0x0e27c02f // smull v15.8h, v1.8b, v7.8b
+	WORD $0x4e27800e // smlal2 v14.8h, v0.16b, v7.16b
+	WORD $0x4e27802f // smlal2 v15.8h, v1.16b, v7.16b
+	WORD $0x4e6069d5 // sadalp v21.4s, v14.8h
+	WORD $0x4e6069fd // sadalp v29.4s, v15.8h
+	WORD $0x0e28c00a // smull v10.8h, v0.8b, v8.8b
+	WORD $0x0e28c02b // smull v11.8h, v1.8b, v8.8b
+	WORD $0x4e28800a // smlal2 v10.8h, v0.16b, v8.16b
+	WORD $0x4e28802b // smlal2 v11.8h, v1.16b, v8.16b
+	WORD $0x4e606956 // sadalp v22.4s, v10.8h
+	WORD $0x4e60697e // sadalp v30.4s, v11.8h
+	WORD $0x0e29c00c // smull v12.8h, v0.8b, v9.8b
+	WORD $0x0e29c02d // smull v13.8h, v1.8b, v9.8b
+	WORD $0x4e29800c // smlal2 v12.8h, v0.16b, v9.16b
+	WORD $0x4e29802d // smlal2 v13.8h, v1.16b, v9.16b
+	WORD $0x4e606997 // sadalp v23.4s, v12.8h
+	WORD $0x4e6069bf // sadalp v31.4s, v13.8h
+foldr2:
 	WORD $0x4eb1be10 // addp v16.4s, v16.4s, v17.4s
 	WORD $0x4eb3be51 // addp v17.4s, v18.4s, v19.4s
 	WORD $0x4eb5be92 // addp v18.4s, v20.4s, v21.4s
 	WORD $0x4eb7bed3 // addp v19.4s, v22.4s, v23.4s
-	WORD $0x4eb1be10 // addp v16.4s, v16.4s, v17.4s
-	WORD $0x4eb3be51 // addp v17.4s, v18.4s, v19.4s
 	WORD $0x4eb9bf18 // addp v24.4s, v24.4s, v25.4s
 	WORD $0x4ebbbf59 // addp v25.4s, v26.4s, v27.4s
 	WORD $0x4ebdbf9a // addp v26.4s, v28.4s, v29.4s
 	WORD $0x4ebfbfdb // addp v27.4s, v30.4s, v31.4s
+k8r2:
+	TBZ $3, R21, kdr2
+	WORD $0xfc408560 // ldr d0, [x11], #8
+	WORD $0x4e803800 // zip1 v0.4s, v0.4s, v0.4s
+	WORD $0xfc408581 // ldr d1, [x12], #8
+	WORD $0x4e813821 // zip1 v1.4s, v1.4s, v1.4s
+	WORD $0x4cdf2282 // ld1 {v2.16b-v5.16b}, [x20], #64
+	WORD $0x0e22c00a // smull v10.8h, v0.8b, v2.8b
+	WORD $0x0e22c02b // smull v11.8h, v1.8b, v2.8b
+	WORD $0x4e22800a // smlal2 v10.8h, v0.16b, v2.16b
+	WORD $0x4e22802b // smlal2 v11.8h, v1.16b, v2.16b
+	WORD $0x4e606950 // sadalp v16.4s, v10.8h
+	WORD $0x4e606978 // sadalp v24.4s, v11.8h
+	WORD $0x0e23c00a // smull v10.8h, v0.8b, v3.8b
+	WORD $0x0e23c02b // smull v11.8h, v1.8b, v3.8b
+	WORD $0x4e23800a // smlal2 v10.8h, v0.16b, v3.16b
+	WORD $0x4e23802b // smlal2 v11.8h, v1.16b, v3.16b
+	WORD $0x4e606951 // sadalp v17.4s, v10.8h
+	WORD $0x4e606979 // sadalp v25.4s, v11.8h
+	WORD $0x0e24c00a // smull v10.8h, v0.8b, v4.8b
+	WORD $0x0e24c02b // smull v11.8h, v1.8b, v4.8b
+	WORD $0x4e24800a // smlal2 v10.8h, v0.16b, v4.16b
+	WORD $0x4e24802b // smlal2 v11.8h, v1.16b, v4.16b
+	WORD $0x4e606952 // sadalp v18.4s, v10.8h
+	WORD $0x4e60697a // sadalp v26.4s, v11.8h
+	WORD $0x0e25c00a // smull v10.8h, v0.8b, v5.8b
+	WORD $0x0e25c02b // smull v11.8h, v1.8b, v5.8b
+	WORD $0x4e25800a // smlal2 v10.8h, v0.16b, v5.16b
+	WORD $0x4e25802b // smlal2 v11.8h, v1.16b, v5.16b
+	WORD $0x4e606953 // sadalp v19.4s, v10.8h
+	WORD $0x4e60697b // sadalp v27.4s, v11.8h
+kdr2:
+	WORD $0x4eb1be10 // addp v16.4s, v16.4s, v17.4s
+	WORD $0x4eb3be51 // addp v17.4s, v18.4s, v19.4s
 	WORD $0x4eb9bf18 // addp v24.4s, v24.4s, v25.4s
 	WORD $0x4ebbbf59 // addp v25.4s, v26.4s, v27.4s
-	WORD $0x4c00a9f0 // st1 {v16.4s, v17.4s}, [x15]
-	WORD $0x4c00aa18 // st1 {v24.4s, v25.4s}, [x16]
+	WORD $0x4c87a930 // st1 {v16.4s, v17.4s}, [x9], x7
+	WORD $0x4c87a938 // st1 {v24.4s, v25.4s}, [x9], x7
 	ADD R1<<1, R8
-	ADD R7<<1, R9
 	SUB $2, R10
 	CMP $2, R10
 	BGE rows2
@@ -582,9 +670,9 @@ rows1:
 	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
 	WORD $0x4c402af4 // ld1 {v20.4s-v23.4s}, [x23]
 	ADD $128, R4, R20
-	SUBS $16, R3, R21
-	BLT k8r1
-k16r1:
+	SUBS $32, R3, R21
+	BLT k16r1
+k32r1:
 	WORD $0x3cc10560 // ldr q0, [x11], #16
 	WORD $0x4cdf2282 // ld1 {v2.16b-v5.16b}, [x20], #64
 	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
@@ -612,33 +700,87 @@ k16r1:
 	WORD $0x0e29c00b // smull v11.8h, v0.8b, v9.8b
 	WORD $0x4e29800b // smlal2 v11.8h, v0.16b, v9.16b
 	WORD $0x4e606977 // sadalp v23.4s, v11.8h
-	SUBS $16, R21
-	BGE k16r1
-k8r1:
-	TBZ $3, R21, kdr1
-	WORD $0x4ddfcd60 // ld1r {v0.2d}, [x11], #8
+	WORD $0x3cc10560 // ldr q0, [x11], #16
 	WORD $0x4cdf2282 // ld1 {v2.16b-v5.16b}, [x20], #64
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
 	WORD $0x0e22c00a // smull v10.8h, v0.8b, v2.8b
-	WORD $0x4e22c00b // smull2 v11.8h, v0.16b, v2.16b
+	WORD $0x4e22800a // smlal2 v10.8h, v0.16b, v2.16b
 	WORD $0x4e606950 // sadalp v16.4s, v10.8h
+	WORD $0x0e23c00b // smull v11.8h, v0.8b, v3.8b
+	WORD $0x4e23800b // smlal2 v11.8h, v0.16b, v3.16b
 	WORD $0x4e606971 // sadalp v17.4s, v11.8h
-	WORD $0x0e23c00a // smull v10.8h, v0.8b, v3.8b
-	WORD $0x4e23c00b // smull2 v11.8h, v0.16b, v3.16b
-	WORD $0x4e606952 // sadalp v18.4s, v10.8h
-	WORD $0x4e606973 // sadalp v19.4s, v11.8h
-	WORD $0x0e24c00a // smull v10.8h, v0.8b, v4.8b
-	WORD $0x4e24c00b // smull2 v11.8h, v0.16b, v4.16b
-	WORD $0x4e606954 // sadalp v20.4s, v10.8h
-	WORD $0x4e606975 // sadalp v21.4s, v11.8h
-	WORD $0x0e25c00a // smull v10.8h, v0.8b, v5.8b
-	WORD $0x4e25c00b // smull2 v11.8h, v0.16b, v5.16b
+	WORD $0x0e24c00c // smull v12.8h, v0.8b, v4.8b
+	WORD $0x4e24800c // smlal2 v12.8h, v0.16b, v4.16b
+	WORD $0x4e606992 // sadalp v18.4s, v12.8h
+	WORD $0x0e25c00d // smull v13.8h, v0.8b, v5.8b
+	WORD $0x4e25800d // smlal2 v13.8h, v0.16b, v5.16b
+	WORD $0x4e6069b3 // sadalp v19.4s, v13.8h
+	WORD $0x0e26c00e // smull v14.8h, v0.8b, v6.8b
+	WORD $0x4e26800e // smlal2 v14.8h, v0.16b, v6.16b
+	WORD $0x4e6069d4 // sadalp v20.4s, v14.8h
+	WORD $0x0e27c00f // smull v15.8h, v0.8b, v7.8b
+	WORD $0x4e27800f // smlal2 v15.8h, v0.16b, v7.16b
+	WORD $0x4e6069f5 // sadalp v21.4s, v15.8h
+	WORD $0x0e28c00a // smull v10.8h, v0.8b, v8.8b
+	WORD $0x4e28800a // smlal2 v10.8h, v0.16b, v8.16b
 	WORD $0x4e606956 // sadalp v22.4s, v10.8h
+	WORD $0x0e29c00b // smull v11.8h, v0.8b, v9.8b
+	WORD $0x4e29800b // smlal2 v11.8h, v0.16b, v9.16b
 	WORD $0x4e606977 // sadalp v23.4s, v11.8h
-kdr1:
+	SUBS $32, R21
+	BGE k32r1
+k16r1:
+	TBZ $4, R21, foldr1
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x4cdf2282 // ld1 {v2.16b-v5.16b}, [x20], #64
+	WORD $0x4cdf2286 // ld1 {v6.16b-v9.16b}, [x20], #64
+	WORD $0x0e22c00a // smull v10.8h, v0.8b, v2.8b
+	WORD $0x4e22800a // smlal2 v10.8h, v0.16b, v2.16b
+	WORD $0x4e606950 // sadalp v16.4s, v10.8h
+	WORD $0x0e23c00b // smull v11.8h, v0.8b, v3.8b
+	WORD $0x4e23800b // smlal2 v11.8h, v0.16b, v3.16b
+	WORD $0x4e606971 // sadalp v17.4s, v11.8h
+	WORD $0x0e24c00c // smull v12.8h, v0.8b, v4.8b
+	WORD $0x4e24800c // smlal2 v12.8h, v0.16b, v4.16b
+	WORD $0x4e606992 // sadalp v18.4s, v12.8h
+	WORD $0x0e25c00d // smull v13.8h, v0.8b, v5.8b
+	WORD $0x4e25800d // smlal2 v13.8h, v0.16b, v5.16b
+	WORD $0x4e6069b3 // sadalp v19.4s, v13.8h
+	WORD $0x0e26c00e // smull v14.8h, v0.8b, v6.8b
+	WORD $0x4e26800e // smlal2 v14.8h, v0.16b, v6.16b
+	WORD $0x4e6069d4 // sadalp v20.4s, v14.8h
+	WORD $0x0e27c00f // smull v15.8h, v0.8b, v7.8b
+	WORD $0x4e27800f // smlal2 v15.8h, v0.16b, v7.16b
+	WORD $0x4e6069f5 // sadalp v21.4s, v15.8h
+	WORD $0x0e28c00a // smull v10.8h, v0.8b, v8.8b
+	WORD $0x4e28800a // smlal2 v10.8h, v0.16b, v8.16b
+	WORD $0x4e606956 // sadalp v22.4s, v10.8h
+	WORD $0x0e29c00b // smull v11.8h, v0.8b, v9.8b
+	WORD $0x4e29800b // smlal2 v11.8h, v0.16b, v9.16b
+	WORD $0x4e606977 // sadalp v23.4s, v11.8h
+foldr1:
 	WORD $0x4eb1be10 // addp v16.4s, v16.4s, v17.4s
 	WORD $0x4eb3be51 // addp v17.4s, v18.4s, v19.4s
 	WORD $0x4eb5be92 // addp v18.4s, v20.4s, v21.4s
 	WORD $0x4eb7bed3 // addp v19.4s, v22.4s, v23.4s
+k8r1:
+	TBZ $3, R21, kdr1
+	WORD $0xfc408560 // ldr d0, [x11], #8
+	WORD $0x4e803800 // zip1 v0.4s, v0.4s, v0.4s
+	WORD $0x4cdf2282 // ld1 {v2.16b-v5.16b}, [x20], #64
+	WORD $0x0e22c00a // smull v10.8h, v0.8b, v2.8b
+	WORD $0x4e22800a // smlal2 v10.8h, v0.16b, v2.16b
+	WORD $0x4e606950 // sadalp v16.4s, v10.8h
+	WORD $0x0e23c00a // smull v10.8h, v0.8b, v3.8b
+	WORD $0x4e23800a // smlal2 v10.8h, v0.16b, v3.16b
+	WORD $0x4e606951 // sadalp v17.4s, v10.8h
+	WORD $0x0e24c00a // smull v10.8h, v0.8b, v4.8b
+	WORD $0x4e24800a // smlal2 v10.8h, v0.16b, v4.16b
+	WORD $0x4e606952 // sadalp v18.4s, v10.8h
+	WORD $0x0e25c00a // smull v10.8h, v0.8b, v5.8b
+	WORD $0x4e25800a // smlal2 v10.8h, v0.16b, v5.16b
+	WORD $0x4e606953 // sadalp v19.4s, v10.8h
+kdr1:
 	WORD $0x4eb1be10 // addp v16.4s, v16.4s, v17.4s
 	WORD $0x4eb3be51 // addp v17.4s, v18.4s, v19.4s
 	WORD $0x4c00a930 // st1 {v16.4s, v17.4s}, [x9]
@@ -679,10 +821,6 @@ rowsNw16:
 	ADD R1, R11, R12
 	ADD R1, R12, R13
 	ADD R1, R13, R14
-	MOVD R9, R15
-	ADD R7, R15, R16
-	ADD R7, R16, R17
-	ADD R7, R17, R19
 	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
 	WORD $0x4c402894 // ld1 {v20.4s-v23.4s}, [x4]
 	WORD $0x4c402898 // ld1 {v24.4s-v27.4s}, [x4]
@@ -902,12 +1040,11 @@ k4nw16:
 	WORD $0x0f73217e // smlal v30.4s, v11.4h, v3.h[3]
 	WORD $0x4f73217f // smlal2 v31.4s, v11.8h, v3.h[3]
 kdnw16:
-	WORD $0x4c0029f0 // st1 {v16.4s-v19.4s}, [x15]
-	WORD $0x4c002a14 // st1 {v20.4s-v23.4s}, [x16]
-	WORD $0x4c002a38 // st1 {v24.4s-v27.4s}, [x17]
-	WORD $0x4c002a7c // st1 {v28.4s-v31.4s}, [x19]
+	WORD $0x4c872930 // st1 {v16.4s-v19.4s}, [x9], x7
+	WORD $0x4c872934 // st1 {v20.4s-v23.4s}, [x9], x7
+	WORD $0x4c872938 // st1 {v24.4s-v27.4s}, [x9], x7
+	WORD $0x4c87293c // st1 {v28.4s-v31.4s}, [x9], x7
 	ADD R1<<2, R8
-	ADD R7<<2, R9
 	SUB $4, R10
 	CMP $4, R10
 	BGE rowsNw16
@@ -1008,10 +1145,6 @@ rowsNw8:
 	ADD R1, R11, R12
 	ADD R1, R12, R13
 	ADD R1, R13, R14
-	MOVD R9, R15
-	ADD R7, R15, R16
-	ADD R7, R16, R17
-	ADD R7, R17, R19
 	WORD $0x4c40a890 // ld1 {v16.4s-v17.4s}, [x4]
 	WORD $0x4c40a892 // ld1 {v18.4s-v19.4s}, [x4]
 	WORD $0x4c40a894 // ld1 {v20.4s-v21.4s}, [x4]
@@ -1132,12 +1265,11 @@ k4nw8:
 	WORD $0x0f7320f6 // smlal v22.4s, v7.4h, v3.h[3]
 	WORD $0x4f7320f7 // smlal2 v23.4s, v7.8h, v3.h[3]
 kdnw8:
-	WORD $0x4c00a9f0 // st1 {v16.4s-v17.4s}, [x15]
-	WORD $0x4c00aa12 // st1 {v18.4s-v19.4s}, [x16]
-	WORD $0x4c00aa34 // st1 {v20.4s-v21.4s}, [x17]
-	WORD $0x4c00aa76 // st1 {v22.4s-v23.4s}, [x19]
+	WORD $0x4c87a930 // st1 {v16.4s-v17.4s}, [x9], x7
+	WORD $0x4c87a932 // st1 {v18.4s-v19.4s}, [x9], x7
+	WORD $0x4c87a934 // st1 {v20.4s-v21.4s}, [x9], x7
+	WORD $0x4c87a936 // st1 {v22.4s-v23.4s}, [x9], x7
 	ADD R1<<2, R8
-	ADD R7<<2, R9
 	SUB $4, R10
 	CMP $4, R10
 	BGE rowsNw8
@@ -1225,10 +1357,6 @@ rowsNw16:
 	ADD R1, R11, R12
 	ADD R1, R12, R13
 	ADD R1, R13, R14
-	MOVD R9, R15
-	ADD R7, R15, R16
-	ADD R7, R16, R17
-	ADD R7, R17, R19
 	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
 	WORD $0x4c402894 // ld1 {v20.4s-v23.4s}, [x4]
 	WORD $0x4c402898 // ld1 {v24.4s-v27.4s}, [x4]
@@ -1456,12 +1584,11 @@ k4nw16:
 	WORD $0x0f73217e // smlal v30.4s, v11.4h, v3.h[3]
 	WORD $0x4f73217f // smlal2 v31.4s, v11.8h, v3.h[3]
 kdnw16:
-	WORD $0x4c0029f0 // st1 {v16.4s-v19.4s}, [x15]
-	WORD $0x4c002a14 // st1 {v20.4s-v23.4s}, [x16]
-	WORD $0x4c002a38 // st1 {v24.4s-v27.4s}, [x17]
-	WORD $0x4c002a7c // st1 {v28.4s-v31.4s}, [x19]
+	WORD $0x4c872930 // st1 {v16.4s-v19.4s}, [x9], x7
+	WORD $0x4c872934 // st1 {v20.4s-v23.4s}, [x9], x7
+	WORD $0x4c872938 // st1 {v24.4s-v27.4s}, [x9], x7
+	WORD $0x4c87293c // st1 {v28.4s-v31.4s}, [x9], x7
 	ADD R1<<2, R8
-	ADD R7<<2, R9
 	SUB $4, R10
 	CMP $4, R10
 	BGE rowsNw16
@@ -1564,10 +1691,6 @@ rowsNw8:
 	ADD R1, R11, R12
 	ADD R1, R12, R13
 	ADD R1, R13, R14
-	MOVD R9, R15
-	ADD R7, R15, R16
-	ADD R7, R16, R17
-	ADD R7, R17, R19
 	WORD $0x4c40a890 // ld1 {v16.4s-v17.4s}, [x4]
 	WORD $0x4c40a892 // ld1 {v18.4s-v19.4s}, [x4]
 	WORD $0x4c40a894 // ld1 {v20.4s-v21.4s}, [x4]
@@ -1696,12 +1819,11 @@ k4nw8:
 	WORD $0x0f7320f6 // smlal v22.4s, v7.4h, v3.h[3]
 	WORD $0x4f7320f7 // smlal2 v23.4s, v7.8h, v3.h[3]
 kdnw8:
-	WORD $0x4c00a9f0 // st1 {v16.4s-v17.4s}, [x15]
-	WORD $0x4c00aa12 // st1 {v18.4s-v19.4s}, [x16]
-	WORD $0x4c00aa34 // st1 {v20.4s-v21.4s}, [x17]
-	WORD $0x4c00aa76 // st1 {v22.4s-v23.4s}, [x19]
+	WORD $0x4c87a930 // st1 {v16.4s-v17.4s}, [x9], x7
+	WORD $0x4c87a932 // st1 {v18.4s-v19.4s}, [x9], x7
+	WORD $0x4c87a934 // st1 {v20.4s-v21.4s}, [x9], x7
+	WORD $0x4c87a936 // st1 {v22.4s-v23.4s}, [x9], x7
 	ADD R1<<2, R8
-	ADD R7<<2, R9
 	SUB $4, R10
 	CMP $4, R10
 	BGE rowsNw8
@@ -1792,8 +1914,6 @@ blockw16:
 rowsNw16:
 	MOVD R8, R11
 	ADD R1, R11, R12
-	MOVD R9, R15
-	ADD R7, R15, R16
 	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
 	WORD $0x4c402894 // ld1 {v20.4s-v23.4s}, [x4]
 	ADD $64, R4, R20
@@ -1966,10 +2086,9 @@ kdnw16:
 	WORD $0x4eaf97b5 // mla v21.4s, v29.4s, v15.4s
 	WORD $0x4eaf97d6 // mla v22.4s, v30.4s, v15.4s
 	WORD $0x4eaf97f7 // mla v23.4s, v31.4s, v15.4s
-	WORD $0x4c0029f0 // st1 {v16.4s-v19.4s}, [x15]
-	WORD $0x4c002a14 // st1 {v20.4s-v23.4s}, [x16]
+	WORD $0x4c872930 // st1 {v16.4s-v19.4s}, [x9], x7
+	WORD $0x4c872934 // st1 {v20.4s-v23.4s}, [x9], x7
 	ADD R1<<1, R8
-	ADD R7<<1, R9
 	SUB $2, R10
 	CMP $2, R10
 	BGE rowsNw16
@@ -2097,8 +2216,6 @@ blockw8:
 rowsNw8:
 	MOVD R8, R11
 	ADD R1, R11, R12
-	MOVD R9, R15
-	ADD R7, R15, R16
 	WORD $0x4c40a890 // ld1 {v16.4s-v17.4s}, [x4]
 	WORD $0x4c40a892 // ld1 {v18.4s-v19.4s}, [x4]
 	ADD $32, R4, R20
@@ -2207,10 +2324,9 @@ kdnw8:
 	WORD $0x4eaf9731 // mla v17.4s, v25.4s, v15.4s
 	WORD $0x4eaf9752 // mla v18.4s, v26.4s, v15.4s
 	WORD $0x4eaf9773 // mla v19.4s, v27.4s, v15.4s
-	WORD $0x4c00a9f0 // st1 {v16.4s-v17.4s}, [x15]
-	WORD $0x4c00aa12 // st1 {v18.4s-v19.4s}, [x16]
+	WORD $0x4c87a930 // st1 {v16.4s-v17.4s}, [x9], x7
+	WORD $0x4c87a932 // st1 {v18.4s-v19.4s}, [x9], x7
 	ADD R1<<1, R8
-	ADD R7<<1, R9
 	SUB $2, R10
 	CMP $2, R10
 	BGE rowsNw8

@@ -87,6 +87,9 @@ func newQConv[In, Out generic.Q](r *rand.Rand, c generic.ConvParams, epi generic
 	if ihi > 127 && r.Intn(2) == 0 {
 		p.InZP = 0
 	}
+	if ohi > 127 && r.Intn(2) == 0 { // int16 tensors are symmetric in models
+		p.OutZP = 0
+	}
 	wild := r.Intn(8) == 0
 	for o := range p.Bias {
 		if wild && r.Intn(2) == 0 {

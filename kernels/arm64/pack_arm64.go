@@ -83,7 +83,9 @@ func packGemmSDOT(w []int8, bias []int32, n, k, kp int) []byte {
 }
 
 // packGemmNEON: blocks of 8 channels: 8 vectors {bias, 0, 0, 0}, then per
-// 16 k [8 channels][16 k], and for kp%16 == 8 a last [8 channels][8 k].
+// 16 k [8 channels][16 k], and for kp%16 == 8 the last 8 k as four
+// vectors of two channels (the layout the kernel's 8-k tail multiplies
+// with its activations laid out as {k0-3, k0-3, k4-7, k4-7}).
 func packGemmNEON(w []int8, bias []int32, n, k, kp int) ([]byte, int) {
 	nb := (n + 7) / 8
 	bs := 128 + 8*kp
@@ -106,9 +108,14 @@ func packGemmNEON(w []int8, bias []int32, n, k, kp int) ([]byte, int) {
 			d = d[128:]
 		}
 		if k0 < kp {
-			for l := 0; l < 8; l++ {
-				for kk := 0; kk < 8; kk++ {
-					d[l*8+kk] = byte(wAt(w, n, k, 8*j+l, k0+kk))
+			// vector v: {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}, c = 8j+2v
+			for v := 0; v < 4; v++ {
+				for l := 0; l < 2; l++ {
+					for h := 0; h < 2; h++ {
+						for i := 0; i < 4; i++ {
+							d[16*v+8*h+4*l+i] = byte(wAt(w, n, k, 8*j+2*v+l, k0+4*h+i))
+						}
+					}
 				}
 			}
 		}

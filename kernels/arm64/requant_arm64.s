@@ -1216,6 +1216,130 @@ pd_28:
 done:
 	RET
 
+// requantClampI16NoZP: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Every shift is a right shift (no SQSHL). OutZP must be 0.
+TEXT ·requantClampI16NoZP(SB), NOSPLIT, $0-64
+	MOVD acc+0(FP), R0
+	MOVD ldacc+8(FP), R1
+	MOVD rows+16(FP), R2
+	MOVD n+24(FP), R3
+	MOVD prm+32(FP), R4
+	MOVD out+40(FP), R5
+	MOVD ldout+48(FP), R6
+	MOVD sc+56(FP), R7
+	WORD $0x4c40a8e8 // ld1 {v8.4s, v9.4s}, [x7]
+	WORD $0x4e04051c // dup v28.4s, v8.s[0]
+	WORD $0x4e0a051d // dup v29.8h, v8.h[2]
+	WORD $0x4e12051e // dup v30.8h, v8.h[4]
+	LSR $4, R3, R8
+	AND $15, R3, R9
+	CBZ R8, tail
+block:
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	ADD $64, R4
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	WORD $0x4c86a560 // st1 {v0.8h, v1.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row
+	ADD $64, R0
+	ADD $32, R5
+	SUBS $1, R8
+	BNE block
+tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
+	CBZ R9, done
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	ADD $64, R4
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+trow:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	MOVD R11, R13
+	ADD R6, R11
+	TBZ $3, R9, p4_29
+	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
+	WORD $0x4ea11c20 // mov v0.16b, v1.16b
+p4_29:
+	TBZ $2, R9, p2_30
+	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
+	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
+p2_30:
+	TBZ $1, R9, p1_31
+	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
+	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
+p1_31:
+	TBZ $0, R9, pd_32
+	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
+pd_32:
+	SUBS $1, R12
+	BNE trow
+done:
+	RET
+
 // requantClampI16Shl: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
 // accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 // Some multipliers shift left first (SQSHL).
@@ -1342,21 +1466,157 @@ trow:
 	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
 	MOVD R11, R13
 	ADD R6, R11
-	TBZ $3, R9, p4_29
+	TBZ $3, R9, p4_33
 	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
 	WORD $0x4ea11c20 // mov v0.16b, v1.16b
-p4_29:
-	TBZ $2, R9, p2_30
+p4_33:
+	TBZ $2, R9, p2_34
 	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
 	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
-p2_30:
-	TBZ $1, R9, p1_31
+p2_34:
+	TBZ $1, R9, p1_35
 	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
 	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
-p1_31:
-	TBZ $0, R9, pd_32
+p1_35:
+	TBZ $0, R9, pd_36
 	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
-pd_32:
+pd_36:
+	SUBS $1, R12
+	BNE trow
+done:
+	RET
+
+// requantClampI16NoZPShl: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Some multipliers shift left first (SQSHL). OutZP must be 0.
+TEXT ·requantClampI16NoZPShl(SB), NOSPLIT, $0-64
+	MOVD acc+0(FP), R0
+	MOVD ldacc+8(FP), R1
+	MOVD rows+16(FP), R2
+	MOVD n+24(FP), R3
+	MOVD prm+32(FP), R4
+	MOVD out+40(FP), R5
+	MOVD ldout+48(FP), R6
+	MOVD sc+56(FP), R7
+	WORD $0x4c40a8e8 // ld1 {v8.4s, v9.4s}, [x7]
+	WORD $0x4e04051c // dup v28.4s, v8.s[0]
+	WORD $0x4e0a051d // dup v29.8h, v8.h[2]
+	WORD $0x4e12051e // dup v30.8h, v8.h[4]
+	LSR $4, R3, R8
+	AND $15, R3, R9
+	CBZ R8, tail
+block:
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	WORD $0x4cdf2898 // ld1 {v24.4s-v27.4s}, [x4], #64
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x4eba4c42 // sqshl v2.4s, v2.4s, v26.4s
+	WORD $0x4ebb4c63 // sqshl v3.4s, v3.4s, v27.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	WORD $0x4c86a560 // st1 {v0.8h, v1.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row
+	ADD $64, R0
+	ADD $32, R5
+	SUBS $1, R8
+	BNE block
+tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	ADD $128, R4, R13
+	WORD $0x4c40a9b8 // ld1 {v24.4s, v25.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
+	CBZ R9, done
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	WORD $0x4cdf2898 // ld1 {v24.4s-v27.4s}, [x4], #64
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+trow:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x4eba4c42 // sqshl v2.4s, v2.4s, v26.4s
+	WORD $0x4ebb4c63 // sqshl v3.4s, v3.4s, v27.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	MOVD R11, R13
+	ADD R6, R11
+	TBZ $3, R9, p4_37
+	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
+	WORD $0x4ea11c20 // mov v0.16b, v1.16b
+p4_37:
+	TBZ $2, R9, p2_38
+	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
+	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
+p2_38:
+	TBZ $1, R9, p1_39
+	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
+	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
+p1_39:
+	TBZ $0, R9, pd_40
+	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
+pd_40:
 	SUBS $1, R12
 	BNE trow
 done:
@@ -1536,21 +1796,205 @@ trow:
 	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
 	MOVD R11, R13
 	ADD R6, R11
-	TBZ $3, R9, p4_33
+	TBZ $3, R9, p4_41
 	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
 	WORD $0x4ea11c20 // mov v0.16b, v1.16b
-p4_33:
-	TBZ $2, R9, p2_34
+p4_41:
+	TBZ $2, R9, p2_42
 	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
 	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
-p2_34:
-	TBZ $1, R9, p1_35
+p2_42:
+	TBZ $1, R9, p1_43
 	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
 	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
-p1_35:
-	TBZ $0, R9, pd_36
+p1_43:
+	TBZ $0, R9, pd_44
 	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
-pd_36:
+pd_44:
+	SUBS $1, R12
+	BNE trow
+done:
+	RET
+
+// requantHardswishI16NoZP: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Every shift is a right shift (no SQSHL). OutZP must be 0.
+TEXT ·requantHardswishI16NoZP(SB), NOSPLIT, $0-64
+	MOVD acc+0(FP), R0
+	MOVD ldacc+8(FP), R1
+	MOVD rows+16(FP), R2
+	MOVD n+24(FP), R3
+	MOVD prm+32(FP), R4
+	MOVD out+40(FP), R5
+	MOVD ldout+48(FP), R6
+	MOVD sc+56(FP), R7
+	WORD $0x4c40a8e8 // ld1 {v8.4s, v9.4s}, [x7]
+	WORD $0x4e04051c // dup v28.4s, v8.s[0]
+	WORD $0x4e0a051d // dup v29.8h, v8.h[2]
+	WORD $0x4e12051e // dup v30.8h, v8.h[4]
+	WORD $0x4e1a050a // dup v10.8h, v8.h[6]
+	WORD $0x4e02052b // dup v11.8h, v9.h[0]
+	WORD $0x6f00e40c // movi v12.2d, #0
+	WORD $0x4e14052d // dup v13.4s, v9.s[2]
+	WORD $0x4e1c052e // dup v14.4s, v9.s[3]
+	LSR $4, R3, R8
+	AND $15, R3, R9
+	CBZ R8, tail
+block:
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	ADD $64, R4
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6a0c23 // sqadd v3.8h, v1.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6c6463 // smax v3.8h, v3.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x4e6b6c63 // smin v3.8h, v3.8h, v11.8h
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e62c005 // smull2 v5.4s, v0.8h, v2.8h
+	WORD $0x0e63c026 // smull v6.4s, v1.4h, v3.4h
+	WORD $0x4e63c027 // smull2 v7.4s, v1.8h, v3.8h
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4fa9d0c6 // sqrdmulh v6.4s, v6.4s, v9.s[1]
+	WORD $0x4fa9d0e7 // sqrdmulh v7.4s, v7.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4eae54c6 // srshl v6.4s, v6.4s, v14.4s
+	WORD $0x4eae54e7 // srshl v7.4s, v7.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x0e6148c1 // sqxtn v1.4h, v6.4s
+	WORD $0x4e6148e1 // sqxtn2 v1.8h, v7.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	WORD $0x4c86a560 // st1 {v0.8h, v1.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row
+	ADD $64, R0
+	ADD $32, R5
+	SUBS $1, R8
+	BNE block
+tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e62c005 // smull2 v5.4s, v0.8h, v2.8h
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
+	CBZ R9, done
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	ADD $64, R4
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+trow:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6a0c23 // sqadd v3.8h, v1.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6c6463 // smax v3.8h, v3.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x4e6b6c63 // smin v3.8h, v3.8h, v11.8h
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e62c005 // smull2 v5.4s, v0.8h, v2.8h
+	WORD $0x0e63c026 // smull v6.4s, v1.4h, v3.4h
+	WORD $0x4e63c027 // smull2 v7.4s, v1.8h, v3.8h
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4fa9d0c6 // sqrdmulh v6.4s, v6.4s, v9.s[1]
+	WORD $0x4fa9d0e7 // sqrdmulh v7.4s, v7.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4eae54c6 // srshl v6.4s, v6.4s, v14.4s
+	WORD $0x4eae54e7 // srshl v7.4s, v7.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x0e6148c1 // sqxtn v1.4h, v6.4s
+	WORD $0x4e6148e1 // sqxtn2 v1.8h, v7.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	MOVD R11, R13
+	ADD R6, R11
+	TBZ $3, R9, p4_45
+	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
+	WORD $0x4ea11c20 // mov v0.16b, v1.16b
+p4_45:
+	TBZ $2, R9, p2_46
+	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
+	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
+p2_46:
+	TBZ $1, R9, p1_47
+	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
+	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
+p1_47:
+	TBZ $0, R9, pd_48
+	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
+pd_48:
 	SUBS $1, R12
 	BNE trow
 done:
@@ -1752,21 +2196,227 @@ trow:
 	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
 	MOVD R11, R13
 	ADD R6, R11
-	TBZ $3, R9, p4_37
+	TBZ $3, R9, p4_49
 	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
 	WORD $0x4ea11c20 // mov v0.16b, v1.16b
-p4_37:
-	TBZ $2, R9, p2_38
+p4_49:
+	TBZ $2, R9, p2_50
 	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
 	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
-p2_38:
-	TBZ $1, R9, p1_39
+p2_50:
+	TBZ $1, R9, p1_51
 	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
 	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
-p1_39:
-	TBZ $0, R9, pd_40
+p1_51:
+	TBZ $0, R9, pd_52
 	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
-pd_40:
+pd_52:
+	SUBS $1, R12
+	BNE trow
+done:
+	RET
+
+// requantHardswishI16NoZPShl: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Some multipliers shift left first (SQSHL). OutZP must be 0.
+TEXT ·requantHardswishI16NoZPShl(SB), NOSPLIT, $0-64
+	MOVD acc+0(FP), R0
+	MOVD ldacc+8(FP), R1
+	MOVD rows+16(FP), R2
+	MOVD n+24(FP), R3
+	MOVD prm+32(FP), R4
+	MOVD out+40(FP), R5
+	MOVD ldout+48(FP), R6
+	MOVD sc+56(FP), R7
+	WORD $0x4c40a8e8 // ld1 {v8.4s, v9.4s}, [x7]
+	WORD $0x4e04051c // dup v28.4s, v8.s[0]
+	WORD $0x4e0a051d // dup v29.8h, v8.h[2]
+	WORD $0x4e12051e // dup v30.8h, v8.h[4]
+	WORD $0x4e1a050a // dup v10.8h, v8.h[6]
+	WORD $0x4e02052b // dup v11.8h, v9.h[0]
+	WORD $0x6f00e40c // movi v12.2d, #0
+	WORD $0x4e14052d // dup v13.4s, v9.s[2]
+	WORD $0x4e1c052e // dup v14.4s, v9.s[3]
+	LSR $4, R3, R8
+	AND $15, R3, R9
+	CBZ R8, tail
+block:
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	WORD $0x4cdf2898 // ld1 {v24.4s-v27.4s}, [x4], #64
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x4eba4c42 // sqshl v2.4s, v2.4s, v26.4s
+	WORD $0x4ebb4c63 // sqshl v3.4s, v3.4s, v27.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6a0c23 // sqadd v3.8h, v1.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6c6463 // smax v3.8h, v3.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x4e6b6c63 // smin v3.8h, v3.8h, v11.8h
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e62c005 // smull2 v5.4s, v0.8h, v2.8h
+	WORD $0x0e63c026 // smull v6.4s, v1.4h, v3.4h
+	WORD $0x4e63c027 // smull2 v7.4s, v1.8h, v3.8h
+	WORD $0x4ead4c84 // sqshl v4.4s, v4.4s, v13.4s
+	WORD $0x4ead4ca5 // sqshl v5.4s, v5.4s, v13.4s
+	WORD $0x4ead4cc6 // sqshl v6.4s, v6.4s, v13.4s
+	WORD $0x4ead4ce7 // sqshl v7.4s, v7.4s, v13.4s
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4fa9d0c6 // sqrdmulh v6.4s, v6.4s, v9.s[1]
+	WORD $0x4fa9d0e7 // sqrdmulh v7.4s, v7.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4eae54c6 // srshl v6.4s, v6.4s, v14.4s
+	WORD $0x4eae54e7 // srshl v7.4s, v7.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x0e6148c1 // sqxtn v1.4h, v6.4s
+	WORD $0x4e6148e1 // sqxtn2 v1.8h, v7.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	WORD $0x4c86a560 // st1 {v0.8h, v1.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row
+	ADD $64, R0
+	ADD $32, R5
+	SUBS $1, R8
+	BNE block
+tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	ADD $128, R4, R13
+	WORD $0x4c40a9b8 // ld1 {v24.4s, v25.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e62c005 // smull2 v5.4s, v0.8h, v2.8h
+	WORD $0x4ead4c84 // sqshl v4.4s, v4.4s, v13.4s
+	WORD $0x4ead4ca5 // sqshl v5.4s, v5.4s, v13.4s
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
+	CBZ R9, done
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	WORD $0x4cdf2898 // ld1 {v24.4s-v27.4s}, [x4], #64
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+trow:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x4eba4c42 // sqshl v2.4s, v2.4s, v26.4s
+	WORD $0x4ebb4c63 // sqshl v3.4s, v3.4s, v27.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6a0c23 // sqadd v3.8h, v1.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6c6463 // smax v3.8h, v3.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x4e6b6c63 // smin v3.8h, v3.8h, v11.8h
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e62c005 // smull2 v5.4s, v0.8h, v2.8h
+	WORD $0x0e63c026 // smull v6.4s, v1.4h, v3.4h
+	WORD $0x4e63c027 // smull2 v7.4s, v1.8h, v3.8h
+	WORD $0x4ead4c84 // sqshl v4.4s, v4.4s, v13.4s
+	WORD $0x4ead4ca5 // sqshl v5.4s, v5.4s, v13.4s
+	WORD $0x4ead4cc6 // sqshl v6.4s, v6.4s, v13.4s
+	WORD $0x4ead4ce7 // sqshl v7.4s, v7.4s, v13.4s
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4fa9d0c6 // sqrdmulh v6.4s, v6.4s, v9.s[1]
+	WORD $0x4fa9d0e7 // sqrdmulh v7.4s, v7.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4eae54c6 // srshl v6.4s, v6.4s, v14.4s
+	WORD $0x4eae54e7 // srshl v7.4s, v7.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x0e6148c1 // sqxtn v1.4h, v6.4s
+	WORD $0x4e6148e1 // sqxtn2 v1.8h, v7.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	MOVD R11, R13
+	ADD R6, R11
+	TBZ $3, R9, p4_53
+	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
+	WORD $0x4ea11c20 // mov v0.16b, v1.16b
+p4_53:
+	TBZ $2, R9, p2_54
+	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
+	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
+p2_54:
+	TBZ $1, R9, p1_55
+	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
+	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
+p1_55:
+	TBZ $0, R9, pd_56
+	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
+pd_56:
 	SUBS $1, R12
 	BNE trow
 done:
@@ -1946,21 +2596,205 @@ trow:
 	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
 	MOVD R11, R13
 	ADD R6, R11
-	TBZ $3, R9, p4_41
+	TBZ $3, R9, p4_57
 	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
 	WORD $0x4ea11c20 // mov v0.16b, v1.16b
-p4_41:
-	TBZ $2, R9, p2_42
+p4_57:
+	TBZ $2, R9, p2_58
 	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
 	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
-p2_42:
-	TBZ $1, R9, p1_43
+p2_58:
+	TBZ $1, R9, p1_59
 	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
 	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
-p1_43:
-	TBZ $0, R9, pd_44
+p1_59:
+	TBZ $0, R9, pd_60
 	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
-pd_44:
+pd_60:
+	SUBS $1, R12
+	BNE trow
+done:
+	RET
+
+// requantHardsigmoidI16NoZP: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Every shift is a right shift (no SQSHL). OutZP must be 0.
+TEXT ·requantHardsigmoidI16NoZP(SB), NOSPLIT, $0-64
+	MOVD acc+0(FP), R0
+	MOVD ldacc+8(FP), R1
+	MOVD rows+16(FP), R2
+	MOVD n+24(FP), R3
+	MOVD prm+32(FP), R4
+	MOVD out+40(FP), R5
+	MOVD ldout+48(FP), R6
+	MOVD sc+56(FP), R7
+	WORD $0x4c40a8e8 // ld1 {v8.4s, v9.4s}, [x7]
+	WORD $0x4e04051c // dup v28.4s, v8.s[0]
+	WORD $0x4e0a051d // dup v29.8h, v8.h[2]
+	WORD $0x4e12051e // dup v30.8h, v8.h[4]
+	WORD $0x4e1a050a // dup v10.8h, v8.h[6]
+	WORD $0x4e02052b // dup v11.8h, v9.h[0]
+	WORD $0x6f00e40c // movi v12.2d, #0
+	WORD $0x4e14052d // dup v13.4s, v9.s[2]
+	WORD $0x4e1c052e // dup v14.4s, v9.s[3]
+	LSR $4, R3, R8
+	AND $15, R3, R9
+	CBZ R8, tail
+block:
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	ADD $64, R4
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6a0c23 // sqadd v3.8h, v1.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6c6463 // smax v3.8h, v3.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x4e6b6c63 // smin v3.8h, v3.8h, v11.8h
+	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
+	WORD $0x4f10a445 // sxtl2 v5.4s, v2.8h
+	WORD $0x0f10a466 // sxtl v6.4s, v3.4h
+	WORD $0x4f10a467 // sxtl2 v7.4s, v3.8h
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4fa9d0c6 // sqrdmulh v6.4s, v6.4s, v9.s[1]
+	WORD $0x4fa9d0e7 // sqrdmulh v7.4s, v7.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4eae54c6 // srshl v6.4s, v6.4s, v14.4s
+	WORD $0x4eae54e7 // srshl v7.4s, v7.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x0e6148c1 // sqxtn v1.4h, v6.4s
+	WORD $0x4e6148e1 // sqxtn2 v1.8h, v7.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	WORD $0x4c86a560 // st1 {v0.8h, v1.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row
+	ADD $64, R0
+	ADD $32, R5
+	SUBS $1, R8
+	BNE block
+tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
+	WORD $0x4f10a445 // sxtl2 v5.4s, v2.8h
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
+	CBZ R9, done
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	ADD $64, R4
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+trow:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6a0c23 // sqadd v3.8h, v1.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6c6463 // smax v3.8h, v3.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x4e6b6c63 // smin v3.8h, v3.8h, v11.8h
+	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
+	WORD $0x4f10a445 // sxtl2 v5.4s, v2.8h
+	WORD $0x0f10a466 // sxtl v6.4s, v3.4h
+	WORD $0x4f10a467 // sxtl2 v7.4s, v3.8h
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4fa9d0c6 // sqrdmulh v6.4s, v6.4s, v9.s[1]
+	WORD $0x4fa9d0e7 // sqrdmulh v7.4s, v7.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4eae54c6 // srshl v6.4s, v6.4s, v14.4s
+	WORD $0x4eae54e7 // srshl v7.4s, v7.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x0e6148c1 // sqxtn v1.4h, v6.4s
+	WORD $0x4e6148e1 // sqxtn2 v1.8h, v7.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	MOVD R11, R13
+	ADD R6, R11
+	TBZ $3, R9, p4_61
+	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
+	WORD $0x4ea11c20 // mov v0.16b, v1.16b
+p4_61:
+	TBZ $2, R9, p2_62
+	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
+	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
+p2_62:
+	TBZ $1, R9, p1_63
+	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
+	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
+p1_63:
+	TBZ $0, R9, pd_64
+	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
+pd_64:
 	SUBS $1, R12
 	BNE trow
 done:
@@ -2162,21 +2996,227 @@ trow:
 	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
 	MOVD R11, R13
 	ADD R6, R11
-	TBZ $3, R9, p4_45
+	TBZ $3, R9, p4_65
 	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
 	WORD $0x4ea11c20 // mov v0.16b, v1.16b
-p4_45:
-	TBZ $2, R9, p2_46
+p4_65:
+	TBZ $2, R9, p2_66
 	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
 	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
-p2_46:
-	TBZ $1, R9, p1_47
+p2_66:
+	TBZ $1, R9, p1_67
 	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
 	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
-p1_47:
-	TBZ $0, R9, pd_48
+p1_67:
+	TBZ $0, R9, pd_68
 	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
-pd_48:
+pd_68:
+	SUBS $1, R12
+	BNE trow
+done:
+	RET
+
+// requantHardsigmoidI16NoZPShl: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
+// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
+// Some multipliers shift left first (SQSHL). OutZP must be 0.
+TEXT ·requantHardsigmoidI16NoZPShl(SB), NOSPLIT, $0-64
+	MOVD acc+0(FP), R0
+	MOVD ldacc+8(FP), R1
+	MOVD rows+16(FP), R2
+	MOVD n+24(FP), R3
+	MOVD prm+32(FP), R4
+	MOVD out+40(FP), R5
+	MOVD ldout+48(FP), R6
+	MOVD sc+56(FP), R7
+	WORD $0x4c40a8e8 // ld1 {v8.4s, v9.4s}, [x7]
+	WORD $0x4e04051c // dup v28.4s, v8.s[0]
+	WORD $0x4e0a051d // dup v29.8h, v8.h[2]
+	WORD $0x4e12051e // dup v30.8h, v8.h[4]
+	WORD $0x4e1a050a // dup v10.8h, v8.h[6]
+	WORD $0x4e02052b // dup v11.8h, v9.h[0]
+	WORD $0x6f00e40c // movi v12.2d, #0
+	WORD $0x4e14052d // dup v13.4s, v9.s[2]
+	WORD $0x4e1c052e // dup v14.4s, v9.s[3]
+	LSR $4, R3, R8
+	AND $15, R3, R9
+	CBZ R8, tail
+block:
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	WORD $0x4cdf2898 // ld1 {v24.4s-v27.4s}, [x4], #64
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x4eba4c42 // sqshl v2.4s, v2.4s, v26.4s
+	WORD $0x4ebb4c63 // sqshl v3.4s, v3.4s, v27.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6a0c23 // sqadd v3.8h, v1.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6c6463 // smax v3.8h, v3.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x4e6b6c63 // smin v3.8h, v3.8h, v11.8h
+	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
+	WORD $0x4f10a445 // sxtl2 v5.4s, v2.8h
+	WORD $0x0f10a466 // sxtl v6.4s, v3.4h
+	WORD $0x4f10a467 // sxtl2 v7.4s, v3.8h
+	WORD $0x4ead4c84 // sqshl v4.4s, v4.4s, v13.4s
+	WORD $0x4ead4ca5 // sqshl v5.4s, v5.4s, v13.4s
+	WORD $0x4ead4cc6 // sqshl v6.4s, v6.4s, v13.4s
+	WORD $0x4ead4ce7 // sqshl v7.4s, v7.4s, v13.4s
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4fa9d0c6 // sqrdmulh v6.4s, v6.4s, v9.s[1]
+	WORD $0x4fa9d0e7 // sqrdmulh v7.4s, v7.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4eae54c6 // srshl v6.4s, v6.4s, v14.4s
+	WORD $0x4eae54e7 // srshl v7.4s, v7.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x0e6148c1 // sqxtn v1.4h, v6.4s
+	WORD $0x4e6148e1 // sqxtn2 v1.8h, v7.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	WORD $0x4c86a560 // st1 {v0.8h, v1.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row
+	ADD $64, R0
+	ADD $32, R5
+	SUBS $1, R8
+	BNE block
+tail:
+	TBZ $3, R9, tail7
+	WORD $0x4c40a890 // ld1 {v16.4s, v17.4s}, [x4]
+	ADD $64, R4, R13
+	WORD $0x4c40a9b4 // ld1 {v20.4s, v21.4s}, [x13]
+	ADD $128, R4, R13
+	WORD $0x4c40a9b8 // ld1 {v24.4s, v25.4s}, [x13]
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+row8:
+	WORD $0x4cc1a940 // ld1 {v0.4s, v1.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
+	WORD $0x4f10a445 // sxtl2 v5.4s, v2.8h
+	WORD $0x4ead4c84 // sqshl v4.4s, v4.4s, v13.4s
+	WORD $0x4ead4ca5 // sqshl v5.4s, v5.4s, v13.4s
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4c867560 // st1 {v0.8h}, [x11], x6
+	SUBS $1, R12
+	BNE row8
+	ADD $32, R4
+	ADD $32, R0
+	ADD $16, R5
+tail7:
+	AND $7, R9
+	CBZ R9, done
+	WORD $0x4cdf2890 // ld1 {v16.4s-v19.4s}, [x4], #64
+	WORD $0x4cdf2894 // ld1 {v20.4s-v23.4s}, [x4], #64
+	WORD $0x4cdf2898 // ld1 {v24.4s-v27.4s}, [x4], #64
+	MOVD R0, R10
+	MOVD R5, R11
+	MOVD R2, R12
+trow:
+	WORD $0x4cc12940 // ld1 {v0.4s-v3.4s}, [x10], x1
+	WORD $0x4eb84c00 // sqshl v0.4s, v0.4s, v24.4s
+	WORD $0x4eb94c21 // sqshl v1.4s, v1.4s, v25.4s
+	WORD $0x4eba4c42 // sqshl v2.4s, v2.4s, v26.4s
+	WORD $0x4ebb4c63 // sqshl v3.4s, v3.4s, v27.4s
+	WORD $0x6eb0b400 // sqrdmulh v0.4s, v0.4s, v16.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4eb45400 // srshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x0e614841 // sqxtn v1.4h, v2.4s
+	WORD $0x4e614861 // sqxtn2 v1.8h, v3.4s
+	WORD $0x4e6a0c02 // sqadd v2.8h, v0.8h, v10.8h
+	WORD $0x4e6a0c23 // sqadd v3.8h, v1.8h, v10.8h
+	WORD $0x4e6c6442 // smax v2.8h, v2.8h, v12.8h
+	WORD $0x4e6c6463 // smax v3.8h, v3.8h, v12.8h
+	WORD $0x4e6b6c42 // smin v2.8h, v2.8h, v11.8h
+	WORD $0x4e6b6c63 // smin v3.8h, v3.8h, v11.8h
+	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
+	WORD $0x4f10a445 // sxtl2 v5.4s, v2.8h
+	WORD $0x0f10a466 // sxtl v6.4s, v3.4h
+	WORD $0x4f10a467 // sxtl2 v7.4s, v3.8h
+	WORD $0x4ead4c84 // sqshl v4.4s, v4.4s, v13.4s
+	WORD $0x4ead4ca5 // sqshl v5.4s, v5.4s, v13.4s
+	WORD $0x4ead4cc6 // sqshl v6.4s, v6.4s, v13.4s
+	WORD $0x4ead4ce7 // sqshl v7.4s, v7.4s, v13.4s
+	WORD $0x4fa9d084 // sqrdmulh v4.4s, v4.4s, v9.s[1]
+	WORD $0x4fa9d0a5 // sqrdmulh v5.4s, v5.4s, v9.s[1]
+	WORD $0x4fa9d0c6 // sqrdmulh v6.4s, v6.4s, v9.s[1]
+	WORD $0x4fa9d0e7 // sqrdmulh v7.4s, v7.4s, v9.s[1]
+	WORD $0x4eae5484 // srshl v4.4s, v4.4s, v14.4s
+	WORD $0x4eae54a5 // srshl v5.4s, v5.4s, v14.4s
+	WORD $0x4eae54c6 // srshl v6.4s, v6.4s, v14.4s
+	WORD $0x4eae54e7 // srshl v7.4s, v7.4s, v14.4s
+	WORD $0x0e614880 // sqxtn v0.4h, v4.4s
+	WORD $0x4e6148a0 // sqxtn2 v0.8h, v5.4s
+	WORD $0x0e6148c1 // sqxtn v1.4h, v6.4s
+	WORD $0x4e6148e1 // sqxtn2 v1.8h, v7.4s
+	WORD $0x4e7d6400 // smax v0.8h, v0.8h, v29.8h
+	WORD $0x4e7d6421 // smax v1.8h, v1.8h, v29.8h
+	WORD $0x4e7e6c00 // smin v0.8h, v0.8h, v30.8h
+	WORD $0x4e7e6c21 // smin v1.8h, v1.8h, v30.8h
+	MOVD R11, R13
+	ADD R6, R11
+	TBZ $3, R9, p4_69
+	WORD $0x4c9f75a0 // st1 {v0.8h}, [x13], #16
+	WORD $0x4ea11c20 // mov v0.16b, v1.16b
+p4_69:
+	TBZ $2, R9, p2_70
+	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
+	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
+p2_70:
+	TBZ $1, R9, p1_71
+	WORD $0x0d9f81a0 // st1 {v0.s}[0], [x13], #4
+	WORD $0x6e002000 // ext v0.16b, v0.16b, v0.16b, #4
+p1_71:
+	TBZ $0, R9, pd_72
+	WORD $0x0d0041a0 // st1 {v0.h}[0], [x13]
+pd_72:
 	SUBS $1, R12
 	BNE trow
 done:
@@ -2253,22 +3293,22 @@ trow:
 	WORD $0x6e33dc63 // fmul v3.4s, v3.4s, v19.4s
 	MOVD R11, R13
 	ADD R6, R11
-	TBZ $3, R9, p4_49
+	TBZ $3, R9, p4_73
 	WORD $0x4c9fa9a0 // st1 {v0.4s, v1.4s}, [x13], #32
 	WORD $0x4ea21c40 // mov v0.16b, v2.16b
 	WORD $0x4ea31c61 // mov v1.16b, v3.16b
-p4_49:
-	TBZ $2, R9, p2_50
+p4_73:
+	TBZ $2, R9, p2_74
 	WORD $0x4c9f79a0 // st1 {v0.4s}, [x13], #16
 	WORD $0x4ea11c20 // mov v0.16b, v1.16b
-p2_50:
-	TBZ $1, R9, p1_51
+p2_74:
+	TBZ $1, R9, p1_75
 	WORD $0x0d9f85a0 // st1 {v0.d}[0], [x13], #8
 	WORD $0x6e004000 // ext v0.16b, v0.16b, v0.16b, #8
-p1_51:
-	TBZ $0, R9, pd_52
+p1_75:
+	TBZ $0, R9, pd_76
 	WORD $0x0d0081a0 // st1 {v0.s}[0], [x13]
-pd_52:
+pd_76:
 	SUBS $1, R12
 	BNE trow
 done:

@@ -184,6 +184,10 @@ two pixels per iteration share the streamed weights.`, kh, kw, kh, kw), splitArg
 	f.arg("ow", "R9")
 	f.g("CMP $2, R9")
 	f.g("BLT px1")
+	f.g("CMP R21, R4")
+	f.g("BEQ sh1pre")
+	f.g("CMP R22, R4")
+	f.g("BEQ sh2pre")
 	f.label("px2")
 	f.g("MOVD R5, R2")
 	dwI8StreamPixels(f, kh, kw, false, 2)
@@ -196,6 +200,28 @@ two pixels per iteration share the streamed weights.`, kh, kw, kh, kw), splitArg
 	f.g("SUB $2, R9")
 	f.g("CMP $2, R9")
 	f.g("BGE px2")
+	f.g("B px1")
+	// strides 1 and 2: pixel 1's rows are pixel 0's (R15-R20 are free
+	// for column offsets: R19 = 5·cp, R20 = 6·cp)
+	for _, st := range []int{1, 2} {
+		f.label(fmt.Sprintf("sh%dpre", st))
+		f.g("ADD R21, R24, R19")
+		f.g("ADD R21, R19, R20")
+		f.label(fmt.Sprintf("sh%d", st))
+		f.g("MOVD R5, R2")
+		dwI8StreamShared(f, kh, kw, st)
+		f.v("st1 {v16.4s-v19.4s}, [x25], x7")
+		f.v("st1 {v20.4s-v23.4s}, [x25], x7")
+		for ky := 0; ky < kh; ky++ {
+			f.g("ADD R3, R%d", rowRegs0[ky])
+		}
+		f.g("SUB $2, R9")
+		f.g("CMP $2, R9")
+		f.g("BGE sh%d", st)
+		if st == 1 {
+			f.g("B px1")
+		}
+	}
 	f.label("px1")
 	f.g("CBZ R9, next")
 	f.g("MOVD R5, R2")
@@ -226,6 +252,66 @@ two pixels per iteration share the streamed weights.`, kh, kw, kh, kw), splitArg
 	f.g("BNE px8")
 	f.label("done")
 	f.g("RET")
+}
+
+// dwI8StreamShared is dwI8StreamPixels for two pixels at stride st (1 or
+// 2): pixel 1's tap kx is pixel 0's input column kx + st, so each window
+// row's kw + st columns are loaded once, into one of two register banks
+// (alternating by row: a tap pair spans at most two rows), rather than
+// 2·kw loads.
+func dwI8StreamShared(f *asmFile, kh, kw, st int) {
+	banks := [2][]int{{10, 11, 12, 13, 14, 15, 28}, {2, 3, 4, 5, 29, 30, 31}}
+	loaded := map[[2]int]bool{}
+	col := func(ky, c int) int {
+		reg := banks[ky%2][c]
+		if !loaded[[2]int{ky, c}] {
+			loaded[[2]int{ky, c}] = true
+			r := rowRegs0[ky]
+			switch {
+			case c < 5:
+				f.v("ldr q%d, %s", reg, tapAddr(r, c))
+			default:
+				f.v("ldr q%d, [x%d, x%d]", reg, r, 14+c) // x19, x20
+			}
+		}
+		return reg
+	}
+	taps := kh * kw
+	first := true
+	for t := 0; t < taps; t += 2 {
+		pair := t+1 < taps
+		if pair {
+			f.v("ld1 {v0.16b, v1.16b}, [x2], #32")
+		} else {
+			f.v("ld1 {v0.16b}, [x2], #16")
+		}
+		for p := 0; p < 2; p++ {
+			lo, hi := 6+2*p, 7+2*p
+			xa := col(t/kw, t%kw+p*st)
+			f.v("smull v%d.8h, v%d.8b, v0.8b", lo, xa)
+			f.v("smull2 v%d.8h, v%d.16b, v0.16b", hi, xa)
+			if pair {
+				xb := col((t+1)/kw, (t+1)%kw+p*st)
+				f.v("smlal v%d.8h, v%d.8b, v1.8b", lo, xb)
+				f.v("smlal2 v%d.8h, v%d.16b, v1.16b", hi, xb)
+			}
+		}
+		for p := 0; p < 2; p++ {
+			lo, hi := 6+2*p, 7+2*p
+			acc := 16 + 4*p
+			src := func(i int) int {
+				if first {
+					return 24 + i
+				}
+				return acc + i
+			}
+			f.v("saddw v%d.4s, v%d.4s, v%d.4h", acc, src(0), lo)
+			f.v("saddw2 v%d.4s, v%d.4s, v%d.8h", acc+1, src(1), lo)
+			f.v("saddw v%d.4s, v%d.4s, v%d.4h", acc+2, src(2), hi)
+			f.v("saddw2 v%d.4s, v%d.4s, v%d.8h", acc+3, src(3), hi)
+		}
+		first = false
+	}
 }
 
 // dwI8StreamPixels accumulates np pixels (v16-v19, v20-v23) with the
@@ -310,9 +396,67 @@ any stride; cp and step count bytes (2 per channel).`, kh, kw, kh, kw), splitArg
 	setRows(f, "R0", rowRegs0, kh)
 	f.g("MOVD R6, R25")
 	f.arg("ow", "R9")
-	acc := bias + 2
-	x := acc + 2 // 3×3: v13..; 5×5: v29-v31 rotate
+	acc := bias + 2 // pixel 0; acc+2: pixel 1 of the stride-1 loop
+	x := acc + 4    // 3×3: v15..; 5×5: v31 alone
 	nx := 32 - x
+	// strides 1 and 2 (step = cp, 2·cp): two pixels per iteration, each
+	// input column loaded once for both (pixel 1's tap kx is pixel 0's
+	// column kx + stride): kw + stride loads per window row instead of
+	// 2·kw. Column c is at c·cp: R21-R24 for c ≤ 4, R15 and R17 for 5, 6.
+	f.g("ADD R3, R24, R15")
+	f.g("ADD R3, R15, R17")
+	f.g("LSL $1, R4, R16") // two steps
+	f.g("CMP $2, R9")
+	f.g("BLT px")
+	f.g("CMP R3, R4")
+	f.g("BEQ px2s1")
+	f.g("CMP R3<<1, R4")
+	f.g("BNE px")
+	for _, st := range []int{2, 1} {
+		f.label(fmt.Sprintf("px2s%d", st))
+		for p := 0; p < 2; p++ {
+			f.v("mov v%d.16b, v%d.16b", acc+2*p, bias)
+			f.v("mov v%d.16b, v%d.16b", acc+2*p+1, bias+1)
+		}
+		xi := 0
+		for ky := 0; ky < kh; ky++ {
+			for c := 0; c < kw+st; c++ {
+				xr := x + xi%nx
+				xi++
+				switch {
+				case c == 0:
+					f.v("ldr q%d, [x%d]", xr, rowRegs0[ky])
+				case c < 5:
+					f.v("ldr q%d, %s", xr, tapAddr(rowRegs0[ky], c))
+				default:
+					f.v("ldr q%d, [x%d, x%d]", xr, rowRegs0[ky], map[int]int{5: 15, 6: 17}[c])
+				}
+				if c < kw {
+					t := ky*kw + c
+					f.v("smlal v%d.4s, v%d.4h, v%d.4h", acc, xr, t)
+					f.v("smlal2 v%d.4s, v%d.8h, v%d.8h", acc+1, xr, t)
+				}
+				if c >= st {
+					t := ky*kw + c - st
+					f.v("smlal v%d.4s, v%d.4h, v%d.4h", acc+2, xr, t)
+					f.v("smlal2 v%d.4s, v%d.8h, v%d.8h", acc+3, xr, t)
+				}
+			}
+		}
+		for ky := 0; ky < kh; ky++ {
+			f.g("ADD R16, R%d", rowRegs0[ky])
+		}
+		f.v("st1 {v%d.4s, v%d.4s}, [x25], x7", acc, acc+1)
+		f.v("st1 {v%d.4s, v%d.4s}, [x25], x7", acc+2, acc+3)
+		f.g("SUB $2, R9")
+		f.g("CMP $2, R9")
+		f.g("BGE px2s%d", st)
+		if st == 2 {
+			f.g("B rest")
+		}
+	}
+	f.label("rest")
+	f.g("CBZ R9, next")
 	f.label("px")
 	f.v("mov v%d.16b, v%d.16b", acc, bias)
 	f.v("mov v%d.16b, v%d.16b", acc+1, bias+1)
@@ -333,6 +477,7 @@ any stride; cp and step count bytes (2 per channel).`, kh, kw, kh, kw), splitArg
 	f.v("st1 {v%d.4s, v%d.4s}, [x25], x7", acc, acc+1)
 	f.g("SUBS $1, R9")
 	f.g("BNE px")
+	f.label("next")
 	f.g("ADD $16, R0")
 	f.g("ADD $32, R6")
 	f.g("SUBS $1, R8")

@@ -50,7 +50,7 @@ func requantRegs(f *asmFile, regs []int, shl bool, vmul, vshl, vshr int) {
 // narrowOut8 is narrowOut for 8 values in v[s], v[s+1]: into v0 (8 int8)
 // or v0 (8 int16).
 func narrowOut8(f *asmFile, out16 bool, s int) {
-	if out16 {
+	if out16 && !outZP0 {
 		f.v("sqadd v%d.4s, v%d.4s, v28.4s", s, s)
 		f.v("sqadd v%d.4s, v%d.4s, v28.4s", s+1, s+1)
 	}

@@ -21,13 +21,23 @@ const (
 	epiHardsigmoid
 )
 
-func emitRequant(f *asmFile, out16 bool, kind epiKind, shl bool) {
+// outZP0 is set while an int16 epilogue specialised for OutZP = 0 (every
+// int16 tensor of a model file is symmetric) is emitted: narrowOut and
+// narrowOut8 then add no zero point, four fewer instructions per 16 outputs.
+var outZP0 bool
+
+func emitRequant(f *asmFile, out16 bool, kind epiKind, shl, zp0 bool) {
+	outZP0 = zp0
+	defer func() { outZP0 = false }()
 	name := "requant"
 	name += map[epiKind]string{epiClamp: "Clamp", epiHardswish: "Hardswish", epiHardsigmoid: "Hardsigmoid"}[kind]
 	if out16 {
 		name += "I16"
 	} else {
 		name += "I8"
+	}
+	if zp0 {
+		name += "NoZP"
 	}
 	if shl {
 		name += "Shl"
@@ -40,6 +50,9 @@ func emitRequant(f *asmFile, out16 bool, kind epiKind, shl bool) {
 	shlDoc := "Every shift is a right shift (no SQSHL)."
 	if shl {
 		shlDoc = "Some multipliers shift left first (SQSHL)."
+	}
+	if zp0 {
+		shlDoc += " OutZP must be 0."
 	}
 	ot := map[bool]string{false: "int8", true: "int16"}[out16]
 	gen.text(f, name, fmt.Sprintf(`%s: %s to %s outputs, rows × n
@@ -263,7 +276,7 @@ func requantBody8(f *asmFile, out16 bool, kind epiKind, shl bool) {
 // after saturating to int16: with |OutZP| ≤ 128 and the clamp bounds in
 // int8, clamp(sat16(r)+zp) equals clamp(r+zp).
 func narrowOut(f *asmFile, out16 bool, s int) {
-	if out16 {
+	if out16 && !outZP0 {
 		for i := 0; i < 4; i++ {
 			f.v("sqadd v%d.4s, v%d.4s, v28.4s", s+i, s+i)
 		}

@@ -24,9 +24,9 @@ const gemmArgs = "a unsafe.Pointer|lda int|m int|k int|w unsafe.Pointer|nb int|h
 func splitArgs(s string) []string { return strings.Split(s, "|") }
 
 // gemm register use: R0 a, R1 lda, R2 m, R3 k, R4 w (block), R5 blocks
-// left, R6 acc (block column), R7 ldc, R8 a row, R9 acc row, R10 rows
-// left, R11-R14 a row pointers, R15-R17,R19 acc row pointers, R20 weight
-// pointer, R21 k left, R22 half flag, R23 scratch, R24 block bytes.
+// left, R6 acc (block column), R7 ldc, R8 a row, R9 acc row (stepped by
+// the post-indexed stores), R10 rows left, R11-R14 a row pointers, R20
+// weight pointer, R21 k left, R22 half flag, R23 scratch, R24 block bytes.
 
 func loadGemmArgs(f *asmFile) {
 	f.arg("a", "R0")
@@ -39,8 +39,6 @@ func loadGemmArgs(f *asmFile) {
 	f.arg("acc", "R6")
 	f.arg("ldc", "R7")
 }
-
-var accRowRegs = []int{15, 16, 17, 19}
 
 // gemmKind describes one GEMM family.
 type gemmKind struct {
@@ -87,17 +85,13 @@ func emitGemmBody(f *asmFile, g gemmKind, widths []int) {
 		for r := 1; r < g.mr; r++ {
 			f.g("ADD R1, R%d, R%d", 10+r, 11+r)
 		}
-		f.g("MOVD R9, R15")
-		for r := 1; r < g.mr; r++ {
-			f.g("ADD R7, R%d, R%d", accRowRegs[r-1], accRowRegs[r])
-		}
 		g.body(f, g.mr, width, "n"+tag)
+		// post-indexed stores step R9 on to the next tile's rows
 		for r := 0; r < g.mr; r++ {
-			storeAcc(f, 16+r*(width/4), width/4, accRowRegs[r])
+			f.v("st1 %s, [x9], x7", vlist(16+r*(width/4), width/4, "4s"))
 		}
 		sh := map[int]int{2: 1, 4: 2}[g.mr]
 		f.g("ADD R1<<%d, R8", sh)
-		f.g("ADD R7<<%d, R9", sh)
 		f.g("SUB $%d, R10", g.mr)
 		f.g("CMP $%d, R10", g.mr)
 		f.g("BGE rowsN" + tag)
@@ -241,16 +235,74 @@ func mlalBody(in8 bool) func(f *asmFile, rows, width int, tag string) {
 // into int32: 16 MACs per three instructions. Accumulator (r, n) holds
 // four partial sums that ADDP folds at the end. A block: 8 vectors {bias,
 // 0, 0, 0}, then per 16 k [8 ch][16 k] bytes, and for K%16 == 8 a last
-// [8 ch][8 k].
+// 8 k as neonTail8 reads them.
 func neonBody(f *asmFile, rows, width int, tag string) {
 	for r := 0; r < rows; r++ {
 		f.v("ld1 {v%d.4s-v%d.4s}, [x4]", 16+8*r, 19+8*r)
 		f.v("ld1 {v%d.4s-v%d.4s}, [x23]", 20+8*r, 23+8*r)
 	}
 	f.g("ADD $128, R4, R20")
-	f.g("SUBS $16, R3, R21")
-	f.g("BLT k8" + tag)
+	// a main loop of 32 k (two 16-k steps: half the loop overhead), then
+	// 16 and 8; R21 = k - 32 - 32·i keeps k mod 32 in its low bits
+	f.g("SUBS $32, R3, R21")
+	f.g("BLT k16" + tag)
+	f.label("k32" + tag)
+	neonStep16(f, rows)
+	neonStep16(f, rows)
+	f.g("SUBS $32, R21")
+	f.g("BGE k32" + tag)
 	f.label("k16" + tag)
+	f.g("TBZ $4, R21, fold" + tag)
+	neonStep16(f, rows)
+	f.label("fold" + tag)
+	// the first ADDP step of the reduction leaves each row's accumulators
+	// as four vectors of channel pairs {c, c, c+1, c+1}: the 8-k tail adds
+	// its pair sums straight into them (see neonTail8)
+	for r := 0; r < rows; r++ {
+		b := 16 + 8*r
+		for j := 0; j < 4; j++ {
+			f.v("addp v%d.4s, v%d.4s, v%d.4s", b+j, b+2*j, b+2*j+1)
+		}
+	}
+	f.label("k8" + tag)
+	f.g("TBZ $3, R21, kd" + tag)
+	neonTail8(f, rows)
+	f.label("kd" + tag)
+	for r := 0; r < rows; r++ {
+		b := 16 + 8*r
+		f.v("addp v%d.4s, v%d.4s, v%d.4s", b, b, b+1)
+		f.v("addp v%d.4s, v%d.4s, v%d.4s", b+1, b+2, b+3)
+	}
+}
+
+// neonTail8: the last 8 k. ZIP1 lays a row's k0-3 and k4-7 out as
+// {k0-3, k0-3, k4-7, k4-7}; weight vector j holds {c k0-3, c+1 k0-3,
+// c k4-7, c+1 k4-7} for c = 2j, so SMLAL2 adds to each int16 lane a
+// product of the same channel as SMULL's, and SADALP leaves {c, c, c+1,
+// c+1}: the layout of the half-reduced accumulators. 16 MACs per three
+// instructions, as in the main loop.
+func neonTail8(f *asmFile, rows int) {
+	for r := 0; r < rows; r++ {
+		f.v("ldr d%d, [x%d], #8", r, 11+r)
+		f.v("zip1 v%d.4s, v%d.4s, v%d.4s", r, r, r)
+	}
+	f.v("ld1 {v2.16b-v5.16b}, [x20], #64")
+	for j := 0; j < 4; j++ {
+		for r := 0; r < rows; r++ {
+			f.v("smull v%d.8h, v%d.8b, v%d.8b", 10+r, r, 2+j)
+		}
+		for r := 0; r < rows; r++ {
+			f.v("smlal2 v%d.8h, v%d.16b, v%d.16b", 10+r, r, 2+j)
+		}
+		for r := 0; r < rows; r++ {
+			f.v("sadalp v%d.4s, v%d.8h", 16+8*r+j, 10+r)
+		}
+	}
+}
+
+// neonStep16 multiplies 16 k of each row by the block's 8 channels:
+// SMULL+SMLAL2 pair products into int16, SADALP adds the pairs to int32.
+func neonStep16(f *asmFile, rows int) {
 	for r := 0; r < rows; r++ {
 		f.v("ldr q%d, [x%d], #16", r, 11+r)
 	}
@@ -272,39 +324,6 @@ func neonBody(f *asmFile, rows, width int, tag string) {
 			f.v("sadalp v%d.4s, v%d.8h", 16+8*r+n, ts[r])
 		}
 	}
-	f.g("SUBS $16, R21")
-	f.g("BGE k16" + tag)
-	f.label("k8" + tag)
-	f.g("TBZ $3, R21, kd" + tag)
-	for r := 0; r < rows; r++ {
-		f.v("ld1r {v%d.2d}, [x%d], #8", r, 11+r)
-	}
-	f.v("ld1 {v2.16b-v5.16b}, [x20], #64")
-	for j := 0; j < 4; j++ {
-		for r := 0; r < rows; r++ {
-			f.v("smull v%d.8h, v%d.8b, v%d.8b", 10+2*r, r, 2+j)
-			f.v("smull2 v%d.8h, v%d.16b, v%d.16b", 11+2*r, r, 2+j)
-		}
-		for r := 0; r < rows; r++ {
-			f.v("sadalp v%d.4s, v%d.8h", 16+8*r+2*j, 10+2*r)
-			f.v("sadalp v%d.4s, v%d.8h", 17+8*r+2*j, 11+2*r)
-		}
-	}
-	f.label("kd" + tag)
-	for r := 0; r < rows; r++ {
-		neonReduceRow(f, 16+8*r)
-	}
-}
-
-// neonReduceRow folds the eight accumulators v[b..b+7] (four partial sums
-// each) into v[b] = channels 0-3 and v[b+1] = channels 4-7.
-func neonReduceRow(f *asmFile, b int) {
-	f.v("addp v%d.4s, v%d.4s, v%d.4s", b, b, b+1)
-	f.v("addp v%d.4s, v%d.4s, v%d.4s", b+1, b+2, b+3)
-	f.v("addp v%d.4s, v%d.4s, v%d.4s", b+2, b+4, b+5)
-	f.v("addp v%d.4s, v%d.4s, v%d.4s", b+3, b+6, b+7)
-	f.v("addp v%d.4s, v%d.4s, v%d.4s", b, b, b+1)
-	f.v("addp v%d.4s, v%d.4s, v%d.4s", b+1, b+2, b+3)
 }
 
 // emitGemmNEON is special: 8-wide blocks with 8 accumulators per row,
@@ -326,13 +345,11 @@ blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 	f.label("rows2")
 	f.g("MOVD R8, R11")
 	f.g("ADD R1, R11, R12")
-	f.g("MOVD R9, R15")
-	f.g("ADD R7, R15, R16")
 	neonBody(f, 2, 8, "r2")
-	f.v("st1 {v16.4s, v17.4s}, [x15]")
-	f.v("st1 {v24.4s, v25.4s}, [x16]")
+	// the stores step R9 on to the next pair of rows
+	f.v("st1 {v16.4s, v17.4s}, [x9], x7")
+	f.v("st1 {v24.4s, v25.4s}, [x9], x7")
 	f.g("ADD R1<<1, R8")
-	f.g("ADD R7<<1, R9")
 	f.g("SUB $2, R10")
 	f.g("CMP $2, R10")
 	f.g("BGE rows2")

@@ -47,7 +47,10 @@ func generate() (map[string][]byte, error) {
 	for _, out16 := range []bool{false, true} {
 		for _, kind := range []epiKind{epiClamp, epiHardswish, epiHardsigmoid} {
 			for _, shl := range []bool{false, true} {
-				emitRequant(f, out16, kind, shl)
+				emitRequant(f, out16, kind, shl, false)
+				if out16 {
+					emitRequant(f, out16, kind, shl, true)
+				}
 			}
 		}
 	}
