@@ -18,17 +18,17 @@ import (
 
 // evalResult is `edged eval --json`'s output.
 type evalResult struct {
-	Model         string  `json:"model"`
-	Images        int     `json:"images"`
-	Excluded      int     `json:"excluded_calibration_images"`
-	Top1          float64 `json:"top1"`
-	Top5          float64 `json:"top5"`
+	Model         string   `json:"model"`
+	Images        int      `json:"images"`
+	Excluded      int      `json:"excluded_calibration_images"`
+	Top1          float64  `json:"top1"`
+	Top5          float64  `json:"top5"`
 	ReferenceTop1 *float64 `json:"reference_top1,omitempty"` // with --reference
 	Agreement     *float64 `json:"agreement,omitempty"`      // with --reference
 	// SQNR compares the logits with the float model's given by
 	// --float-weights: 10·log10(Σ float² / Σ (int8 − float)²), in dB.
 	SQNR   *float64 `json:"logits_sqnr_db,omitempty"`
-	Failed int     `json:"failed"`
+	Failed int      `json:"failed"`
 }
 
 func cmdEval(args []string, stdout, stderr io.Writer) error {
