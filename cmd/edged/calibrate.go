@@ -22,7 +22,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	images := fs.String("images", "", "directory of calibration images (.jpg, .jpeg, .png)")
 	limit := fs.Int("limit", 100, "use at most N images, spread evenly over the directory in name order (0: all)")
 	method := fs.String("method", calibrate.DefaultMethod, "activation range method: "+joinNames(quant.Methods))
-	int16s := fs.Int("int16", calibrate.DefaultInt16, "at most this many tensor groups kept in int16 where the sensitivity pass finds int8 costs accuracy; 0 disables")
+	int16s := fs.Int("int16", calibrate.DefaultInt16, "at most this many tensor groups or conv weights kept in int16 where the sensitivity pass finds int8 costs accuracy; 0 disables")
 	noBiasCorr := fs.Bool("no-bias-correction", false, "do not correct the mean error of int8 weights")
 	out := fs.String("out", "", "int8 model file to write (.edgeq)")
 	table := fs.String("table", "", "also write the quant table (YAML) here")
@@ -98,8 +98,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %s: %s, %s padding, method %s, %d images, %d int16 tensors (%.1fs)\n",
-		*out, m.Arch, m.Padding, m.Method, m.Images, m.Int16Tensors(), time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "wrote %s: %s, %s padding, method %s, %d images, %d int16 tensors, %d convs with int16 weights (%.1fs)\n",
+		*out, m.Arch, m.Padding, m.Method, m.Images, m.Int16Tensors(), m.Int16Weights(), time.Since(start).Seconds())
 	return nil
 }
 
