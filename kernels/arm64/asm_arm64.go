@@ -20,6 +20,15 @@ func gemm4x16c4SDOT(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, n
 //go:noescape
 func gemm2x8c16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
+// gemm_4x8c8_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0) for short
+// rows, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of
+// 8; a block is 64 bytes of biases (four vectors {b[c], 0, b[c+1], 0}, c =
+// 0, 2, 4, 6) then per 8 k four vectors {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}:
+// 64 + 8·K bytes.
+//
+//go:noescape
+func gemm4x8c8NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+
 // gemm_4x16_neon_mlal_lane: int16 activations times int16 (widened int8)
 // weights, SMLAL by element (4 MACs per instruction on every ARMv8 core), and
 // a 4x8 tile for a last 8-wide block. K (k) is a multiple of 4; lda is in

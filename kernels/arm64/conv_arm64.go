@@ -24,8 +24,9 @@ type ISA uint8
 
 const (
 	// NEON is ARMv8.0 Advanced SIMD (Cortex-A53/A57/A72): int8 GEMMs
-	// multiply with SMULL/SMLAL2 into int16 and SADALP into int32, or,
-	// for rows of at most 28 values, SMLAL by element from int16.
+	// multiply with SMULL/SMLAL2 into int16 and SADALP into int32, 16 k
+	// per step (or 8 for rows of at most c8MaxK values), or, for weights
+	// of -128, SMLAL by element from int16.
 	NEON ISA = iota
 	// DotProd adds ARMv8.2's SDOT (Cortex-A55/A76/A78 and later).
 	DotProd
@@ -62,6 +63,11 @@ type Conv struct {
 	sc      [8]int32
 	epi     epiFunc
 }
+
+// c8MaxK is the deepest int8 GEMM (ARMv8.0 path) that gemm4x8c8NEON
+// runs; deeper ones go to gemm2x8c16NEON, whose 16-k main loop is faster
+// once it amortizes its reduction.
+const c8MaxK = 40
 
 // tileBytes bounds an accumulator tile, so that it stays in L1.
 const tileBytes = 32 << 10
@@ -137,12 +143,20 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 		case isa == DotProd:
 			c.w = packGemmSDOT(w, p.Bias, cp.OutC, k, c.kp)
 			c.gemm = gemm4x16c4SDOT
+		case k <= c8MaxK && !hasMinus128(w[:cp.OutC*k]):
+			// short rows: 8 k per step into four accumulators per row
+			// (gemm4x8c8NEON) beats both the lane kernel (4 MACs per
+			// instruction) and gemm2x8c16NEON's per-tile reduction:
+			// per 4×8 outputs at K = 24 about 200 instructions against
+			// 220 and 240 (scripts/icount.sh: -0.1 M on ShuffleNet)
+			c.kp = round(k, 8)
+			c.w, c.nb = packGemmNEONc8(w, p.Bias, cp.OutC, k, c.kp)
+			c.half = 0
+			c.gemm = gemm4x8c8NEON
 		case k <= 28:
-			// short rows: the lane kernel with the weights widened to
-			// int16 needs no ADDP reduction per output, which is what
-			// dominates the SADALP kernel at this depth (per 64 outputs
-			// about 300 instructions against 340 at K = 16, 520 against
-			// 556 at K = 27 padded to 32)
+			// short rows with a weight of -128 (which two int8 products
+			// per int16 lane cannot take): the lane kernel with the
+			// weights widened to int16
 			c.w = packGemmI16(func(o, kk int) int16 { return int16(w[o*k+kk]) }, p.Bias, cp.OutC, k, c.kp)
 			c.gemm = gemm4x16I8W16NEON
 		default:

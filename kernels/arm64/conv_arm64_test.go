@@ -283,3 +283,26 @@ func TestConvRefusesMinus128(t *testing.T) {
 		}
 	}
 }
+
+// TestConvShortRowsMinus128: an int8 conv of at most 28 values per row
+// with a weight of -128 leaves gemm4x8c8NEON (which pairs products in
+// int16 lanes) for the lane kernel, which must still match generic.
+func TestConvShortRowsMinus128(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	for _, c := range []generic.ConvParams{
+		geom(5, 7, 24, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1),
+		geom(9, 11, 3, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+		geom(6, 5, 16, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1),
+	} {
+		w := randWeights(r, c.OutC*c.KH*c.KW*c.InC)
+		w[3], w[len(w)-1] = -128, -128
+		p := newQConv[int8, int8](r, c, generic.EpiClamp)
+		if err := runConv[int8, int8](p, randQ[int8](r, c.InH*c.InW*c.InC, p.InZP), w, NEON, 2); err != nil {
+			t.Errorf("%+v i8>i8 with -128: %v", c, err)
+		}
+		p16 := newQConv[int8, int16](r, c, generic.EpiHardswish)
+		if err := runConv[int8, int16](p16, randQ[int8](r, c.InH*c.InW*c.InC, p16.InZP), w, NEON, 1); err != nil {
+			t.Errorf("%+v i8>i16 with -128: %v", c, err)
+		}
+	}
+}

@@ -791,6 +791,154 @@ next:
 	BNE block
 	RET
 
+// gemm_4x8c8_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0) for short
+// rows, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of
+// 8; a block is 64 bytes of biases (four vectors {b[c], 0, b[c+1], 0}, c =
+// 0, 2, 4, 6) then per 8 k four vectors {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}:
+// 64 + 8·K bytes.
+TEXT ·gemm4x8c8NEON(SB), NOSPLIT, $0-72
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD m+16(FP), R2
+	MOVD k+24(FP), R3
+	MOVD w+32(FP), R4
+	MOVD nb+40(FP), R5
+	MOVD half+48(FP), R22
+	MOVD acc+56(FP), R6
+	MOVD ldc+64(FP), R7
+	LSL $3, R3, R24
+	ADD $64, R24
+block:
+	MOVD R0, R8
+	MOVD R6, R9
+	MOVD R2, R10
+	CMP $4, R10
+	BLT rows1
+rows4:
+	MOVD R8, R11
+	ADD R1, R11, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
+	WORD $0x4c402894 // ld1 {v20.4s-v23.4s}, [x4]
+	WORD $0x4c402898 // ld1 {v24.4s-v27.4s}, [x4]
+	WORD $0x4c40289c // ld1 {v28.4s-v31.4s}, [x4]
+	ADD $64, R4, R20
+	MOVD R3, R21
+k8r4:
+	WORD $0xfc408560 // ldr d0, [x11], #8
+	WORD $0x4e803800 // zip1 v0.4s, v0.4s, v0.4s
+	WORD $0xfc408581 // ldr d1, [x12], #8
+	WORD $0x4e813821 // zip1 v1.4s, v1.4s, v1.4s
+	WORD $0xfc4085a2 // ldr d2, [x13], #8
+	WORD $0x4e823842 // zip1 v2.4s, v2.4s, v2.4s
+	WORD $0xfc4085c3 // ldr d3, [x14], #8
+	WORD $0x4e833863 // zip1 v3.4s, v3.4s, v3.4s
+	WORD $0x4cdf2284 // ld1 {v4.16b-v7.16b}, [x20], #64
+	WORD $0x0e24c008 // smull v8.8h, v0.8b, v4.8b
+	WORD $0x0e24c029 // smull v9.8h, v1.8b, v4.8b
+	WORD $0x0e24c04a // smull v10.8h, v2.8b, v4.8b
+	WORD $0x0e24c06b // smull v11.8h, v3.8b, v4.8b
+	WORD $0x4e248008 // smlal2 v8.8h, v0.16b, v4.16b
+	WORD $0x4e248029 // smlal2 v9.8h, v1.16b, v4.16b
+	WORD $0x4e24804a // smlal2 v10.8h, v2.16b, v4.16b
+	WORD $0x4e24806b // smlal2 v11.8h, v3.16b, v4.16b
+	WORD $0x4e606910 // sadalp v16.4s, v8.8h
+	WORD $0x4e606934 // sadalp v20.4s, v9.8h
+	WORD $0x4e606958 // sadalp v24.4s, v10.8h
+	WORD $0x4e60697c // sadalp v28.4s, v11.8h
+	WORD $0x0e25c008 // smull v8.8h, v0.8b, v5.8b
+	WORD $0x0e25c029 // smull v9.8h, v1.8b, v5.8b
+	WORD $0x0e25c04a // smull v10.8h, v2.8b, v5.8b
+	WORD $0x0e25c06b // smull v11.8h, v3.8b, v5.8b
+	WORD $0x4e258008 // smlal2 v8.8h, v0.16b, v5.16b
+	WORD $0x4e258029 // smlal2 v9.8h, v1.16b, v5.16b
+	WORD $0x4e25804a // smlal2 v10.8h, v2.16b, v5.16b
+	WORD $0x4e25806b // smlal2 v11.8h, v3.16b, v5.16b
+	WORD $0x4e606911 // sadalp v17.4s, v8.8h
+	WORD $0x4e606935 // sadalp v21.4s, v9.8h
+	WORD $0x4e606959 // sadalp v25.4s, v10.8h
+	WORD $0x4e60697d // sadalp v29.4s, v11.8h
+	WORD $0x0e26c008 // smull v8.8h, v0.8b, v6.8b
+	WORD $0x0e26c029 // smull v9.8h, v1.8b, v6.8b
+	WORD $0x0e26c04a // smull v10.8h, v2.8b, v6.8b
+	WORD $0x0e26c06b // smull v11.8h, v3.8b, v6.8b
+	WORD $0x4e268008 // smlal2 v8.8h, v0.16b, v6.16b
+	WORD $0x4e268029 // smlal2 v9.8h, v1.16b, v6.16b
+	WORD $0x4e26804a // smlal2 v10.8h, v2.16b, v6.16b
+	WORD $0x4e26806b // smlal2 v11.8h, v3.16b, v6.16b
+	WORD $0x4e606912 // sadalp v18.4s, v8.8h
+	WORD $0x4e606936 // sadalp v22.4s, v9.8h
+	WORD $0x4e60695a // sadalp v26.4s, v10.8h
+	WORD $0x4e60697e // sadalp v30.4s, v11.8h
+	WORD $0x0e27c008 // smull v8.8h, v0.8b, v7.8b
+	WORD $0x0e27c029 // smull v9.8h, v1.8b, v7.8b
+	WORD $0x0e27c04a // smull v10.8h, v2.8b, v7.8b
+	WORD $0x0e27c06b // smull v11.8h, v3.8b, v7.8b
+	WORD $0x4e278008 // smlal2 v8.8h, v0.16b, v7.16b
+	WORD $0x4e278029 // smlal2 v9.8h, v1.16b, v7.16b
+	WORD $0x4e27804a // smlal2 v10.8h, v2.16b, v7.16b
+	WORD $0x4e27806b // smlal2 v11.8h, v3.16b, v7.16b
+	WORD $0x4e606913 // sadalp v19.4s, v8.8h
+	WORD $0x4e606937 // sadalp v23.4s, v9.8h
+	WORD $0x4e60695b // sadalp v27.4s, v10.8h
+	WORD $0x4e60697f // sadalp v31.4s, v11.8h
+	SUBS $8, R21
+	BNE k8r4
+	WORD $0x4eb1be10 // addp v16.4s, v16.4s, v17.4s
+	WORD $0x4eb3be51 // addp v17.4s, v18.4s, v19.4s
+	WORD $0x4c87a930 // st1 {v16.4s, v17.4s}, [x9], x7
+	WORD $0x4eb5be94 // addp v20.4s, v20.4s, v21.4s
+	WORD $0x4eb7bed5 // addp v21.4s, v22.4s, v23.4s
+	WORD $0x4c87a934 // st1 {v20.4s, v21.4s}, [x9], x7
+	WORD $0x4eb9bf18 // addp v24.4s, v24.4s, v25.4s
+	WORD $0x4ebbbf59 // addp v25.4s, v26.4s, v27.4s
+	WORD $0x4c87a938 // st1 {v24.4s, v25.4s}, [x9], x7
+	WORD $0x4ebdbf9c // addp v28.4s, v28.4s, v29.4s
+	WORD $0x4ebfbfdd // addp v29.4s, v30.4s, v31.4s
+	WORD $0x4c87a93c // st1 {v28.4s, v29.4s}, [x9], x7
+	ADD R1<<2, R8
+	SUB $4, R10
+	CMP $4, R10
+	BGE rows4
+rows1:
+	CBZ R10, next
+row1:
+	MOVD R8, R11
+	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
+	ADD $64, R4, R20
+	MOVD R3, R21
+k8r1:
+	WORD $0xfc408560 // ldr d0, [x11], #8
+	WORD $0x4e803800 // zip1 v0.4s, v0.4s, v0.4s
+	WORD $0x4cdf2284 // ld1 {v4.16b-v7.16b}, [x20], #64
+	WORD $0x0e24c008 // smull v8.8h, v0.8b, v4.8b
+	WORD $0x4e248008 // smlal2 v8.8h, v0.16b, v4.16b
+	WORD $0x4e606910 // sadalp v16.4s, v8.8h
+	WORD $0x0e25c008 // smull v8.8h, v0.8b, v5.8b
+	WORD $0x4e258008 // smlal2 v8.8h, v0.16b, v5.16b
+	WORD $0x4e606911 // sadalp v17.4s, v8.8h
+	WORD $0x0e26c008 // smull v8.8h, v0.8b, v6.8b
+	WORD $0x4e268008 // smlal2 v8.8h, v0.16b, v6.16b
+	WORD $0x4e606912 // sadalp v18.4s, v8.8h
+	WORD $0x0e27c008 // smull v8.8h, v0.8b, v7.8b
+	WORD $0x4e278008 // smlal2 v8.8h, v0.16b, v7.16b
+	WORD $0x4e606913 // sadalp v19.4s, v8.8h
+	SUBS $8, R21
+	BNE k8r1
+	WORD $0x4eb1be10 // addp v16.4s, v16.4s, v17.4s
+	WORD $0x4eb3be51 // addp v17.4s, v18.4s, v19.4s
+	WORD $0x4c87a930 // st1 {v16.4s, v17.4s}, [x9], x7
+	ADD R1, R8
+	SUBS $1, R10
+	BNE row1
+next:
+	ADD R24, R4
+	ADD $32, R6
+	SUBS $1, R5
+	BNE block
+	RET
+
 // gemm_4x16_neon_mlal_lane: int16 activations times int16 (widened int8)
 // weights, SMLAL by element (4 MACs per instruction on every ARMv8 core), and
 // a 4x8 tile for a last 8-wide block. K (k) is a multiple of 4; lda is in
@@ -826,9 +974,285 @@ rowsNw16:
 	WORD $0x4c402898 // ld1 {v24.4s-v27.4s}, [x4]
 	WORD $0x4c40289c // ld1 {v28.4s-v31.4s}, [x4]
 	ADD $64, R4, R20
-	SUBS $8, R3, R21
-	BLT k4nw16
+	SUBS $16, R3, R21
+	BLT k8nw16
+k16nw16:
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x3cc1056c // ldr q12, [x11], #16
+	WORD $0x3cc10581 // ldr q1, [x12], #16
+	WORD $0x3cc1058d // ldr q13, [x12], #16
+	WORD $0x3cc105a2 // ldr q2, [x13], #16
+	WORD $0x3cc105ae // ldr q14, [x13], #16
+	WORD $0x3cc105c3 // ldr q3, [x14], #16
+	WORD $0x3cc105cf // ldr q15, [x14], #16
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402090 // smlal v16.4s, v4.4h, v0.h[0]
+	WORD $0x4f402091 // smlal2 v17.4s, v4.8h, v0.h[0]
+	WORD $0x0f4020b2 // smlal v18.4s, v5.4h, v0.h[0]
+	WORD $0x4f4020b3 // smlal2 v19.4s, v5.8h, v0.h[0]
+	WORD $0x0f412094 // smlal v20.4s, v4.4h, v1.h[0]
+	WORD $0x4f412095 // smlal2 v21.4s, v4.8h, v1.h[0]
+	WORD $0x0f4120b6 // smlal v22.4s, v5.4h, v1.h[0]
+	WORD $0x4f4120b7 // smlal2 v23.4s, v5.8h, v1.h[0]
+	WORD $0x0f422098 // smlal v24.4s, v4.4h, v2.h[0]
+	WORD $0x4f422099 // smlal2 v25.4s, v4.8h, v2.h[0]
+	WORD $0x0f4220ba // smlal v26.4s, v5.4h, v2.h[0]
+	WORD $0x4f4220bb // smlal2 v27.4s, v5.8h, v2.h[0]
+	WORD $0x0f43209c // smlal v28.4s, v4.4h, v3.h[0]
+	WORD $0x4f43209d // smlal2 v29.4s, v4.8h, v3.h[0]
+	WORD $0x0f4320be // smlal v30.4s, v5.4h, v3.h[0]
+	WORD $0x4f4320bf // smlal2 v31.4s, v5.8h, v3.h[0]
+	WORD $0x0f5020d0 // smlal v16.4s, v6.4h, v0.h[1]
+	WORD $0x4f5020d1 // smlal2 v17.4s, v6.8h, v0.h[1]
+	WORD $0x0f5020f2 // smlal v18.4s, v7.4h, v0.h[1]
+	WORD $0x4f5020f3 // smlal2 v19.4s, v7.8h, v0.h[1]
+	WORD $0x0f5120d4 // smlal v20.4s, v6.4h, v1.h[1]
+	WORD $0x4f5120d5 // smlal2 v21.4s, v6.8h, v1.h[1]
+	WORD $0x0f5120f6 // smlal v22.4s, v7.4h, v1.h[1]
+	WORD $0x4f5120f7 // smlal2 v23.4s, v7.8h, v1.h[1]
+	WORD $0x0f5220d8 // smlal v24.4s, v6.4h, v2.h[1]
+	WORD $0x4f5220d9 // smlal2 v25.4s, v6.8h, v2.h[1]
+	WORD $0x0f5220fa // smlal v26.4s, v7.4h, v2.h[1]
+	WORD $0x4f5220fb // smlal2 v27.4s, v7.8h, v2.h[1]
+	WORD $0x0f5320dc // smlal v28.4s, v6.4h, v3.h[1]
+	WORD $0x4f5320dd // smlal2 v29.4s, v6.8h, v3.h[1]
+	WORD $0x0f5320fe // smlal v30.4s, v7.4h, v3.h[1]
+	WORD $0x4f5320ff // smlal2 v31.4s, v7.8h, v3.h[1]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f602110 // smlal v16.4s, v8.4h, v0.h[2]
+	WORD $0x4f602111 // smlal2 v17.4s, v8.8h, v0.h[2]
+	WORD $0x0f602132 // smlal v18.4s, v9.4h, v0.h[2]
+	WORD $0x4f602133 // smlal2 v19.4s, v9.8h, v0.h[2]
+	WORD $0x0f612114 // smlal v20.4s, v8.4h, v1.h[2]
+	WORD $0x4f612115 // smlal2 v21.4s, v8.8h, v1.h[2]
+	WORD $0x0f612136 // smlal v22.4s, v9.4h, v1.h[2]
+	WORD $0x4f612137 // smlal2 v23.4s, v9.8h, v1.h[2]
+	WORD $0x0f622118 // smlal v24.4s, v8.4h, v2.h[2]
+	WORD $0x4f622119 // smlal2 v25.4s, v8.8h, v2.h[2]
+	WORD $0x0f62213a // smlal v26.4s, v9.4h, v2.h[2]
+	WORD $0x4f62213b // smlal2 v27.4s, v9.8h, v2.h[2]
+	WORD $0x0f63211c // smlal v28.4s, v8.4h, v3.h[2]
+	WORD $0x4f63211d // smlal2 v29.4s, v8.8h, v3.h[2]
+	WORD $0x0f63213e // smlal v30.4s, v9.4h, v3.h[2]
+	WORD $0x4f63213f // smlal2 v31.4s, v9.8h, v3.h[2]
+	WORD $0x0f702150 // smlal v16.4s, v10.4h, v0.h[3]
+	WORD $0x4f702151 // smlal2 v17.4s, v10.8h, v0.h[3]
+	WORD $0x0f702172 // smlal v18.4s, v11.4h, v0.h[3]
+	WORD $0x4f702173 // smlal2 v19.4s, v11.8h, v0.h[3]
+	WORD $0x0f712154 // smlal v20.4s, v10.4h, v1.h[3]
+	WORD $0x4f712155 // smlal2 v21.4s, v10.8h, v1.h[3]
+	WORD $0x0f712176 // smlal v22.4s, v11.4h, v1.h[3]
+	WORD $0x4f712177 // smlal2 v23.4s, v11.8h, v1.h[3]
+	WORD $0x0f722158 // smlal v24.4s, v10.4h, v2.h[3]
+	WORD $0x4f722159 // smlal2 v25.4s, v10.8h, v2.h[3]
+	WORD $0x0f72217a // smlal v26.4s, v11.4h, v2.h[3]
+	WORD $0x4f72217b // smlal2 v27.4s, v11.8h, v2.h[3]
+	WORD $0x0f73215c // smlal v28.4s, v10.4h, v3.h[3]
+	WORD $0x4f73215d // smlal2 v29.4s, v10.8h, v3.h[3]
+	WORD $0x0f73217e // smlal v30.4s, v11.4h, v3.h[3]
+	WORD $0x4f73217f // smlal2 v31.4s, v11.8h, v3.h[3]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402890 // smlal v16.4s, v4.4h, v0.h[4]
+	WORD $0x4f402891 // smlal2 v17.4s, v4.8h, v0.h[4]
+	WORD $0x0f4028b2 // smlal v18.4s, v5.4h, v0.h[4]
+	WORD $0x4f4028b3 // smlal2 v19.4s, v5.8h, v0.h[4]
+	WORD $0x0f412894 // smlal v20.4s, v4.4h, v1.h[4]
+	WORD $0x4f412895 // smlal2 v21.4s, v4.8h, v1.h[4]
+	WORD $0x0f4128b6 // smlal v22.4s, v5.4h, v1.h[4]
+	WORD $0x4f4128b7 // smlal2 v23.4s, v5.8h, v1.h[4]
+	WORD $0x0f422898 // smlal v24.4s, v4.4h, v2.h[4]
+	WORD $0x4f422899 // smlal2 v25.4s, v4.8h, v2.h[4]
+	WORD $0x0f4228ba // smlal v26.4s, v5.4h, v2.h[4]
+	WORD $0x4f4228bb // smlal2 v27.4s, v5.8h, v2.h[4]
+	WORD $0x0f43289c // smlal v28.4s, v4.4h, v3.h[4]
+	WORD $0x4f43289d // smlal2 v29.4s, v4.8h, v3.h[4]
+	WORD $0x0f4328be // smlal v30.4s, v5.4h, v3.h[4]
+	WORD $0x4f4328bf // smlal2 v31.4s, v5.8h, v3.h[4]
+	WORD $0x0f5028d0 // smlal v16.4s, v6.4h, v0.h[5]
+	WORD $0x4f5028d1 // smlal2 v17.4s, v6.8h, v0.h[5]
+	WORD $0x0f5028f2 // smlal v18.4s, v7.4h, v0.h[5]
+	WORD $0x4f5028f3 // smlal2 v19.4s, v7.8h, v0.h[5]
+	WORD $0x0f5128d4 // smlal v20.4s, v6.4h, v1.h[5]
+	WORD $0x4f5128d5 // smlal2 v21.4s, v6.8h, v1.h[5]
+	WORD $0x0f5128f6 // smlal v22.4s, v7.4h, v1.h[5]
+	WORD $0x4f5128f7 // smlal2 v23.4s, v7.8h, v1.h[5]
+	WORD $0x0f5228d8 // smlal v24.4s, v6.4h, v2.h[5]
+	WORD $0x4f5228d9 // smlal2 v25.4s, v6.8h, v2.h[5]
+	WORD $0x0f5228fa // smlal v26.4s, v7.4h, v2.h[5]
+	WORD $0x4f5228fb // smlal2 v27.4s, v7.8h, v2.h[5]
+	WORD $0x0f5328dc // smlal v28.4s, v6.4h, v3.h[5]
+	WORD $0x4f5328dd // smlal2 v29.4s, v6.8h, v3.h[5]
+	WORD $0x0f5328fe // smlal v30.4s, v7.4h, v3.h[5]
+	WORD $0x4f5328ff // smlal2 v31.4s, v7.8h, v3.h[5]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f602910 // smlal v16.4s, v8.4h, v0.h[6]
+	WORD $0x4f602911 // smlal2 v17.4s, v8.8h, v0.h[6]
+	WORD $0x0f602932 // smlal v18.4s, v9.4h, v0.h[6]
+	WORD $0x4f602933 // smlal2 v19.4s, v9.8h, v0.h[6]
+	WORD $0x0f612914 // smlal v20.4s, v8.4h, v1.h[6]
+	WORD $0x4f612915 // smlal2 v21.4s, v8.8h, v1.h[6]
+	WORD $0x0f612936 // smlal v22.4s, v9.4h, v1.h[6]
+	WORD $0x4f612937 // smlal2 v23.4s, v9.8h, v1.h[6]
+	WORD $0x0f622918 // smlal v24.4s, v8.4h, v2.h[6]
+	WORD $0x4f622919 // smlal2 v25.4s, v8.8h, v2.h[6]
+	WORD $0x0f62293a // smlal v26.4s, v9.4h, v2.h[6]
+	WORD $0x4f62293b // smlal2 v27.4s, v9.8h, v2.h[6]
+	WORD $0x0f63291c // smlal v28.4s, v8.4h, v3.h[6]
+	WORD $0x4f63291d // smlal2 v29.4s, v8.8h, v3.h[6]
+	WORD $0x0f63293e // smlal v30.4s, v9.4h, v3.h[6]
+	WORD $0x4f63293f // smlal2 v31.4s, v9.8h, v3.h[6]
+	WORD $0x0f702950 // smlal v16.4s, v10.4h, v0.h[7]
+	WORD $0x4f702951 // smlal2 v17.4s, v10.8h, v0.h[7]
+	WORD $0x0f702972 // smlal v18.4s, v11.4h, v0.h[7]
+	WORD $0x4f702973 // smlal2 v19.4s, v11.8h, v0.h[7]
+	WORD $0x0f712954 // smlal v20.4s, v10.4h, v1.h[7]
+	WORD $0x4f712955 // smlal2 v21.4s, v10.8h, v1.h[7]
+	WORD $0x0f712976 // smlal v22.4s, v11.4h, v1.h[7]
+	WORD $0x4f712977 // smlal2 v23.4s, v11.8h, v1.h[7]
+	WORD $0x0f722958 // smlal v24.4s, v10.4h, v2.h[7]
+	WORD $0x4f722959 // smlal2 v25.4s, v10.8h, v2.h[7]
+	WORD $0x0f72297a // smlal v26.4s, v11.4h, v2.h[7]
+	WORD $0x4f72297b // smlal2 v27.4s, v11.8h, v2.h[7]
+	WORD $0x0f73295c // smlal v28.4s, v10.4h, v3.h[7]
+	WORD $0x4f73295d // smlal2 v29.4s, v10.8h, v3.h[7]
+	WORD $0x0f73297e // smlal v30.4s, v11.4h, v3.h[7]
+	WORD $0x4f73297f // smlal2 v31.4s, v11.8h, v3.h[7]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2090 // smlal v16.4s, v4.4h, v12.h[0]
+	WORD $0x4f4c2091 // smlal2 v17.4s, v4.8h, v12.h[0]
+	WORD $0x0f4c20b2 // smlal v18.4s, v5.4h, v12.h[0]
+	WORD $0x4f4c20b3 // smlal2 v19.4s, v5.8h, v12.h[0]
+	WORD $0x0f4d2094 // smlal v20.4s, v4.4h, v13.h[0]
+	WORD $0x4f4d2095 // smlal2 v21.4s, v4.8h, v13.h[0]
+	WORD $0x0f4d20b6 // smlal v22.4s, v5.4h, v13.h[0]
+	WORD $0x4f4d20b7 // smlal2 v23.4s, v5.8h, v13.h[0]
+	WORD $0x0f4e2098 // smlal v24.4s, v4.4h, v14.h[0]
+	WORD $0x4f4e2099 // smlal2 v25.4s, v4.8h, v14.h[0]
+	WORD $0x0f4e20ba // smlal v26.4s, v5.4h, v14.h[0]
+	WORD $0x4f4e20bb // smlal2 v27.4s, v5.8h, v14.h[0]
+	WORD $0x0f4f209c // smlal v28.4s, v4.4h, v15.h[0]
+	WORD $0x4f4f209d // smlal2 v29.4s, v4.8h, v15.h[0]
+	WORD $0x0f4f20be // smlal v30.4s, v5.4h, v15.h[0]
+	WORD $0x4f4f20bf // smlal2 v31.4s, v5.8h, v15.h[0]
+	WORD $0x0f5c20d0 // smlal v16.4s, v6.4h, v12.h[1]
+	WORD $0x4f5c20d1 // smlal2 v17.4s, v6.8h, v12.h[1]
+	WORD $0x0f5c20f2 // smlal v18.4s, v7.4h, v12.h[1]
+	WORD $0x4f5c20f3 // smlal2 v19.4s, v7.8h, v12.h[1]
+	WORD $0x0f5d20d4 // smlal v20.4s, v6.4h, v13.h[1]
+	WORD $0x4f5d20d5 // smlal2 v21.4s, v6.8h, v13.h[1]
+	WORD $0x0f5d20f6 // smlal v22.4s, v7.4h, v13.h[1]
+	WORD $0x4f5d20f7 // smlal2 v23.4s, v7.8h, v13.h[1]
+	WORD $0x0f5e20d8 // smlal v24.4s, v6.4h, v14.h[1]
+	WORD $0x4f5e20d9 // smlal2 v25.4s, v6.8h, v14.h[1]
+	WORD $0x0f5e20fa // smlal v26.4s, v7.4h, v14.h[1]
+	WORD $0x4f5e20fb // smlal2 v27.4s, v7.8h, v14.h[1]
+	WORD $0x0f5f20dc // smlal v28.4s, v6.4h, v15.h[1]
+	WORD $0x4f5f20dd // smlal2 v29.4s, v6.8h, v15.h[1]
+	WORD $0x0f5f20fe // smlal v30.4s, v7.4h, v15.h[1]
+	WORD $0x4f5f20ff // smlal2 v31.4s, v7.8h, v15.h[1]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f6c2110 // smlal v16.4s, v8.4h, v12.h[2]
+	WORD $0x4f6c2111 // smlal2 v17.4s, v8.8h, v12.h[2]
+	WORD $0x0f6c2132 // smlal v18.4s, v9.4h, v12.h[2]
+	WORD $0x4f6c2133 // smlal2 v19.4s, v9.8h, v12.h[2]
+	WORD $0x0f6d2114 // smlal v20.4s, v8.4h, v13.h[2]
+	WORD $0x4f6d2115 // smlal2 v21.4s, v8.8h, v13.h[2]
+	WORD $0x0f6d2136 // smlal v22.4s, v9.4h, v13.h[2]
+	WORD $0x4f6d2137 // smlal2 v23.4s, v9.8h, v13.h[2]
+	WORD $0x0f6e2118 // smlal v24.4s, v8.4h, v14.h[2]
+	WORD $0x4f6e2119 // smlal2 v25.4s, v8.8h, v14.h[2]
+	WORD $0x0f6e213a // smlal v26.4s, v9.4h, v14.h[2]
+	WORD $0x4f6e213b // smlal2 v27.4s, v9.8h, v14.h[2]
+	WORD $0x0f6f211c // smlal v28.4s, v8.4h, v15.h[2]
+	WORD $0x4f6f211d // smlal2 v29.4s, v8.8h, v15.h[2]
+	WORD $0x0f6f213e // smlal v30.4s, v9.4h, v15.h[2]
+	WORD $0x4f6f213f // smlal2 v31.4s, v9.8h, v15.h[2]
+	WORD $0x0f7c2150 // smlal v16.4s, v10.4h, v12.h[3]
+	WORD $0x4f7c2151 // smlal2 v17.4s, v10.8h, v12.h[3]
+	WORD $0x0f7c2172 // smlal v18.4s, v11.4h, v12.h[3]
+	WORD $0x4f7c2173 // smlal2 v19.4s, v11.8h, v12.h[3]
+	WORD $0x0f7d2154 // smlal v20.4s, v10.4h, v13.h[3]
+	WORD $0x4f7d2155 // smlal2 v21.4s, v10.8h, v13.h[3]
+	WORD $0x0f7d2176 // smlal v22.4s, v11.4h, v13.h[3]
+	WORD $0x4f7d2177 // smlal2 v23.4s, v11.8h, v13.h[3]
+	WORD $0x0f7e2158 // smlal v24.4s, v10.4h, v14.h[3]
+	WORD $0x4f7e2159 // smlal2 v25.4s, v10.8h, v14.h[3]
+	WORD $0x0f7e217a // smlal v26.4s, v11.4h, v14.h[3]
+	WORD $0x4f7e217b // smlal2 v27.4s, v11.8h, v14.h[3]
+	WORD $0x0f7f215c // smlal v28.4s, v10.4h, v15.h[3]
+	WORD $0x4f7f215d // smlal2 v29.4s, v10.8h, v15.h[3]
+	WORD $0x0f7f217e // smlal v30.4s, v11.4h, v15.h[3]
+	WORD $0x4f7f217f // smlal2 v31.4s, v11.8h, v15.h[3]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2890 // smlal v16.4s, v4.4h, v12.h[4]
+	WORD $0x4f4c2891 // smlal2 v17.4s, v4.8h, v12.h[4]
+	WORD $0x0f4c28b2 // smlal v18.4s, v5.4h, v12.h[4]
+	WORD $0x4f4c28b3 // smlal2 v19.4s, v5.8h, v12.h[4]
+	WORD $0x0f4d2894 // smlal v20.4s, v4.4h, v13.h[4]
+	WORD $0x4f4d2895 // smlal2 v21.4s, v4.8h, v13.h[4]
+	WORD $0x0f4d28b6 // smlal v22.4s, v5.4h, v13.h[4]
+	WORD $0x4f4d28b7 // smlal2 v23.4s, v5.8h, v13.h[4]
+	WORD $0x0f4e2898 // smlal v24.4s, v4.4h, v14.h[4]
+	WORD $0x4f4e2899 // smlal2 v25.4s, v4.8h, v14.h[4]
+	WORD $0x0f4e28ba // smlal v26.4s, v5.4h, v14.h[4]
+	WORD $0x4f4e28bb // smlal2 v27.4s, v5.8h, v14.h[4]
+	WORD $0x0f4f289c // smlal v28.4s, v4.4h, v15.h[4]
+	WORD $0x4f4f289d // smlal2 v29.4s, v4.8h, v15.h[4]
+	WORD $0x0f4f28be // smlal v30.4s, v5.4h, v15.h[4]
+	WORD $0x4f4f28bf // smlal2 v31.4s, v5.8h, v15.h[4]
+	WORD $0x0f5c28d0 // smlal v16.4s, v6.4h, v12.h[5]
+	WORD $0x4f5c28d1 // smlal2 v17.4s, v6.8h, v12.h[5]
+	WORD $0x0f5c28f2 // smlal v18.4s, v7.4h, v12.h[5]
+	WORD $0x4f5c28f3 // smlal2 v19.4s, v7.8h, v12.h[5]
+	WORD $0x0f5d28d4 // smlal v20.4s, v6.4h, v13.h[5]
+	WORD $0x4f5d28d5 // smlal2 v21.4s, v6.8h, v13.h[5]
+	WORD $0x0f5d28f6 // smlal v22.4s, v7.4h, v13.h[5]
+	WORD $0x4f5d28f7 // smlal2 v23.4s, v7.8h, v13.h[5]
+	WORD $0x0f5e28d8 // smlal v24.4s, v6.4h, v14.h[5]
+	WORD $0x4f5e28d9 // smlal2 v25.4s, v6.8h, v14.h[5]
+	WORD $0x0f5e28fa // smlal v26.4s, v7.4h, v14.h[5]
+	WORD $0x4f5e28fb // smlal2 v27.4s, v7.8h, v14.h[5]
+	WORD $0x0f5f28dc // smlal v28.4s, v6.4h, v15.h[5]
+	WORD $0x4f5f28dd // smlal2 v29.4s, v6.8h, v15.h[5]
+	WORD $0x0f5f28fe // smlal v30.4s, v7.4h, v15.h[5]
+	WORD $0x4f5f28ff // smlal2 v31.4s, v7.8h, v15.h[5]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f6c2910 // smlal v16.4s, v8.4h, v12.h[6]
+	WORD $0x4f6c2911 // smlal2 v17.4s, v8.8h, v12.h[6]
+	WORD $0x0f6c2932 // smlal v18.4s, v9.4h, v12.h[6]
+	WORD $0x4f6c2933 // smlal2 v19.4s, v9.8h, v12.h[6]
+	WORD $0x0f6d2914 // smlal v20.4s, v8.4h, v13.h[6]
+	WORD $0x4f6d2915 // smlal2 v21.4s, v8.8h, v13.h[6]
+	WORD $0x0f6d2936 // smlal v22.4s, v9.4h, v13.h[6]
+	WORD $0x4f6d2937 // smlal2 v23.4s, v9.8h, v13.h[6]
+	WORD $0x0f6e2918 // smlal v24.4s, v8.4h, v14.h[6]
+	WORD $0x4f6e2919 // smlal2 v25.4s, v8.8h, v14.h[6]
+	WORD $0x0f6e293a // smlal v26.4s, v9.4h, v14.h[6]
+	WORD $0x4f6e293b // smlal2 v27.4s, v9.8h, v14.h[6]
+	WORD $0x0f6f291c // smlal v28.4s, v8.4h, v15.h[6]
+	WORD $0x4f6f291d // smlal2 v29.4s, v8.8h, v15.h[6]
+	WORD $0x0f6f293e // smlal v30.4s, v9.4h, v15.h[6]
+	WORD $0x4f6f293f // smlal2 v31.4s, v9.8h, v15.h[6]
+	WORD $0x0f7c2950 // smlal v16.4s, v10.4h, v12.h[7]
+	WORD $0x4f7c2951 // smlal2 v17.4s, v10.8h, v12.h[7]
+	WORD $0x0f7c2972 // smlal v18.4s, v11.4h, v12.h[7]
+	WORD $0x4f7c2973 // smlal2 v19.4s, v11.8h, v12.h[7]
+	WORD $0x0f7d2954 // smlal v20.4s, v10.4h, v13.h[7]
+	WORD $0x4f7d2955 // smlal2 v21.4s, v10.8h, v13.h[7]
+	WORD $0x0f7d2976 // smlal v22.4s, v11.4h, v13.h[7]
+	WORD $0x4f7d2977 // smlal2 v23.4s, v11.8h, v13.h[7]
+	WORD $0x0f7e2958 // smlal v24.4s, v10.4h, v14.h[7]
+	WORD $0x4f7e2959 // smlal2 v25.4s, v10.8h, v14.h[7]
+	WORD $0x0f7e297a // smlal v26.4s, v11.4h, v14.h[7]
+	WORD $0x4f7e297b // smlal2 v27.4s, v11.8h, v14.h[7]
+	WORD $0x0f7f295c // smlal v28.4s, v10.4h, v15.h[7]
+	WORD $0x4f7f295d // smlal2 v29.4s, v10.8h, v15.h[7]
+	WORD $0x0f7f297e // smlal v30.4s, v11.4h, v15.h[7]
+	WORD $0x4f7f297f // smlal2 v31.4s, v11.8h, v15.h[7]
+	SUBS $16, R21
+	BGE k16nw16
 k8nw16:
+	TBZ $3, R21, k4nw16
 	WORD $0x3cc10560 // ldr q0, [x11], #16
 	WORD $0x3cc10581 // ldr q1, [x12], #16
 	WORD $0x3cc105a2 // ldr q2, [x13], #16
@@ -965,8 +1389,6 @@ k8nw16:
 	WORD $0x4f73295d // smlal2 v29.4s, v10.8h, v3.h[7]
 	WORD $0x0f73297e // smlal v30.4s, v11.4h, v3.h[7]
 	WORD $0x4f73297f // smlal2 v31.4s, v11.8h, v3.h[7]
-	SUBS $8, R21
-	BGE k8nw16
 k4nw16:
 	TBZ $2, R21, kdnw16
 	WORD $0xfc408560 // ldr d0, [x11], #8
@@ -1054,9 +1476,87 @@ row1w16:
 	MOVD R8, R11
 	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
 	ADD $64, R4, R20
-	SUBS $8, R3, R21
-	BLT k4ow16
+	SUBS $16, R3, R21
+	BLT k8ow16
+k16ow16:
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x3cc1056c // ldr q12, [x11], #16
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402090 // smlal v16.4s, v4.4h, v0.h[0]
+	WORD $0x4f402091 // smlal2 v17.4s, v4.8h, v0.h[0]
+	WORD $0x0f4020b2 // smlal v18.4s, v5.4h, v0.h[0]
+	WORD $0x4f4020b3 // smlal2 v19.4s, v5.8h, v0.h[0]
+	WORD $0x0f5020d0 // smlal v16.4s, v6.4h, v0.h[1]
+	WORD $0x4f5020d1 // smlal2 v17.4s, v6.8h, v0.h[1]
+	WORD $0x0f5020f2 // smlal v18.4s, v7.4h, v0.h[1]
+	WORD $0x4f5020f3 // smlal2 v19.4s, v7.8h, v0.h[1]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f602110 // smlal v16.4s, v8.4h, v0.h[2]
+	WORD $0x4f602111 // smlal2 v17.4s, v8.8h, v0.h[2]
+	WORD $0x0f602132 // smlal v18.4s, v9.4h, v0.h[2]
+	WORD $0x4f602133 // smlal2 v19.4s, v9.8h, v0.h[2]
+	WORD $0x0f702150 // smlal v16.4s, v10.4h, v0.h[3]
+	WORD $0x4f702151 // smlal2 v17.4s, v10.8h, v0.h[3]
+	WORD $0x0f702172 // smlal v18.4s, v11.4h, v0.h[3]
+	WORD $0x4f702173 // smlal2 v19.4s, v11.8h, v0.h[3]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402890 // smlal v16.4s, v4.4h, v0.h[4]
+	WORD $0x4f402891 // smlal2 v17.4s, v4.8h, v0.h[4]
+	WORD $0x0f4028b2 // smlal v18.4s, v5.4h, v0.h[4]
+	WORD $0x4f4028b3 // smlal2 v19.4s, v5.8h, v0.h[4]
+	WORD $0x0f5028d0 // smlal v16.4s, v6.4h, v0.h[5]
+	WORD $0x4f5028d1 // smlal2 v17.4s, v6.8h, v0.h[5]
+	WORD $0x0f5028f2 // smlal v18.4s, v7.4h, v0.h[5]
+	WORD $0x4f5028f3 // smlal2 v19.4s, v7.8h, v0.h[5]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f602910 // smlal v16.4s, v8.4h, v0.h[6]
+	WORD $0x4f602911 // smlal2 v17.4s, v8.8h, v0.h[6]
+	WORD $0x0f602932 // smlal v18.4s, v9.4h, v0.h[6]
+	WORD $0x4f602933 // smlal2 v19.4s, v9.8h, v0.h[6]
+	WORD $0x0f702950 // smlal v16.4s, v10.4h, v0.h[7]
+	WORD $0x4f702951 // smlal2 v17.4s, v10.8h, v0.h[7]
+	WORD $0x0f702972 // smlal v18.4s, v11.4h, v0.h[7]
+	WORD $0x4f702973 // smlal2 v19.4s, v11.8h, v0.h[7]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2090 // smlal v16.4s, v4.4h, v12.h[0]
+	WORD $0x4f4c2091 // smlal2 v17.4s, v4.8h, v12.h[0]
+	WORD $0x0f4c20b2 // smlal v18.4s, v5.4h, v12.h[0]
+	WORD $0x4f4c20b3 // smlal2 v19.4s, v5.8h, v12.h[0]
+	WORD $0x0f5c20d0 // smlal v16.4s, v6.4h, v12.h[1]
+	WORD $0x4f5c20d1 // smlal2 v17.4s, v6.8h, v12.h[1]
+	WORD $0x0f5c20f2 // smlal v18.4s, v7.4h, v12.h[1]
+	WORD $0x4f5c20f3 // smlal2 v19.4s, v7.8h, v12.h[1]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f6c2110 // smlal v16.4s, v8.4h, v12.h[2]
+	WORD $0x4f6c2111 // smlal2 v17.4s, v8.8h, v12.h[2]
+	WORD $0x0f6c2132 // smlal v18.4s, v9.4h, v12.h[2]
+	WORD $0x4f6c2133 // smlal2 v19.4s, v9.8h, v12.h[2]
+	WORD $0x0f7c2150 // smlal v16.4s, v10.4h, v12.h[3]
+	WORD $0x4f7c2151 // smlal2 v17.4s, v10.8h, v12.h[3]
+	WORD $0x0f7c2172 // smlal v18.4s, v11.4h, v12.h[3]
+	WORD $0x4f7c2173 // smlal2 v19.4s, v11.8h, v12.h[3]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2890 // smlal v16.4s, v4.4h, v12.h[4]
+	WORD $0x4f4c2891 // smlal2 v17.4s, v4.8h, v12.h[4]
+	WORD $0x0f4c28b2 // smlal v18.4s, v5.4h, v12.h[4]
+	WORD $0x4f4c28b3 // smlal2 v19.4s, v5.8h, v12.h[4]
+	WORD $0x0f5c28d0 // smlal v16.4s, v6.4h, v12.h[5]
+	WORD $0x4f5c28d1 // smlal2 v17.4s, v6.8h, v12.h[5]
+	WORD $0x0f5c28f2 // smlal v18.4s, v7.4h, v12.h[5]
+	WORD $0x4f5c28f3 // smlal2 v19.4s, v7.8h, v12.h[5]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f6c2910 // smlal v16.4s, v8.4h, v12.h[6]
+	WORD $0x4f6c2911 // smlal2 v17.4s, v8.8h, v12.h[6]
+	WORD $0x0f6c2932 // smlal v18.4s, v9.4h, v12.h[6]
+	WORD $0x4f6c2933 // smlal2 v19.4s, v9.8h, v12.h[6]
+	WORD $0x0f7c2950 // smlal v16.4s, v10.4h, v12.h[7]
+	WORD $0x4f7c2951 // smlal2 v17.4s, v10.8h, v12.h[7]
+	WORD $0x0f7c2972 // smlal v18.4s, v11.4h, v12.h[7]
+	WORD $0x4f7c2973 // smlal2 v19.4s, v11.8h, v12.h[7]
+	SUBS $16, R21
+	BGE k16ow16
 k8ow16:
+	TBZ $3, R21, k4ow16
 	WORD $0x3cc10560 // ldr q0, [x11], #16
 	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
 	WORD $0x0f402090 // smlal v16.4s, v4.4h, v0.h[0]
@@ -1094,8 +1594,6 @@ k8ow16:
 	WORD $0x4f702951 // smlal2 v17.4s, v10.8h, v0.h[7]
 	WORD $0x0f702972 // smlal v18.4s, v11.4h, v0.h[7]
 	WORD $0x4f702973 // smlal2 v19.4s, v11.8h, v0.h[7]
-	SUBS $8, R21
-	BGE k8ow16
 k4ow16:
 	TBZ $2, R21, kdow16
 	WORD $0xfc408560 // ldr d0, [x11], #8
@@ -1150,9 +1648,153 @@ rowsNw8:
 	WORD $0x4c40a894 // ld1 {v20.4s-v21.4s}, [x4]
 	WORD $0x4c40a896 // ld1 {v22.4s-v23.4s}, [x4]
 	ADD $32, R4, R20
-	SUBS $8, R3, R21
-	BLT k4nw8
+	SUBS $16, R3, R21
+	BLT k8nw8
+k16nw8:
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x3cc1056c // ldr q12, [x11], #16
+	WORD $0x3cc10581 // ldr q1, [x12], #16
+	WORD $0x3cc1058d // ldr q13, [x12], #16
+	WORD $0x3cc105a2 // ldr q2, [x13], #16
+	WORD $0x3cc105ae // ldr q14, [x13], #16
+	WORD $0x3cc105c3 // ldr q3, [x14], #16
+	WORD $0x3cc105cf // ldr q15, [x14], #16
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402090 // smlal v16.4s, v4.4h, v0.h[0]
+	WORD $0x4f402091 // smlal2 v17.4s, v4.8h, v0.h[0]
+	WORD $0x0f412092 // smlal v18.4s, v4.4h, v1.h[0]
+	WORD $0x4f412093 // smlal2 v19.4s, v4.8h, v1.h[0]
+	WORD $0x0f422094 // smlal v20.4s, v4.4h, v2.h[0]
+	WORD $0x4f422095 // smlal2 v21.4s, v4.8h, v2.h[0]
+	WORD $0x0f432096 // smlal v22.4s, v4.4h, v3.h[0]
+	WORD $0x4f432097 // smlal2 v23.4s, v4.8h, v3.h[0]
+	WORD $0x0f5020b0 // smlal v16.4s, v5.4h, v0.h[1]
+	WORD $0x4f5020b1 // smlal2 v17.4s, v5.8h, v0.h[1]
+	WORD $0x0f5120b2 // smlal v18.4s, v5.4h, v1.h[1]
+	WORD $0x4f5120b3 // smlal2 v19.4s, v5.8h, v1.h[1]
+	WORD $0x0f5220b4 // smlal v20.4s, v5.4h, v2.h[1]
+	WORD $0x4f5220b5 // smlal2 v21.4s, v5.8h, v2.h[1]
+	WORD $0x0f5320b6 // smlal v22.4s, v5.4h, v3.h[1]
+	WORD $0x4f5320b7 // smlal2 v23.4s, v5.8h, v3.h[1]
+	WORD $0x0f6020d0 // smlal v16.4s, v6.4h, v0.h[2]
+	WORD $0x4f6020d1 // smlal2 v17.4s, v6.8h, v0.h[2]
+	WORD $0x0f6120d2 // smlal v18.4s, v6.4h, v1.h[2]
+	WORD $0x4f6120d3 // smlal2 v19.4s, v6.8h, v1.h[2]
+	WORD $0x0f6220d4 // smlal v20.4s, v6.4h, v2.h[2]
+	WORD $0x4f6220d5 // smlal2 v21.4s, v6.8h, v2.h[2]
+	WORD $0x0f6320d6 // smlal v22.4s, v6.4h, v3.h[2]
+	WORD $0x4f6320d7 // smlal2 v23.4s, v6.8h, v3.h[2]
+	WORD $0x0f7020f0 // smlal v16.4s, v7.4h, v0.h[3]
+	WORD $0x4f7020f1 // smlal2 v17.4s, v7.8h, v0.h[3]
+	WORD $0x0f7120f2 // smlal v18.4s, v7.4h, v1.h[3]
+	WORD $0x4f7120f3 // smlal2 v19.4s, v7.8h, v1.h[3]
+	WORD $0x0f7220f4 // smlal v20.4s, v7.4h, v2.h[3]
+	WORD $0x4f7220f5 // smlal2 v21.4s, v7.8h, v2.h[3]
+	WORD $0x0f7320f6 // smlal v22.4s, v7.4h, v3.h[3]
+	WORD $0x4f7320f7 // smlal2 v23.4s, v7.8h, v3.h[3]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f402910 // smlal v16.4s, v8.4h, v0.h[4]
+	WORD $0x4f402911 // smlal2 v17.4s, v8.8h, v0.h[4]
+	WORD $0x0f412912 // smlal v18.4s, v8.4h, v1.h[4]
+	WORD $0x4f412913 // smlal2 v19.4s, v8.8h, v1.h[4]
+	WORD $0x0f422914 // smlal v20.4s, v8.4h, v2.h[4]
+	WORD $0x4f422915 // smlal2 v21.4s, v8.8h, v2.h[4]
+	WORD $0x0f432916 // smlal v22.4s, v8.4h, v3.h[4]
+	WORD $0x4f432917 // smlal2 v23.4s, v8.8h, v3.h[4]
+	WORD $0x0f502930 // smlal v16.4s, v9.4h, v0.h[5]
+	WORD $0x4f502931 // smlal2 v17.4s, v9.8h, v0.h[5]
+	WORD $0x0f512932 // smlal v18.4s, v9.4h, v1.h[5]
+	WORD $0x4f512933 // smlal2 v19.4s, v9.8h, v1.h[5]
+	WORD $0x0f522934 // smlal v20.4s, v9.4h, v2.h[5]
+	WORD $0x4f522935 // smlal2 v21.4s, v9.8h, v2.h[5]
+	WORD $0x0f532936 // smlal v22.4s, v9.4h, v3.h[5]
+	WORD $0x4f532937 // smlal2 v23.4s, v9.8h, v3.h[5]
+	WORD $0x0f602950 // smlal v16.4s, v10.4h, v0.h[6]
+	WORD $0x4f602951 // smlal2 v17.4s, v10.8h, v0.h[6]
+	WORD $0x0f612952 // smlal v18.4s, v10.4h, v1.h[6]
+	WORD $0x4f612953 // smlal2 v19.4s, v10.8h, v1.h[6]
+	WORD $0x0f622954 // smlal v20.4s, v10.4h, v2.h[6]
+	WORD $0x4f622955 // smlal2 v21.4s, v10.8h, v2.h[6]
+	WORD $0x0f632956 // smlal v22.4s, v10.4h, v3.h[6]
+	WORD $0x4f632957 // smlal2 v23.4s, v10.8h, v3.h[6]
+	WORD $0x0f702970 // smlal v16.4s, v11.4h, v0.h[7]
+	WORD $0x4f702971 // smlal2 v17.4s, v11.8h, v0.h[7]
+	WORD $0x0f712972 // smlal v18.4s, v11.4h, v1.h[7]
+	WORD $0x4f712973 // smlal2 v19.4s, v11.8h, v1.h[7]
+	WORD $0x0f722974 // smlal v20.4s, v11.4h, v2.h[7]
+	WORD $0x4f722975 // smlal2 v21.4s, v11.8h, v2.h[7]
+	WORD $0x0f732976 // smlal v22.4s, v11.4h, v3.h[7]
+	WORD $0x4f732977 // smlal2 v23.4s, v11.8h, v3.h[7]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2090 // smlal v16.4s, v4.4h, v12.h[0]
+	WORD $0x4f4c2091 // smlal2 v17.4s, v4.8h, v12.h[0]
+	WORD $0x0f4d2092 // smlal v18.4s, v4.4h, v13.h[0]
+	WORD $0x4f4d2093 // smlal2 v19.4s, v4.8h, v13.h[0]
+	WORD $0x0f4e2094 // smlal v20.4s, v4.4h, v14.h[0]
+	WORD $0x4f4e2095 // smlal2 v21.4s, v4.8h, v14.h[0]
+	WORD $0x0f4f2096 // smlal v22.4s, v4.4h, v15.h[0]
+	WORD $0x4f4f2097 // smlal2 v23.4s, v4.8h, v15.h[0]
+	WORD $0x0f5c20b0 // smlal v16.4s, v5.4h, v12.h[1]
+	WORD $0x4f5c20b1 // smlal2 v17.4s, v5.8h, v12.h[1]
+	WORD $0x0f5d20b2 // smlal v18.4s, v5.4h, v13.h[1]
+	WORD $0x4f5d20b3 // smlal2 v19.4s, v5.8h, v13.h[1]
+	WORD $0x0f5e20b4 // smlal v20.4s, v5.4h, v14.h[1]
+	WORD $0x4f5e20b5 // smlal2 v21.4s, v5.8h, v14.h[1]
+	WORD $0x0f5f20b6 // smlal v22.4s, v5.4h, v15.h[1]
+	WORD $0x4f5f20b7 // smlal2 v23.4s, v5.8h, v15.h[1]
+	WORD $0x0f6c20d0 // smlal v16.4s, v6.4h, v12.h[2]
+	WORD $0x4f6c20d1 // smlal2 v17.4s, v6.8h, v12.h[2]
+	WORD $0x0f6d20d2 // smlal v18.4s, v6.4h, v13.h[2]
+	WORD $0x4f6d20d3 // smlal2 v19.4s, v6.8h, v13.h[2]
+	WORD $0x0f6e20d4 // smlal v20.4s, v6.4h, v14.h[2]
+	WORD $0x4f6e20d5 // smlal2 v21.4s, v6.8h, v14.h[2]
+	WORD $0x0f6f20d6 // smlal v22.4s, v6.4h, v15.h[2]
+	WORD $0x4f6f20d7 // smlal2 v23.4s, v6.8h, v15.h[2]
+	WORD $0x0f7c20f0 // smlal v16.4s, v7.4h, v12.h[3]
+	WORD $0x4f7c20f1 // smlal2 v17.4s, v7.8h, v12.h[3]
+	WORD $0x0f7d20f2 // smlal v18.4s, v7.4h, v13.h[3]
+	WORD $0x4f7d20f3 // smlal2 v19.4s, v7.8h, v13.h[3]
+	WORD $0x0f7e20f4 // smlal v20.4s, v7.4h, v14.h[3]
+	WORD $0x4f7e20f5 // smlal2 v21.4s, v7.8h, v14.h[3]
+	WORD $0x0f7f20f6 // smlal v22.4s, v7.4h, v15.h[3]
+	WORD $0x4f7f20f7 // smlal2 v23.4s, v7.8h, v15.h[3]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f4c2910 // smlal v16.4s, v8.4h, v12.h[4]
+	WORD $0x4f4c2911 // smlal2 v17.4s, v8.8h, v12.h[4]
+	WORD $0x0f4d2912 // smlal v18.4s, v8.4h, v13.h[4]
+	WORD $0x4f4d2913 // smlal2 v19.4s, v8.8h, v13.h[4]
+	WORD $0x0f4e2914 // smlal v20.4s, v8.4h, v14.h[4]
+	WORD $0x4f4e2915 // smlal2 v21.4s, v8.8h, v14.h[4]
+	WORD $0x0f4f2916 // smlal v22.4s, v8.4h, v15.h[4]
+	WORD $0x4f4f2917 // smlal2 v23.4s, v8.8h, v15.h[4]
+	WORD $0x0f5c2930 // smlal v16.4s, v9.4h, v12.h[5]
+	WORD $0x4f5c2931 // smlal2 v17.4s, v9.8h, v12.h[5]
+	WORD $0x0f5d2932 // smlal v18.4s, v9.4h, v13.h[5]
+	WORD $0x4f5d2933 // smlal2 v19.4s, v9.8h, v13.h[5]
+	WORD $0x0f5e2934 // smlal v20.4s, v9.4h, v14.h[5]
+	WORD $0x4f5e2935 // smlal2 v21.4s, v9.8h, v14.h[5]
+	WORD $0x0f5f2936 // smlal v22.4s, v9.4h, v15.h[5]
+	WORD $0x4f5f2937 // smlal2 v23.4s, v9.8h, v15.h[5]
+	WORD $0x0f6c2950 // smlal v16.4s, v10.4h, v12.h[6]
+	WORD $0x4f6c2951 // smlal2 v17.4s, v10.8h, v12.h[6]
+	WORD $0x0f6d2952 // smlal v18.4s, v10.4h, v13.h[6]
+	WORD $0x4f6d2953 // smlal2 v19.4s, v10.8h, v13.h[6]
+	WORD $0x0f6e2954 // smlal v20.4s, v10.4h, v14.h[6]
+	WORD $0x4f6e2955 // smlal2 v21.4s, v10.8h, v14.h[6]
+	WORD $0x0f6f2956 // smlal v22.4s, v10.4h, v15.h[6]
+	WORD $0x4f6f2957 // smlal2 v23.4s, v10.8h, v15.h[6]
+	WORD $0x0f7c2970 // smlal v16.4s, v11.4h, v12.h[7]
+	WORD $0x4f7c2971 // smlal2 v17.4s, v11.8h, v12.h[7]
+	WORD $0x0f7d2972 // smlal v18.4s, v11.4h, v13.h[7]
+	WORD $0x4f7d2973 // smlal2 v19.4s, v11.8h, v13.h[7]
+	WORD $0x0f7e2974 // smlal v20.4s, v11.4h, v14.h[7]
+	WORD $0x4f7e2975 // smlal2 v21.4s, v11.8h, v14.h[7]
+	WORD $0x0f7f2976 // smlal v22.4s, v11.4h, v15.h[7]
+	WORD $0x4f7f2977 // smlal2 v23.4s, v11.8h, v15.h[7]
+	SUBS $16, R21
+	BGE k16nw8
 k8nw8:
+	TBZ $3, R21, k4nw8
 	WORD $0x3cc10560 // ldr q0, [x11], #16
 	WORD $0x3cc10581 // ldr q1, [x12], #16
 	WORD $0x3cc105a2 // ldr q2, [x13], #16
@@ -1223,8 +1865,6 @@ k8nw8:
 	WORD $0x4f722975 // smlal2 v21.4s, v11.8h, v2.h[7]
 	WORD $0x0f732976 // smlal v22.4s, v11.4h, v3.h[7]
 	WORD $0x4f732977 // smlal2 v23.4s, v11.8h, v3.h[7]
-	SUBS $8, R21
-	BGE k8nw8
 k4nw8:
 	TBZ $2, R21, kdnw8
 	WORD $0xfc408560 // ldr d0, [x11], #8
@@ -1279,9 +1919,51 @@ row1w8:
 	MOVD R8, R11
 	WORD $0x4c40a890 // ld1 {v16.4s-v17.4s}, [x4]
 	ADD $32, R4, R20
-	SUBS $8, R3, R21
-	BLT k4ow8
+	SUBS $16, R3, R21
+	BLT k8ow8
+k16ow8:
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x3cc1056c // ldr q12, [x11], #16
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402090 // smlal v16.4s, v4.4h, v0.h[0]
+	WORD $0x4f402091 // smlal2 v17.4s, v4.8h, v0.h[0]
+	WORD $0x0f5020b0 // smlal v16.4s, v5.4h, v0.h[1]
+	WORD $0x4f5020b1 // smlal2 v17.4s, v5.8h, v0.h[1]
+	WORD $0x0f6020d0 // smlal v16.4s, v6.4h, v0.h[2]
+	WORD $0x4f6020d1 // smlal2 v17.4s, v6.8h, v0.h[2]
+	WORD $0x0f7020f0 // smlal v16.4s, v7.4h, v0.h[3]
+	WORD $0x4f7020f1 // smlal2 v17.4s, v7.8h, v0.h[3]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f402910 // smlal v16.4s, v8.4h, v0.h[4]
+	WORD $0x4f402911 // smlal2 v17.4s, v8.8h, v0.h[4]
+	WORD $0x0f502930 // smlal v16.4s, v9.4h, v0.h[5]
+	WORD $0x4f502931 // smlal2 v17.4s, v9.8h, v0.h[5]
+	WORD $0x0f602950 // smlal v16.4s, v10.4h, v0.h[6]
+	WORD $0x4f602951 // smlal2 v17.4s, v10.8h, v0.h[6]
+	WORD $0x0f702970 // smlal v16.4s, v11.4h, v0.h[7]
+	WORD $0x4f702971 // smlal2 v17.4s, v11.8h, v0.h[7]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2090 // smlal v16.4s, v4.4h, v12.h[0]
+	WORD $0x4f4c2091 // smlal2 v17.4s, v4.8h, v12.h[0]
+	WORD $0x0f5c20b0 // smlal v16.4s, v5.4h, v12.h[1]
+	WORD $0x4f5c20b1 // smlal2 v17.4s, v5.8h, v12.h[1]
+	WORD $0x0f6c20d0 // smlal v16.4s, v6.4h, v12.h[2]
+	WORD $0x4f6c20d1 // smlal2 v17.4s, v6.8h, v12.h[2]
+	WORD $0x0f7c20f0 // smlal v16.4s, v7.4h, v12.h[3]
+	WORD $0x4f7c20f1 // smlal2 v17.4s, v7.8h, v12.h[3]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f4c2910 // smlal v16.4s, v8.4h, v12.h[4]
+	WORD $0x4f4c2911 // smlal2 v17.4s, v8.8h, v12.h[4]
+	WORD $0x0f5c2930 // smlal v16.4s, v9.4h, v12.h[5]
+	WORD $0x4f5c2931 // smlal2 v17.4s, v9.8h, v12.h[5]
+	WORD $0x0f6c2950 // smlal v16.4s, v10.4h, v12.h[6]
+	WORD $0x4f6c2951 // smlal2 v17.4s, v10.8h, v12.h[6]
+	WORD $0x0f7c2970 // smlal v16.4s, v11.4h, v12.h[7]
+	WORD $0x4f7c2971 // smlal2 v17.4s, v11.8h, v12.h[7]
+	SUBS $16, R21
+	BGE k16ow8
 k8ow8:
+	TBZ $3, R21, k4ow8
 	WORD $0x3cc10560 // ldr q0, [x11], #16
 	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
 	WORD $0x0f402090 // smlal v16.4s, v4.4h, v0.h[0]
@@ -1301,8 +1983,6 @@ k8ow8:
 	WORD $0x4f602951 // smlal2 v17.4s, v10.8h, v0.h[6]
 	WORD $0x0f702970 // smlal v16.4s, v11.4h, v0.h[7]
 	WORD $0x4f702971 // smlal2 v17.4s, v11.8h, v0.h[7]
-	SUBS $8, R21
-	BGE k8ow8
 k4ow8:
 	TBZ $2, R21, kdow8
 	WORD $0xfc408560 // ldr d0, [x11], #8
@@ -1362,9 +2042,289 @@ rowsNw16:
 	WORD $0x4c402898 // ld1 {v24.4s-v27.4s}, [x4]
 	WORD $0x4c40289c // ld1 {v28.4s-v31.4s}, [x4]
 	ADD $64, R4, R20
-	SUBS $8, R3, R21
-	BLT k4nw16
+	SUBS $16, R3, R21
+	BLT k8nw16
+k16nw16:
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x4f08a40c // sxtl2 v12.8h, v0.16b
+	WORD $0x0f08a400 // sxtl v0.8h, v0.8b
+	WORD $0x3cc10581 // ldr q1, [x12], #16
+	WORD $0x4f08a42d // sxtl2 v13.8h, v1.16b
+	WORD $0x0f08a421 // sxtl v1.8h, v1.8b
+	WORD $0x3cc105a2 // ldr q2, [x13], #16
+	WORD $0x4f08a44e // sxtl2 v14.8h, v2.16b
+	WORD $0x0f08a442 // sxtl v2.8h, v2.8b
+	WORD $0x3cc105c3 // ldr q3, [x14], #16
+	WORD $0x4f08a46f // sxtl2 v15.8h, v3.16b
+	WORD $0x0f08a463 // sxtl v3.8h, v3.8b
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402090 // smlal v16.4s, v4.4h, v0.h[0]
+	WORD $0x4f402091 // smlal2 v17.4s, v4.8h, v0.h[0]
+	WORD $0x0f4020b2 // smlal v18.4s, v5.4h, v0.h[0]
+	WORD $0x4f4020b3 // smlal2 v19.4s, v5.8h, v0.h[0]
+	WORD $0x0f412094 // smlal v20.4s, v4.4h, v1.h[0]
+	WORD $0x4f412095 // smlal2 v21.4s, v4.8h, v1.h[0]
+	WORD $0x0f4120b6 // smlal v22.4s, v5.4h, v1.h[0]
+	WORD $0x4f4120b7 // smlal2 v23.4s, v5.8h, v1.h[0]
+	WORD $0x0f422098 // smlal v24.4s, v4.4h, v2.h[0]
+	WORD $0x4f422099 // smlal2 v25.4s, v4.8h, v2.h[0]
+	WORD $0x0f4220ba // smlal v26.4s, v5.4h, v2.h[0]
+	WORD $0x4f4220bb // smlal2 v27.4s, v5.8h, v2.h[0]
+	WORD $0x0f43209c // smlal v28.4s, v4.4h, v3.h[0]
+	WORD $0x4f43209d // smlal2 v29.4s, v4.8h, v3.h[0]
+	WORD $0x0f4320be // smlal v30.4s, v5.4h, v3.h[0]
+	WORD $0x4f4320bf // smlal2 v31.4s, v5.8h, v3.h[0]
+	WORD $0x0f5020d0 // smlal v16.4s, v6.4h, v0.h[1]
+	WORD $0x4f5020d1 // smlal2 v17.4s, v6.8h, v0.h[1]
+	WORD $0x0f5020f2 // smlal v18.4s, v7.4h, v0.h[1]
+	WORD $0x4f5020f3 // smlal2 v19.4s, v7.8h, v0.h[1]
+	WORD $0x0f5120d4 // smlal v20.4s, v6.4h, v1.h[1]
+	WORD $0x4f5120d5 // smlal2 v21.4s, v6.8h, v1.h[1]
+	WORD $0x0f5120f6 // smlal v22.4s, v7.4h, v1.h[1]
+	WORD $0x4f5120f7 // smlal2 v23.4s, v7.8h, v1.h[1]
+	WORD $0x0f5220d8 // smlal v24.4s, v6.4h, v2.h[1]
+	WORD $0x4f5220d9 // smlal2 v25.4s, v6.8h, v2.h[1]
+	WORD $0x0f5220fa // smlal v26.4s, v7.4h, v2.h[1]
+	WORD $0x4f5220fb // smlal2 v27.4s, v7.8h, v2.h[1]
+	WORD $0x0f5320dc // smlal v28.4s, v6.4h, v3.h[1]
+	WORD $0x4f5320dd // smlal2 v29.4s, v6.8h, v3.h[1]
+	WORD $0x0f5320fe // smlal v30.4s, v7.4h, v3.h[1]
+	WORD $0x4f5320ff // smlal2 v31.4s, v7.8h, v3.h[1]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f602110 // smlal v16.4s, v8.4h, v0.h[2]
+	WORD $0x4f602111 // smlal2 v17.4s, v8.8h, v0.h[2]
+	WORD $0x0f602132 // smlal v18.4s, v9.4h, v0.h[2]
+	WORD $0x4f602133 // smlal2 v19.4s, v9.8h, v0.h[2]
+	WORD $0x0f612114 // smlal v20.4s, v8.4h, v1.h[2]
+	WORD $0x4f612115 // smlal2 v21.4s, v8.8h, v1.h[2]
+	WORD $0x0f612136 // smlal v22.4s, v9.4h, v1.h[2]
+	WORD $0x4f612137 // smlal2 v23.4s, v9.8h, v1.h[2]
+	WORD $0x0f622118 // smlal v24.4s, v8.4h, v2.h[2]
+	WORD $0x4f622119 // smlal2 v25.4s, v8.8h, v2.h[2]
+	WORD $0x0f62213a // smlal v26.4s, v9.4h, v2.h[2]
+	WORD $0x4f62213b // smlal2 v27.4s, v9.8h, v2.h[2]
+	WORD $0x0f63211c // smlal v28.4s, v8.4h, v3.h[2]
+	WORD $0x4f63211d // smlal2 v29.4s, v8.8h, v3.h[2]
+	WORD $0x0f63213e // smlal v30.4s, v9.4h, v3.h[2]
+	WORD $0x4f63213f // smlal2 v31.4s, v9.8h, v3.h[2]
+	WORD $0x0f702150 // smlal v16.4s, v10.4h, v0.h[3]
+	WORD $0x4f702151 // smlal2 v17.4s, v10.8h, v0.h[3]
+	WORD $0x0f702172 // smlal v18.4s, v11.4h, v0.h[3]
+	WORD $0x4f702173 // smlal2 v19.4s, v11.8h, v0.h[3]
+	WORD $0x0f712154 // smlal v20.4s, v10.4h, v1.h[3]
+	WORD $0x4f712155 // smlal2 v21.4s, v10.8h, v1.h[3]
+	WORD $0x0f712176 // smlal v22.4s, v11.4h, v1.h[3]
+	WORD $0x4f712177 // smlal2 v23.4s, v11.8h, v1.h[3]
+	WORD $0x0f722158 // smlal v24.4s, v10.4h, v2.h[3]
+	WORD $0x4f722159 // smlal2 v25.4s, v10.8h, v2.h[3]
+	WORD $0x0f72217a // smlal v26.4s, v11.4h, v2.h[3]
+	WORD $0x4f72217b // smlal2 v27.4s, v11.8h, v2.h[3]
+	WORD $0x0f73215c // smlal v28.4s, v10.4h, v3.h[3]
+	WORD $0x4f73215d // smlal2 v29.4s, v10.8h, v3.h[3]
+	WORD $0x0f73217e // smlal v30.4s, v11.4h, v3.h[3]
+	WORD $0x4f73217f // smlal2 v31.4s, v11.8h, v3.h[3]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402890 // smlal v16.4s, v4.4h, v0.h[4]
+	WORD $0x4f402891 // smlal2 v17.4s, v4.8h, v0.h[4]
+	WORD $0x0f4028b2 // smlal v18.4s, v5.4h, v0.h[4]
+	WORD $0x4f4028b3 // smlal2 v19.4s, v5.8h, v0.h[4]
+	WORD $0x0f412894 // smlal v20.4s, v4.4h, v1.h[4]
+	WORD $0x4f412895 // smlal2 v21.4s, v4.8h, v1.h[4]
+	WORD $0x0f4128b6 // smlal v22.4s, v5.4h, v1.h[4]
+	WORD $0x4f4128b7 // smlal2 v23.4s, v5.8h, v1.h[4]
+	WORD $0x0f422898 // smlal v24.4s, v4.4h, v2.h[4]
+	WORD $0x4f422899 // smlal2 v25.4s, v4.8h, v2.h[4]
+	WORD $0x0f4228ba // smlal v26.4s, v5.4h, v2.h[4]
+	WORD $0x4f4228bb // smlal2 v27.4s, v5.8h, v2.h[4]
+	WORD $0x0f43289c // smlal v28.4s, v4.4h, v3.h[4]
+	WORD $0x4f43289d // smlal2 v29.4s, v4.8h, v3.h[4]
+	WORD $0x0f4328be // smlal v30.4s, v5.4h, v3.h[4]
+	WORD $0x4f4328bf // smlal2 v31.4s, v5.8h, v3.h[4]
+	WORD $0x0f5028d0 // smlal v16.4s, v6.4h, v0.h[5]
+	WORD $0x4f5028d1 // smlal2 v17.4s, v6.8h, v0.h[5]
+	WORD $0x0f5028f2 // smlal v18.4s, v7.4h, v0.h[5]
+	WORD $0x4f5028f3 // smlal2 v19.4s, v7.8h, v0.h[5]
+	WORD $0x0f5128d4 // smlal v20.4s, v6.4h, v1.h[5]
+	WORD $0x4f5128d5 // smlal2 v21.4s, v6.8h, v1.h[5]
+	WORD $0x0f5128f6 // smlal v22.4s, v7.4h, v1.h[5]
+	WORD $0x4f5128f7 // smlal2 v23.4s, v7.8h, v1.h[5]
+	WORD $0x0f5228d8 // smlal v24.4s, v6.4h, v2.h[5]
+	WORD $0x4f5228d9 // smlal2 v25.4s, v6.8h, v2.h[5]
+	WORD $0x0f5228fa // smlal v26.4s, v7.4h, v2.h[5]
+	WORD $0x4f5228fb // smlal2 v27.4s, v7.8h, v2.h[5]
+	WORD $0x0f5328dc // smlal v28.4s, v6.4h, v3.h[5]
+	WORD $0x4f5328dd // smlal2 v29.4s, v6.8h, v3.h[5]
+	WORD $0x0f5328fe // smlal v30.4s, v7.4h, v3.h[5]
+	WORD $0x4f5328ff // smlal2 v31.4s, v7.8h, v3.h[5]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f602910 // smlal v16.4s, v8.4h, v0.h[6]
+	WORD $0x4f602911 // smlal2 v17.4s, v8.8h, v0.h[6]
+	WORD $0x0f602932 // smlal v18.4s, v9.4h, v0.h[6]
+	WORD $0x4f602933 // smlal2 v19.4s, v9.8h, v0.h[6]
+	WORD $0x0f612914 // smlal v20.4s, v8.4h, v1.h[6]
+	WORD $0x4f612915 // smlal2 v21.4s, v8.8h, v1.h[6]
+	WORD $0x0f612936 // smlal v22.4s, v9.4h, v1.h[6]
+	WORD $0x4f612937 // smlal2 v23.4s, v9.8h, v1.h[6]
+	WORD $0x0f622918 // smlal v24.4s, v8.4h, v2.h[6]
+	WORD $0x4f622919 // smlal2 v25.4s, v8.8h, v2.h[6]
+	WORD $0x0f62293a // smlal v26.4s, v9.4h, v2.h[6]
+	WORD $0x4f62293b // smlal2 v27.4s, v9.8h, v2.h[6]
+	WORD $0x0f63291c // smlal v28.4s, v8.4h, v3.h[6]
+	WORD $0x4f63291d // smlal2 v29.4s, v8.8h, v3.h[6]
+	WORD $0x0f63293e // smlal v30.4s, v9.4h, v3.h[6]
+	WORD $0x4f63293f // smlal2 v31.4s, v9.8h, v3.h[6]
+	WORD $0x0f702950 // smlal v16.4s, v10.4h, v0.h[7]
+	WORD $0x4f702951 // smlal2 v17.4s, v10.8h, v0.h[7]
+	WORD $0x0f702972 // smlal v18.4s, v11.4h, v0.h[7]
+	WORD $0x4f702973 // smlal2 v19.4s, v11.8h, v0.h[7]
+	WORD $0x0f712954 // smlal v20.4s, v10.4h, v1.h[7]
+	WORD $0x4f712955 // smlal2 v21.4s, v10.8h, v1.h[7]
+	WORD $0x0f712976 // smlal v22.4s, v11.4h, v1.h[7]
+	WORD $0x4f712977 // smlal2 v23.4s, v11.8h, v1.h[7]
+	WORD $0x0f722958 // smlal v24.4s, v10.4h, v2.h[7]
+	WORD $0x4f722959 // smlal2 v25.4s, v10.8h, v2.h[7]
+	WORD $0x0f72297a // smlal v26.4s, v11.4h, v2.h[7]
+	WORD $0x4f72297b // smlal2 v27.4s, v11.8h, v2.h[7]
+	WORD $0x0f73295c // smlal v28.4s, v10.4h, v3.h[7]
+	WORD $0x4f73295d // smlal2 v29.4s, v10.8h, v3.h[7]
+	WORD $0x0f73297e // smlal v30.4s, v11.4h, v3.h[7]
+	WORD $0x4f73297f // smlal2 v31.4s, v11.8h, v3.h[7]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2090 // smlal v16.4s, v4.4h, v12.h[0]
+	WORD $0x4f4c2091 // smlal2 v17.4s, v4.8h, v12.h[0]
+	WORD $0x0f4c20b2 // smlal v18.4s, v5.4h, v12.h[0]
+	WORD $0x4f4c20b3 // smlal2 v19.4s, v5.8h, v12.h[0]
+	WORD $0x0f4d2094 // smlal v20.4s, v4.4h, v13.h[0]
+	WORD $0x4f4d2095 // smlal2 v21.4s, v4.8h, v13.h[0]
+	WORD $0x0f4d20b6 // smlal v22.4s, v5.4h, v13.h[0]
+	WORD $0x4f4d20b7 // smlal2 v23.4s, v5.8h, v13.h[0]
+	WORD $0x0f4e2098 // smlal v24.4s, v4.4h, v14.h[0]
+	WORD $0x4f4e2099 // smlal2 v25.4s, v4.8h, v14.h[0]
+	WORD $0x0f4e20ba // smlal v26.4s, v5.4h, v14.h[0]
+	WORD $0x4f4e20bb // smlal2 v27.4s, v5.8h, v14.h[0]
+	WORD $0x0f4f209c // smlal v28.4s, v4.4h, v15.h[0]
+	WORD $0x4f4f209d // smlal2 v29.4s, v4.8h, v15.h[0]
+	WORD $0x0f4f20be // smlal v30.4s, v5.4h, v15.h[0]
+	WORD $0x4f4f20bf // smlal2 v31.4s, v5.8h, v15.h[0]
+	WORD $0x0f5c20d0 // smlal v16.4s, v6.4h, v12.h[1]
+	WORD $0x4f5c20d1 // smlal2 v17.4s, v6.8h, v12.h[1]
+	WORD $0x0f5c20f2 // smlal v18.4s, v7.4h, v12.h[1]
+	WORD $0x4f5c20f3 // smlal2 v19.4s, v7.8h, v12.h[1]
+	WORD $0x0f5d20d4 // smlal v20.4s, v6.4h, v13.h[1]
+	WORD $0x4f5d20d5 // smlal2 v21.4s, v6.8h, v13.h[1]
+	WORD $0x0f5d20f6 // smlal v22.4s, v7.4h, v13.h[1]
+	WORD $0x4f5d20f7 // smlal2 v23.4s, v7.8h, v13.h[1]
+	WORD $0x0f5e20d8 // smlal v24.4s, v6.4h, v14.h[1]
+	WORD $0x4f5e20d9 // smlal2 v25.4s, v6.8h, v14.h[1]
+	WORD $0x0f5e20fa // smlal v26.4s, v7.4h, v14.h[1]
+	WORD $0x4f5e20fb // smlal2 v27.4s, v7.8h, v14.h[1]
+	WORD $0x0f5f20dc // smlal v28.4s, v6.4h, v15.h[1]
+	WORD $0x4f5f20dd // smlal2 v29.4s, v6.8h, v15.h[1]
+	WORD $0x0f5f20fe // smlal v30.4s, v7.4h, v15.h[1]
+	WORD $0x4f5f20ff // smlal2 v31.4s, v7.8h, v15.h[1]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f6c2110 // smlal v16.4s, v8.4h, v12.h[2]
+	WORD $0x4f6c2111 // smlal2 v17.4s, v8.8h, v12.h[2]
+	WORD $0x0f6c2132 // smlal v18.4s, v9.4h, v12.h[2]
+	WORD $0x4f6c2133 // smlal2 v19.4s, v9.8h, v12.h[2]
+	WORD $0x0f6d2114 // smlal v20.4s, v8.4h, v13.h[2]
+	WORD $0x4f6d2115 // smlal2 v21.4s, v8.8h, v13.h[2]
+	WORD $0x0f6d2136 // smlal v22.4s, v9.4h, v13.h[2]
+	WORD $0x4f6d2137 // smlal2 v23.4s, v9.8h, v13.h[2]
+	WORD $0x0f6e2118 // smlal v24.4s, v8.4h, v14.h[2]
+	WORD $0x4f6e2119 // smlal2 v25.4s, v8.8h, v14.h[2]
+	WORD $0x0f6e213a // smlal v26.4s, v9.4h, v14.h[2]
+	WORD $0x4f6e213b // smlal2 v27.4s, v9.8h, v14.h[2]
+	WORD $0x0f6f211c // smlal v28.4s, v8.4h, v15.h[2]
+	WORD $0x4f6f211d // smlal2 v29.4s, v8.8h, v15.h[2]
+	WORD $0x0f6f213e // smlal v30.4s, v9.4h, v15.h[2]
+	WORD $0x4f6f213f // smlal2 v31.4s, v9.8h, v15.h[2]
+	WORD $0x0f7c2150 // smlal v16.4s, v10.4h, v12.h[3]
+	WORD $0x4f7c2151 // smlal2 v17.4s, v10.8h, v12.h[3]
+	WORD $0x0f7c2172 // smlal v18.4s, v11.4h, v12.h[3]
+	WORD $0x4f7c2173 // smlal2 v19.4s, v11.8h, v12.h[3]
+	WORD $0x0f7d2154 // smlal v20.4s, v10.4h, v13.h[3]
+	WORD $0x4f7d2155 // smlal2 v21.4s, v10.8h, v13.h[3]
+	WORD $0x0f7d2176 // smlal v22.4s, v11.4h, v13.h[3]
+	WORD $0x4f7d2177 // smlal2 v23.4s, v11.8h, v13.h[3]
+	WORD $0x0f7e2158 // smlal v24.4s, v10.4h, v14.h[3]
+	WORD $0x4f7e2159 // smlal2 v25.4s, v10.8h, v14.h[3]
+	WORD $0x0f7e217a // smlal v26.4s, v11.4h, v14.h[3]
+	WORD $0x4f7e217b // smlal2 v27.4s, v11.8h, v14.h[3]
+	WORD $0x0f7f215c // smlal v28.4s, v10.4h, v15.h[3]
+	WORD $0x4f7f215d // smlal2 v29.4s, v10.8h, v15.h[3]
+	WORD $0x0f7f217e // smlal v30.4s, v11.4h, v15.h[3]
+	WORD $0x4f7f217f // smlal2 v31.4s, v11.8h, v15.h[3]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2890 // smlal v16.4s, v4.4h, v12.h[4]
+	WORD $0x4f4c2891 // smlal2 v17.4s, v4.8h, v12.h[4]
+	WORD $0x0f4c28b2 // smlal v18.4s, v5.4h, v12.h[4]
+	WORD $0x4f4c28b3 // smlal2 v19.4s, v5.8h, v12.h[4]
+	WORD $0x0f4d2894 // smlal v20.4s, v4.4h, v13.h[4]
+	WORD $0x4f4d2895 // smlal2 v21.4s, v4.8h, v13.h[4]
+	WORD $0x0f4d28b6 // smlal v22.4s, v5.4h, v13.h[4]
+	WORD $0x4f4d28b7 // smlal2 v23.4s, v5.8h, v13.h[4]
+	WORD $0x0f4e2898 // smlal v24.4s, v4.4h, v14.h[4]
+	WORD $0x4f4e2899 // smlal2 v25.4s, v4.8h, v14.h[4]
+	WORD $0x0f4e28ba // smlal v26.4s, v5.4h, v14.h[4]
+	WORD $0x4f4e28bb // smlal2 v27.4s, v5.8h, v14.h[4]
+	WORD $0x0f4f289c // smlal v28.4s, v4.4h, v15.h[4]
+	WORD $0x4f4f289d // smlal2 v29.4s, v4.8h, v15.h[4]
+	WORD $0x0f4f28be // smlal v30.4s, v5.4h, v15.h[4]
+	WORD $0x4f4f28bf // smlal2 v31.4s, v5.8h, v15.h[4]
+	WORD $0x0f5c28d0 // smlal v16.4s, v6.4h, v12.h[5]
+	WORD $0x4f5c28d1 // smlal2 v17.4s, v6.8h, v12.h[5]
+	WORD $0x0f5c28f2 // smlal v18.4s, v7.4h, v12.h[5]
+	WORD $0x4f5c28f3 // smlal2 v19.4s, v7.8h, v12.h[5]
+	WORD $0x0f5d28d4 // smlal v20.4s, v6.4h, v13.h[5]
+	WORD $0x4f5d28d5 // smlal2 v21.4s, v6.8h, v13.h[5]
+	WORD $0x0f5d28f6 // smlal v22.4s, v7.4h, v13.h[5]
+	WORD $0x4f5d28f7 // smlal2 v23.4s, v7.8h, v13.h[5]
+	WORD $0x0f5e28d8 // smlal v24.4s, v6.4h, v14.h[5]
+	WORD $0x4f5e28d9 // smlal2 v25.4s, v6.8h, v14.h[5]
+	WORD $0x0f5e28fa // smlal v26.4s, v7.4h, v14.h[5]
+	WORD $0x4f5e28fb // smlal2 v27.4s, v7.8h, v14.h[5]
+	WORD $0x0f5f28dc // smlal v28.4s, v6.4h, v15.h[5]
+	WORD $0x4f5f28dd // smlal2 v29.4s, v6.8h, v15.h[5]
+	WORD $0x0f5f28fe // smlal v30.4s, v7.4h, v15.h[5]
+	WORD $0x4f5f28ff // smlal2 v31.4s, v7.8h, v15.h[5]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f6c2910 // smlal v16.4s, v8.4h, v12.h[6]
+	WORD $0x4f6c2911 // smlal2 v17.4s, v8.8h, v12.h[6]
+	WORD $0x0f6c2932 // smlal v18.4s, v9.4h, v12.h[6]
+	WORD $0x4f6c2933 // smlal2 v19.4s, v9.8h, v12.h[6]
+	WORD $0x0f6d2914 // smlal v20.4s, v8.4h, v13.h[6]
+	WORD $0x4f6d2915 // smlal2 v21.4s, v8.8h, v13.h[6]
+	WORD $0x0f6d2936 // smlal v22.4s, v9.4h, v13.h[6]
+	WORD $0x4f6d2937 // smlal2 v23.4s, v9.8h, v13.h[6]
+	WORD $0x0f6e2918 // smlal v24.4s, v8.4h, v14.h[6]
+	WORD $0x4f6e2919 // smlal2 v25.4s, v8.8h, v14.h[6]
+	WORD $0x0f6e293a // smlal v26.4s, v9.4h, v14.h[6]
+	WORD $0x4f6e293b // smlal2 v27.4s, v9.8h, v14.h[6]
+	WORD $0x0f6f291c // smlal v28.4s, v8.4h, v15.h[6]
+	WORD $0x4f6f291d // smlal2 v29.4s, v8.8h, v15.h[6]
+	WORD $0x0f6f293e // smlal v30.4s, v9.4h, v15.h[6]
+	WORD $0x4f6f293f // smlal2 v31.4s, v9.8h, v15.h[6]
+	WORD $0x0f7c2950 // smlal v16.4s, v10.4h, v12.h[7]
+	WORD $0x4f7c2951 // smlal2 v17.4s, v10.8h, v12.h[7]
+	WORD $0x0f7c2972 // smlal v18.4s, v11.4h, v12.h[7]
+	WORD $0x4f7c2973 // smlal2 v19.4s, v11.8h, v12.h[7]
+	WORD $0x0f7d2954 // smlal v20.4s, v10.4h, v13.h[7]
+	WORD $0x4f7d2955 // smlal2 v21.4s, v10.8h, v13.h[7]
+	WORD $0x0f7d2976 // smlal v22.4s, v11.4h, v13.h[7]
+	WORD $0x4f7d2977 // smlal2 v23.4s, v11.8h, v13.h[7]
+	WORD $0x0f7e2958 // smlal v24.4s, v10.4h, v14.h[7]
+	WORD $0x4f7e2959 // smlal2 v25.4s, v10.8h, v14.h[7]
+	WORD $0x0f7e297a // smlal v26.4s, v11.4h, v14.h[7]
+	WORD $0x4f7e297b // smlal2 v27.4s, v11.8h, v14.h[7]
+	WORD $0x0f7f295c // smlal v28.4s, v10.4h, v15.h[7]
+	WORD $0x4f7f295d // smlal2 v29.4s, v10.8h, v15.h[7]
+	WORD $0x0f7f297e // smlal v30.4s, v11.4h, v15.h[7]
+	WORD $0x4f7f297f // smlal2 v31.4s, v11.8h, v15.h[7]
+	SUBS $16, R21
+	BGE k16nw16
 k8nw16:
+	TBZ $3, R21, k4nw16
 	WORD $0xfc408560 // ldr d0, [x11], #8
 	WORD $0x0f08a400 // sxtl v0.8h, v0.8b
 	WORD $0xfc408581 // ldr d1, [x12], #8
@@ -1505,8 +2465,6 @@ k8nw16:
 	WORD $0x4f73295d // smlal2 v29.4s, v10.8h, v3.h[7]
 	WORD $0x0f73297e // smlal v30.4s, v11.4h, v3.h[7]
 	WORD $0x4f73297f // smlal2 v31.4s, v11.8h, v3.h[7]
-	SUBS $8, R21
-	BGE k8nw16
 k4nw16:
 	TBZ $2, R21, kdnw16
 	WORD $0xbc404560 // ldr s0, [x11], #4
@@ -1598,9 +2556,88 @@ row1w16:
 	MOVD R8, R11
 	WORD $0x4c402890 // ld1 {v16.4s-v19.4s}, [x4]
 	ADD $64, R4, R20
-	SUBS $8, R3, R21
-	BLT k4ow16
+	SUBS $16, R3, R21
+	BLT k8ow16
+k16ow16:
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x4f08a40c // sxtl2 v12.8h, v0.16b
+	WORD $0x0f08a400 // sxtl v0.8h, v0.8b
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402090 // smlal v16.4s, v4.4h, v0.h[0]
+	WORD $0x4f402091 // smlal2 v17.4s, v4.8h, v0.h[0]
+	WORD $0x0f4020b2 // smlal v18.4s, v5.4h, v0.h[0]
+	WORD $0x4f4020b3 // smlal2 v19.4s, v5.8h, v0.h[0]
+	WORD $0x0f5020d0 // smlal v16.4s, v6.4h, v0.h[1]
+	WORD $0x4f5020d1 // smlal2 v17.4s, v6.8h, v0.h[1]
+	WORD $0x0f5020f2 // smlal v18.4s, v7.4h, v0.h[1]
+	WORD $0x4f5020f3 // smlal2 v19.4s, v7.8h, v0.h[1]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f602110 // smlal v16.4s, v8.4h, v0.h[2]
+	WORD $0x4f602111 // smlal2 v17.4s, v8.8h, v0.h[2]
+	WORD $0x0f602132 // smlal v18.4s, v9.4h, v0.h[2]
+	WORD $0x4f602133 // smlal2 v19.4s, v9.8h, v0.h[2]
+	WORD $0x0f702150 // smlal v16.4s, v10.4h, v0.h[3]
+	WORD $0x4f702151 // smlal2 v17.4s, v10.8h, v0.h[3]
+	WORD $0x0f702172 // smlal v18.4s, v11.4h, v0.h[3]
+	WORD $0x4f702173 // smlal2 v19.4s, v11.8h, v0.h[3]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402890 // smlal v16.4s, v4.4h, v0.h[4]
+	WORD $0x4f402891 // smlal2 v17.4s, v4.8h, v0.h[4]
+	WORD $0x0f4028b2 // smlal v18.4s, v5.4h, v0.h[4]
+	WORD $0x4f4028b3 // smlal2 v19.4s, v5.8h, v0.h[4]
+	WORD $0x0f5028d0 // smlal v16.4s, v6.4h, v0.h[5]
+	WORD $0x4f5028d1 // smlal2 v17.4s, v6.8h, v0.h[5]
+	WORD $0x0f5028f2 // smlal v18.4s, v7.4h, v0.h[5]
+	WORD $0x4f5028f3 // smlal2 v19.4s, v7.8h, v0.h[5]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f602910 // smlal v16.4s, v8.4h, v0.h[6]
+	WORD $0x4f602911 // smlal2 v17.4s, v8.8h, v0.h[6]
+	WORD $0x0f602932 // smlal v18.4s, v9.4h, v0.h[6]
+	WORD $0x4f602933 // smlal2 v19.4s, v9.8h, v0.h[6]
+	WORD $0x0f702950 // smlal v16.4s, v10.4h, v0.h[7]
+	WORD $0x4f702951 // smlal2 v17.4s, v10.8h, v0.h[7]
+	WORD $0x0f702972 // smlal v18.4s, v11.4h, v0.h[7]
+	WORD $0x4f702973 // smlal2 v19.4s, v11.8h, v0.h[7]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2090 // smlal v16.4s, v4.4h, v12.h[0]
+	WORD $0x4f4c2091 // smlal2 v17.4s, v4.8h, v12.h[0]
+	WORD $0x0f4c20b2 // smlal v18.4s, v5.4h, v12.h[0]
+	WORD $0x4f4c20b3 // smlal2 v19.4s, v5.8h, v12.h[0]
+	WORD $0x0f5c20d0 // smlal v16.4s, v6.4h, v12.h[1]
+	WORD $0x4f5c20d1 // smlal2 v17.4s, v6.8h, v12.h[1]
+	WORD $0x0f5c20f2 // smlal v18.4s, v7.4h, v12.h[1]
+	WORD $0x4f5c20f3 // smlal2 v19.4s, v7.8h, v12.h[1]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f6c2110 // smlal v16.4s, v8.4h, v12.h[2]
+	WORD $0x4f6c2111 // smlal2 v17.4s, v8.8h, v12.h[2]
+	WORD $0x0f6c2132 // smlal v18.4s, v9.4h, v12.h[2]
+	WORD $0x4f6c2133 // smlal2 v19.4s, v9.8h, v12.h[2]
+	WORD $0x0f7c2150 // smlal v16.4s, v10.4h, v12.h[3]
+	WORD $0x4f7c2151 // smlal2 v17.4s, v10.8h, v12.h[3]
+	WORD $0x0f7c2172 // smlal v18.4s, v11.4h, v12.h[3]
+	WORD $0x4f7c2173 // smlal2 v19.4s, v11.8h, v12.h[3]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2890 // smlal v16.4s, v4.4h, v12.h[4]
+	WORD $0x4f4c2891 // smlal2 v17.4s, v4.8h, v12.h[4]
+	WORD $0x0f4c28b2 // smlal v18.4s, v5.4h, v12.h[4]
+	WORD $0x4f4c28b3 // smlal2 v19.4s, v5.8h, v12.h[4]
+	WORD $0x0f5c28d0 // smlal v16.4s, v6.4h, v12.h[5]
+	WORD $0x4f5c28d1 // smlal2 v17.4s, v6.8h, v12.h[5]
+	WORD $0x0f5c28f2 // smlal v18.4s, v7.4h, v12.h[5]
+	WORD $0x4f5c28f3 // smlal2 v19.4s, v7.8h, v12.h[5]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f6c2910 // smlal v16.4s, v8.4h, v12.h[6]
+	WORD $0x4f6c2911 // smlal2 v17.4s, v8.8h, v12.h[6]
+	WORD $0x0f6c2932 // smlal v18.4s, v9.4h, v12.h[6]
+	WORD $0x4f6c2933 // smlal2 v19.4s, v9.8h, v12.h[6]
+	WORD $0x0f7c2950 // smlal v16.4s, v10.4h, v12.h[7]
+	WORD $0x4f7c2951 // smlal2 v17.4s, v10.8h, v12.h[7]
+	WORD $0x0f7c2972 // smlal v18.4s, v11.4h, v12.h[7]
+	WORD $0x4f7c2973 // smlal2 v19.4s, v11.8h, v12.h[7]
+	SUBS $16, R21
+	BGE k16ow16
 k8ow16:
+	TBZ $3, R21, k4ow16
 	WORD $0xfc408560 // ldr d0, [x11], #8
 	WORD $0x0f08a400 // sxtl v0.8h, v0.8b
 	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
@@ -1639,8 +2676,6 @@ k8ow16:
 	WORD $0x4f702951 // smlal2 v17.4s, v10.8h, v0.h[7]
 	WORD $0x0f702972 // smlal v18.4s, v11.4h, v0.h[7]
 	WORD $0x4f702973 // smlal2 v19.4s, v11.8h, v0.h[7]
-	SUBS $8, R21
-	BGE k8ow16
 k4ow16:
 	TBZ $2, R21, kdow16
 	WORD $0xbc404560 // ldr s0, [x11], #4
@@ -1696,9 +2731,157 @@ rowsNw8:
 	WORD $0x4c40a894 // ld1 {v20.4s-v21.4s}, [x4]
 	WORD $0x4c40a896 // ld1 {v22.4s-v23.4s}, [x4]
 	ADD $32, R4, R20
-	SUBS $8, R3, R21
-	BLT k4nw8
+	SUBS $16, R3, R21
+	BLT k8nw8
+k16nw8:
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x4f08a40c // sxtl2 v12.8h, v0.16b
+	WORD $0x0f08a400 // sxtl v0.8h, v0.8b
+	WORD $0x3cc10581 // ldr q1, [x12], #16
+	WORD $0x4f08a42d // sxtl2 v13.8h, v1.16b
+	WORD $0x0f08a421 // sxtl v1.8h, v1.8b
+	WORD $0x3cc105a2 // ldr q2, [x13], #16
+	WORD $0x4f08a44e // sxtl2 v14.8h, v2.16b
+	WORD $0x0f08a442 // sxtl v2.8h, v2.8b
+	WORD $0x3cc105c3 // ldr q3, [x14], #16
+	WORD $0x4f08a46f // sxtl2 v15.8h, v3.16b
+	WORD $0x0f08a463 // sxtl v3.8h, v3.8b
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402090 // smlal v16.4s, v4.4h, v0.h[0]
+	WORD $0x4f402091 // smlal2 v17.4s, v4.8h, v0.h[0]
+	WORD $0x0f412092 // smlal v18.4s, v4.4h, v1.h[0]
+	WORD $0x4f412093 // smlal2 v19.4s, v4.8h, v1.h[0]
+	WORD $0x0f422094 // smlal v20.4s, v4.4h, v2.h[0]
+	WORD $0x4f422095 // smlal2 v21.4s, v4.8h, v2.h[0]
+	WORD $0x0f432096 // smlal v22.4s, v4.4h, v3.h[0]
+	WORD $0x4f432097 // smlal2 v23.4s, v4.8h, v3.h[0]
+	WORD $0x0f5020b0 // smlal v16.4s, v5.4h, v0.h[1]
+	WORD $0x4f5020b1 // smlal2 v17.4s, v5.8h, v0.h[1]
+	WORD $0x0f5120b2 // smlal v18.4s, v5.4h, v1.h[1]
+	WORD $0x4f5120b3 // smlal2 v19.4s, v5.8h, v1.h[1]
+	WORD $0x0f5220b4 // smlal v20.4s, v5.4h, v2.h[1]
+	WORD $0x4f5220b5 // smlal2 v21.4s, v5.8h, v2.h[1]
+	WORD $0x0f5320b6 // smlal v22.4s, v5.4h, v3.h[1]
+	WORD $0x4f5320b7 // smlal2 v23.4s, v5.8h, v3.h[1]
+	WORD $0x0f6020d0 // smlal v16.4s, v6.4h, v0.h[2]
+	WORD $0x4f6020d1 // smlal2 v17.4s, v6.8h, v0.h[2]
+	WORD $0x0f6120d2 // smlal v18.4s, v6.4h, v1.h[2]
+	WORD $0x4f6120d3 // smlal2 v19.4s, v6.8h, v1.h[2]
+	WORD $0x0f6220d4 // smlal v20.4s, v6.4h, v2.h[2]
+	WORD $0x4f6220d5 // smlal2 v21.4s, v6.8h, v2.h[2]
+	WORD $0x0f6320d6 // smlal v22.4s, v6.4h, v3.h[2]
+	WORD $0x4f6320d7 // smlal2 v23.4s, v6.8h, v3.h[2]
+	WORD $0x0f7020f0 // smlal v16.4s, v7.4h, v0.h[3]
+	WORD $0x4f7020f1 // smlal2 v17.4s, v7.8h, v0.h[3]
+	WORD $0x0f7120f2 // smlal v18.4s, v7.4h, v1.h[3]
+	WORD $0x4f7120f3 // smlal2 v19.4s, v7.8h, v1.h[3]
+	WORD $0x0f7220f4 // smlal v20.4s, v7.4h, v2.h[3]
+	WORD $0x4f7220f5 // smlal2 v21.4s, v7.8h, v2.h[3]
+	WORD $0x0f7320f6 // smlal v22.4s, v7.4h, v3.h[3]
+	WORD $0x4f7320f7 // smlal2 v23.4s, v7.8h, v3.h[3]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f402910 // smlal v16.4s, v8.4h, v0.h[4]
+	WORD $0x4f402911 // smlal2 v17.4s, v8.8h, v0.h[4]
+	WORD $0x0f412912 // smlal v18.4s, v8.4h, v1.h[4]
+	WORD $0x4f412913 // smlal2 v19.4s, v8.8h, v1.h[4]
+	WORD $0x0f422914 // smlal v20.4s, v8.4h, v2.h[4]
+	WORD $0x4f422915 // smlal2 v21.4s, v8.8h, v2.h[4]
+	WORD $0x0f432916 // smlal v22.4s, v8.4h, v3.h[4]
+	WORD $0x4f432917 // smlal2 v23.4s, v8.8h, v3.h[4]
+	WORD $0x0f502930 // smlal v16.4s, v9.4h, v0.h[5]
+	WORD $0x4f502931 // smlal2 v17.4s, v9.8h, v0.h[5]
+	WORD $0x0f512932 // smlal v18.4s, v9.4h, v1.h[5]
+	WORD $0x4f512933 // smlal2 v19.4s, v9.8h, v1.h[5]
+	WORD $0x0f522934 // smlal v20.4s, v9.4h, v2.h[5]
+	WORD $0x4f522935 // smlal2 v21.4s, v9.8h, v2.h[5]
+	WORD $0x0f532936 // smlal v22.4s, v9.4h, v3.h[5]
+	WORD $0x4f532937 // smlal2 v23.4s, v9.8h, v3.h[5]
+	WORD $0x0f602950 // smlal v16.4s, v10.4h, v0.h[6]
+	WORD $0x4f602951 // smlal2 v17.4s, v10.8h, v0.h[6]
+	WORD $0x0f612952 // smlal v18.4s, v10.4h, v1.h[6]
+	WORD $0x4f612953 // smlal2 v19.4s, v10.8h, v1.h[6]
+	WORD $0x0f622954 // smlal v20.4s, v10.4h, v2.h[6]
+	WORD $0x4f622955 // smlal2 v21.4s, v10.8h, v2.h[6]
+	WORD $0x0f632956 // smlal v22.4s, v10.4h, v3.h[6]
+	WORD $0x4f632957 // smlal2 v23.4s, v10.8h, v3.h[6]
+	WORD $0x0f702970 // smlal v16.4s, v11.4h, v0.h[7]
+	WORD $0x4f702971 // smlal2 v17.4s, v11.8h, v0.h[7]
+	WORD $0x0f712972 // smlal v18.4s, v11.4h, v1.h[7]
+	WORD $0x4f712973 // smlal2 v19.4s, v11.8h, v1.h[7]
+	WORD $0x0f722974 // smlal v20.4s, v11.4h, v2.h[7]
+	WORD $0x4f722975 // smlal2 v21.4s, v11.8h, v2.h[7]
+	WORD $0x0f732976 // smlal v22.4s, v11.4h, v3.h[7]
+	WORD $0x4f732977 // smlal2 v23.4s, v11.8h, v3.h[7]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2090 // smlal v16.4s, v4.4h, v12.h[0]
+	WORD $0x4f4c2091 // smlal2 v17.4s, v4.8h, v12.h[0]
+	WORD $0x0f4d2092 // smlal v18.4s, v4.4h, v13.h[0]
+	WORD $0x4f4d2093 // smlal2 v19.4s, v4.8h, v13.h[0]
+	WORD $0x0f4e2094 // smlal v20.4s, v4.4h, v14.h[0]
+	WORD $0x4f4e2095 // smlal2 v21.4s, v4.8h, v14.h[0]
+	WORD $0x0f4f2096 // smlal v22.4s, v4.4h, v15.h[0]
+	WORD $0x4f4f2097 // smlal2 v23.4s, v4.8h, v15.h[0]
+	WORD $0x0f5c20b0 // smlal v16.4s, v5.4h, v12.h[1]
+	WORD $0x4f5c20b1 // smlal2 v17.4s, v5.8h, v12.h[1]
+	WORD $0x0f5d20b2 // smlal v18.4s, v5.4h, v13.h[1]
+	WORD $0x4f5d20b3 // smlal2 v19.4s, v5.8h, v13.h[1]
+	WORD $0x0f5e20b4 // smlal v20.4s, v5.4h, v14.h[1]
+	WORD $0x4f5e20b5 // smlal2 v21.4s, v5.8h, v14.h[1]
+	WORD $0x0f5f20b6 // smlal v22.4s, v5.4h, v15.h[1]
+	WORD $0x4f5f20b7 // smlal2 v23.4s, v5.8h, v15.h[1]
+	WORD $0x0f6c20d0 // smlal v16.4s, v6.4h, v12.h[2]
+	WORD $0x4f6c20d1 // smlal2 v17.4s, v6.8h, v12.h[2]
+	WORD $0x0f6d20d2 // smlal v18.4s, v6.4h, v13.h[2]
+	WORD $0x4f6d20d3 // smlal2 v19.4s, v6.8h, v13.h[2]
+	WORD $0x0f6e20d4 // smlal v20.4s, v6.4h, v14.h[2]
+	WORD $0x4f6e20d5 // smlal2 v21.4s, v6.8h, v14.h[2]
+	WORD $0x0f6f20d6 // smlal v22.4s, v6.4h, v15.h[2]
+	WORD $0x4f6f20d7 // smlal2 v23.4s, v6.8h, v15.h[2]
+	WORD $0x0f7c20f0 // smlal v16.4s, v7.4h, v12.h[3]
+	WORD $0x4f7c20f1 // smlal2 v17.4s, v7.8h, v12.h[3]
+	WORD $0x0f7d20f2 // smlal v18.4s, v7.4h, v13.h[3]
+	WORD $0x4f7d20f3 // smlal2 v19.4s, v7.8h, v13.h[3]
+	WORD $0x0f7e20f4 // smlal v20.4s, v7.4h, v14.h[3]
+	WORD $0x4f7e20f5 // smlal2 v21.4s, v7.8h, v14.h[3]
+	WORD $0x0f7f20f6 // smlal v22.4s, v7.4h, v15.h[3]
+	WORD $0x4f7f20f7 // smlal2 v23.4s, v7.8h, v15.h[3]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f4c2910 // smlal v16.4s, v8.4h, v12.h[4]
+	WORD $0x4f4c2911 // smlal2 v17.4s, v8.8h, v12.h[4]
+	WORD $0x0f4d2912 // smlal v18.4s, v8.4h, v13.h[4]
+	WORD $0x4f4d2913 // smlal2 v19.4s, v8.8h, v13.h[4]
+	WORD $0x0f4e2914 // smlal v20.4s, v8.4h, v14.h[4]
+	WORD $0x4f4e2915 // smlal2 v21.4s, v8.8h, v14.h[4]
+	WORD $0x0f4f2916 // smlal v22.4s, v8.4h, v15.h[4]
+	WORD $0x4f4f2917 // smlal2 v23.4s, v8.8h, v15.h[4]
+	WORD $0x0f5c2930 // smlal v16.4s, v9.4h, v12.h[5]
+	WORD $0x4f5c2931 // smlal2 v17.4s, v9.8h, v12.h[5]
+	WORD $0x0f5d2932 // smlal v18.4s, v9.4h, v13.h[5]
+	WORD $0x4f5d2933 // smlal2 v19.4s, v9.8h, v13.h[5]
+	WORD $0x0f5e2934 // smlal v20.4s, v9.4h, v14.h[5]
+	WORD $0x4f5e2935 // smlal2 v21.4s, v9.8h, v14.h[5]
+	WORD $0x0f5f2936 // smlal v22.4s, v9.4h, v15.h[5]
+	WORD $0x4f5f2937 // smlal2 v23.4s, v9.8h, v15.h[5]
+	WORD $0x0f6c2950 // smlal v16.4s, v10.4h, v12.h[6]
+	WORD $0x4f6c2951 // smlal2 v17.4s, v10.8h, v12.h[6]
+	WORD $0x0f6d2952 // smlal v18.4s, v10.4h, v13.h[6]
+	WORD $0x4f6d2953 // smlal2 v19.4s, v10.8h, v13.h[6]
+	WORD $0x0f6e2954 // smlal v20.4s, v10.4h, v14.h[6]
+	WORD $0x4f6e2955 // smlal2 v21.4s, v10.8h, v14.h[6]
+	WORD $0x0f6f2956 // smlal v22.4s, v10.4h, v15.h[6]
+	WORD $0x4f6f2957 // smlal2 v23.4s, v10.8h, v15.h[6]
+	WORD $0x0f7c2970 // smlal v16.4s, v11.4h, v12.h[7]
+	WORD $0x4f7c2971 // smlal2 v17.4s, v11.8h, v12.h[7]
+	WORD $0x0f7d2972 // smlal v18.4s, v11.4h, v13.h[7]
+	WORD $0x4f7d2973 // smlal2 v19.4s, v11.8h, v13.h[7]
+	WORD $0x0f7e2974 // smlal v20.4s, v11.4h, v14.h[7]
+	WORD $0x4f7e2975 // smlal2 v21.4s, v11.8h, v14.h[7]
+	WORD $0x0f7f2976 // smlal v22.4s, v11.4h, v15.h[7]
+	WORD $0x4f7f2977 // smlal2 v23.4s, v11.8h, v15.h[7]
+	SUBS $16, R21
+	BGE k16nw8
 k8nw8:
+	TBZ $3, R21, k4nw8
 	WORD $0xfc408560 // ldr d0, [x11], #8
 	WORD $0x0f08a400 // sxtl v0.8h, v0.8b
 	WORD $0xfc408581 // ldr d1, [x12], #8
@@ -1773,8 +2956,6 @@ k8nw8:
 	WORD $0x4f722975 // smlal2 v21.4s, v11.8h, v2.h[7]
 	WORD $0x0f732976 // smlal v22.4s, v11.4h, v3.h[7]
 	WORD $0x4f732977 // smlal2 v23.4s, v11.8h, v3.h[7]
-	SUBS $8, R21
-	BGE k8nw8
 k4nw8:
 	TBZ $2, R21, kdnw8
 	WORD $0xbc404560 // ldr s0, [x11], #4
@@ -1833,9 +3014,52 @@ row1w8:
 	MOVD R8, R11
 	WORD $0x4c40a890 // ld1 {v16.4s-v17.4s}, [x4]
 	ADD $32, R4, R20
-	SUBS $8, R3, R21
-	BLT k4ow8
+	SUBS $16, R3, R21
+	BLT k8ow8
+k16ow8:
+	WORD $0x3cc10560 // ldr q0, [x11], #16
+	WORD $0x4f08a40c // sxtl2 v12.8h, v0.16b
+	WORD $0x0f08a400 // sxtl v0.8h, v0.8b
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f402090 // smlal v16.4s, v4.4h, v0.h[0]
+	WORD $0x4f402091 // smlal2 v17.4s, v4.8h, v0.h[0]
+	WORD $0x0f5020b0 // smlal v16.4s, v5.4h, v0.h[1]
+	WORD $0x4f5020b1 // smlal2 v17.4s, v5.8h, v0.h[1]
+	WORD $0x0f6020d0 // smlal v16.4s, v6.4h, v0.h[2]
+	WORD $0x4f6020d1 // smlal2 v17.4s, v6.8h, v0.h[2]
+	WORD $0x0f7020f0 // smlal v16.4s, v7.4h, v0.h[3]
+	WORD $0x4f7020f1 // smlal2 v17.4s, v7.8h, v0.h[3]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f402910 // smlal v16.4s, v8.4h, v0.h[4]
+	WORD $0x4f402911 // smlal2 v17.4s, v8.8h, v0.h[4]
+	WORD $0x0f502930 // smlal v16.4s, v9.4h, v0.h[5]
+	WORD $0x4f502931 // smlal2 v17.4s, v9.8h, v0.h[5]
+	WORD $0x0f602950 // smlal v16.4s, v10.4h, v0.h[6]
+	WORD $0x4f602951 // smlal2 v17.4s, v10.8h, v0.h[6]
+	WORD $0x0f702970 // smlal v16.4s, v11.4h, v0.h[7]
+	WORD $0x4f702971 // smlal2 v17.4s, v11.8h, v0.h[7]
+	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
+	WORD $0x0f4c2090 // smlal v16.4s, v4.4h, v12.h[0]
+	WORD $0x4f4c2091 // smlal2 v17.4s, v4.8h, v12.h[0]
+	WORD $0x0f5c20b0 // smlal v16.4s, v5.4h, v12.h[1]
+	WORD $0x4f5c20b1 // smlal2 v17.4s, v5.8h, v12.h[1]
+	WORD $0x0f6c20d0 // smlal v16.4s, v6.4h, v12.h[2]
+	WORD $0x4f6c20d1 // smlal2 v17.4s, v6.8h, v12.h[2]
+	WORD $0x0f7c20f0 // smlal v16.4s, v7.4h, v12.h[3]
+	WORD $0x4f7c20f1 // smlal2 v17.4s, v7.8h, v12.h[3]
+	WORD $0x4cdf2688 // ld1 {v8.8h-v11.8h}, [x20], #64
+	WORD $0x0f4c2910 // smlal v16.4s, v8.4h, v12.h[4]
+	WORD $0x4f4c2911 // smlal2 v17.4s, v8.8h, v12.h[4]
+	WORD $0x0f5c2930 // smlal v16.4s, v9.4h, v12.h[5]
+	WORD $0x4f5c2931 // smlal2 v17.4s, v9.8h, v12.h[5]
+	WORD $0x0f6c2950 // smlal v16.4s, v10.4h, v12.h[6]
+	WORD $0x4f6c2951 // smlal2 v17.4s, v10.8h, v12.h[6]
+	WORD $0x0f7c2970 // smlal v16.4s, v11.4h, v12.h[7]
+	WORD $0x4f7c2971 // smlal2 v17.4s, v11.8h, v12.h[7]
+	SUBS $16, R21
+	BGE k16ow8
 k8ow8:
+	TBZ $3, R21, k4ow8
 	WORD $0xfc408560 // ldr d0, [x11], #8
 	WORD $0x0f08a400 // sxtl v0.8h, v0.8b
 	WORD $0x4cdf2684 // ld1 {v4.8h-v7.8h}, [x20], #64
@@ -1856,8 +3080,6 @@ k8ow8:
 	WORD $0x4f602951 // smlal2 v17.4s, v10.8h, v0.h[6]
 	WORD $0x0f702970 // smlal v16.4s, v11.4h, v0.h[7]
 	WORD $0x4f702971 // smlal2 v17.4s, v11.8h, v0.h[7]
-	SUBS $8, R21
-	BGE k8ow8
 k4ow8:
 	TBZ $2, R21, kdow8
 	WORD $0xbc404560 // ldr s0, [x11], #4

@@ -108,16 +108,42 @@ func packGemmNEON(w []int8, bias []int32, n, k, kp int) ([]byte, int) {
 			d = d[128:]
 		}
 		if k0 < kp {
-			// vector v: {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}, c = 8j+2v
-			for v := 0; v < 4; v++ {
-				for l := 0; l < 2; l++ {
-					for h := 0; h < 2; h++ {
-						for i := 0; i < 4; i++ {
-							d[16*v+8*h+4*l+i] = byte(wAt(w, n, k, 8*j+2*v+l, k0+4*h+i))
-						}
-					}
+			putK8(d, w, n, k, 8*j, k0)
+		}
+	}
+	return out, nb
+}
+
+// putK8 writes 8 k (from k0) of channels o0..o0+7 as four vectors
+// {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}, c = o0+2v: the layout the
+// kernels' 8-k steps multiply with activations {k0-3, k0-3, k4-7, k4-7}.
+func putK8(d []byte, w []int8, n, k, o0, k0 int) {
+	for v := 0; v < 4; v++ {
+		for l := 0; l < 2; l++ {
+			for h := 0; h < 2; h++ {
+				for i := 0; i < 4; i++ {
+					d[16*v+8*h+4*l+i] = byte(wAt(w, n, k, o0+2*v+l, k0+4*h+i))
 				}
 			}
+		}
+	}
+}
+
+// packGemmNEONc8: blocks of 8 channels for gemm4x8c8NEON: four vectors
+// {b[c], 0, b[c+1], 0} (c = 0, 2, 4, 6), then per 8 k putK8's layout.
+func packGemmNEONc8(w []int8, bias []int32, n, k, kp int) ([]byte, int) {
+	nb := (n + 7) / 8
+	bs := 64 + 8*kp
+	out := make([]byte, nb*bs)
+	for j := 0; j < nb; j++ {
+		b := out[j*bs : (j+1)*bs]
+		for l := 0; l < 8; l++ {
+			if o := 8*j + l; o < n {
+				putI32(b[8*l:], bias[o])
+			}
+		}
+		for k0 := 0; k0 < kp; k0 += 8 {
+			putK8(b[64+8*k0:], w, n, k, 8*j, k0)
 		}
 	}
 	return out, nb

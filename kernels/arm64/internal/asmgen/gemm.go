@@ -174,7 +174,8 @@ func sdotBody(f *asmFile, rows, width int, tag string) {
 
 // mlalBody: int16 activations (or int8 widened with SXTL when in8) times
 // int16 weights, SMLAL by element: per k, each row's lane times the
-// block's weight registers. K is a multiple of 4: a main loop of 8, then 4.
+// block's weight registers. K is a multiple of 4: a main loop of 16, then
+// 8 and 4.
 func mlalBody(in8 bool) func(f *asmFile, rows, width int, tag string) {
 	return func(f *asmFile, rows, width int, tag string) {
 		nv := width / 4 // accumulators per row
@@ -194,7 +195,9 @@ func mlalBody(in8 bool) func(f *asmFile, rows, width int, tag string) {
 				f.v("ldr q%d, [x%d], #16", r, 11+r)
 			}
 		}
-		steps := func(n int) {
+		// steps multiplies n k of the rows' activations, whose int16 values
+		// are in v[a+r], by the streamed weights
+		steps := func(n, a int) {
 			perLoad := 4 / nw // k per 4-register weight load
 			for k0 := 0; k0 < n; k0 += perLoad {
 				wb := 4 + 4*((k0/perLoad)%2)
@@ -203,28 +206,45 @@ func mlalBody(in8 bool) func(f *asmFile, rows, width int, tag string) {
 					for r := 0; r < rows; r++ {
 						for j := 0; j < nw; j++ {
 							w := wb + kk*nw + j
-							f.v("smlal v%d.4s, v%d.4h, v%d.h[%d]", 16+r*nv+2*j, w, r, k0+kk)
-							f.v("smlal2 v%d.4s, v%d.8h, v%d.h[%d]", 16+r*nv+2*j+1, w, r, k0+kk)
+							f.v("smlal v%d.4s, v%d.4h, v%d.h[%d]", 16+r*nv+2*j, w, a+r, k0+kk)
+							f.v("smlal2 v%d.4s, v%d.8h, v%d.h[%d]", 16+r*nv+2*j+1, w, a+r, k0+kk)
 						}
 					}
 				}
 			}
 		}
-		f.g("SUBS $8, R3, R21")
-		f.g("BLT k4" + tag)
+		// a main loop of 16 k (k 8-15 of the rows in v12-v15; int8 rows
+		// are loaded 16 at a time and widened with SXTL and SXTL2), then
+		// 8 and 4
+		f.g("SUBS $16, R3, R21")
+		f.g("BLT k8" + tag)
+		f.label("k16" + tag)
+		for r := 0; r < rows; r++ {
+			if in8 {
+				f.v("ldr q%d, [x%d], #16", r, 11+r)
+				f.v("sxtl2 v%d.8h, v%d.16b", 12+r, r)
+				f.v("sxtl v%d.8h, v%d.8b", r, r)
+			} else {
+				f.v("ldr q%d, [x%d], #16", r, 11+r)
+				f.v("ldr q%d, [x%d], #16", 12+r, 11+r)
+			}
+		}
+		steps(8, 0)
+		steps(8, 12)
+		f.g("SUBS $16, R21")
+		f.g("BGE k16" + tag)
 		f.label("k8" + tag)
+		f.g("TBZ $3, R21, k4" + tag)
 		for r := 0; r < rows; r++ {
 			load(r, false)
 		}
-		steps(8)
-		f.g("SUBS $8, R21")
-		f.g("BGE k8" + tag)
+		steps(8, 0)
 		f.label("k4" + tag)
 		f.g("TBZ $2, R21, kd" + tag)
 		for r := 0; r < rows; r++ {
 			load(r, true)
 		}
-		steps(4)
+		steps(4, 0)
 		f.label("kd" + tag)
 	}
 }
@@ -366,12 +386,93 @@ blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 	f.g("RET")
 }
 
+// emitGemmNEONc8 is the ARMv8.0 int8 kernel for short rows (K ≤ 32),
+// where gemm2x8c16NEON's per-tile ADDP reduction and zero-filled
+// accumulators cost more than its faster main loop saves: every 8 k go
+// through neonTail8's layout (activations {k0-3, k0-3, k4-7, k4-7},
+// 16 MACs per three instructions), so a row of 8 channels needs four
+// accumulators {c, c, c+1, c+1} and two ADDPs, and four rows fit in the
+// registers. Rows that do not fill a tile go through a one-row loop.
+func emitGemmNEONc8(f *asmFile) {
+	gen.text(f, "gemm4x8c8NEON", `gemm_4x8c8_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0) for short
+rows, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of
+8; a block is 64 bytes of biases (four vectors {b[c], 0, b[c+1], 0}, c =
+0, 2, 4, 6) then per 8 k four vectors {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}:
+64 + 8·K bytes.`, splitArgs(gemmArgs)...)
+	loadGemmArgs(f)
+	f.g("LSL $3, R3, R24")
+	f.g("ADD $64, R24")
+	body := func(rows int, tag string) {
+		for r := 0; r < rows; r++ {
+			f.v("ld1 {v%d.4s-v%d.4s}, [x4]", 16+4*r, 19+4*r)
+		}
+		f.g("ADD $64, R4, R20")
+		f.g("MOVD R3, R21")
+		f.label("k8" + tag)
+		for r := 0; r < rows; r++ {
+			f.v("ldr d%d, [x%d], #8", r, 11+r)
+			f.v("zip1 v%d.4s, v%d.4s, v%d.4s", r, r, r)
+		}
+		f.v("ld1 {v4.16b-v7.16b}, [x20], #64")
+		for j := 0; j < 4; j++ {
+			for r := 0; r < rows; r++ {
+				f.v("smull v%d.8h, v%d.8b, v%d.8b", 8+r, r, 4+j)
+			}
+			for r := 0; r < rows; r++ {
+				f.v("smlal2 v%d.8h, v%d.16b, v%d.16b", 8+r, r, 4+j)
+			}
+			for r := 0; r < rows; r++ {
+				f.v("sadalp v%d.4s, v%d.8h", 16+4*r+j, 8+r)
+			}
+		}
+		f.g("SUBS $8, R21")
+		f.g("BNE k8" + tag)
+		for r := 0; r < rows; r++ {
+			b := 16 + 4*r
+			f.v("addp v%d.4s, v%d.4s, v%d.4s", b, b, b+1)
+			f.v("addp v%d.4s, v%d.4s, v%d.4s", b+1, b+2, b+3)
+			f.v("st1 {v%d.4s, v%d.4s}, [x9], x7", b, b+1)
+		}
+	}
+	f.label("block")
+	f.g("MOVD R0, R8")
+	f.g("MOVD R6, R9")
+	f.g("MOVD R2, R10")
+	f.g("CMP $4, R10")
+	f.g("BLT rows1")
+	f.label("rows4")
+	f.g("MOVD R8, R11")
+	for r := 1; r < 4; r++ {
+		f.g("ADD R1, R%d, R%d", 10+r, 11+r)
+	}
+	body(4, "r4")
+	f.g("ADD R1<<2, R8")
+	f.g("SUB $4, R10")
+	f.g("CMP $4, R10")
+	f.g("BGE rows4")
+	f.label("rows1")
+	f.g("CBZ R10, next")
+	f.label("row1")
+	f.g("MOVD R8, R11")
+	body(1, "r1")
+	f.g("ADD R1, R8")
+	f.g("SUBS $1, R10")
+	f.g("BNE row1")
+	f.label("next")
+	f.g("ADD R24, R4")
+	f.g("ADD $32, R6")
+	f.g("SUBS $1, R5")
+	f.g("BNE block")
+	f.g("RET")
+}
+
 func emitGemms(f *asmFile) {
 	emitGemm(f, gemmKind{name: "gemm4x16c4SDOT", mr: 4, wBytesPerK: 1, body: sdotBody,
 		doc: `gemm_4x16c4_sdot: int8 GEMM with SDOT (ARMv8.2 dot product), and a 4x8c4
 tile for a last 8-wide block. K (k) is a multiple of 4; a block of width
 channels is 4·width bytes of biases, then K/4 groups of [width][4 k] bytes.`}, []int{16, 8})
 	emitGemmNEON(f)
+	emitGemmNEONc8(f)
 	emitGemm(f, gemmKind{name: "gemm4x16I16NEON", mr: 4, wBytesPerK: 2, body: mlalBody(false),
 		doc: `gemm_4x16_neon_mlal_lane: int16 activations times int16 (widened int8)
 weights, SMLAL by element (4 MACs per instruction on every ARMv8 core), and
