@@ -31,13 +31,3 @@ func (b buf) slice(lo, hi int) buf {
 	}
 	return buf{f32: b.f32[lo:hi]}
 }
-
-func (b buf) len() int {
-	switch {
-	case b.i8 != nil:
-		return len(b.i8)
-	case b.i16 != nil:
-		return len(b.i16)
-	}
-	return len(b.f32)
-}

@@ -89,19 +89,3 @@ func convW16(p *QConv, in []int8, w []int16, s *qScratch, emit func(base int, ac
 		}
 	}
 }
-
-// epilogue1 is qparams.go's epilogue for one accumulator of channel o,
-// before the final clamp: the definition, written out plainly.
-func epilogue1(p *QConv, o int, acc int32) int32 {
-	switch p.Epi {
-	case EpiHardswish, EpiHardsigmoid:
-		pre := min(max(Requantize(acc, p.Mult[o], p.Shift[o]), -32768), 32767)
-		t := min(max(pre+p.Three, 0), p.Six)
-		v := t
-		if p.Epi == EpiHardswish {
-			v = pre * t
-		}
-		return int32(min(max(int64(p.OutZP)+int64(Requantize(v, p.PostMult, p.PostShift)), -1<<31), 1<<31-1))
-	}
-	return int32(min(max(int64(p.OutZP)+int64(Requantize(acc, p.Mult[o], p.Shift[o])), -1<<31), 1<<31-1))
-}

@@ -27,17 +27,16 @@ const (
 )
 
 type operand struct {
-	kind  opKind
-	n     int    // register number (vector, FP, GP, or mem base)
-	arr   string // arrangement ("16b", "4s", ...) or element type ("s", "4b")
-	idx   int    // element index, -1 if none
-	regs  []int  // list registers
-	fp    byte   // 'q', 'd', 's', 'h', 'b'
-	w     bool   // 32-bit GP register
-	imm   int64
-	off   int64 // mem immediate offset
-	offR  int   // mem register offset, -1 if none
-	hasIx bool
+	kind opKind
+	n    int    // register number (vector, FP, GP, or mem base)
+	arr  string // arrangement ("16b", "4s", ...) or element type ("s", "4b")
+	idx  int    // element index, -1 if none
+	regs []int  // list registers
+	fp   byte   // 'q', 'd', 's', 'h', 'b'
+	w    bool   // 32-bit GP register
+	imm  int64
+	off  int64 // mem immediate offset
+	offR int   // mem register offset, -1 if none
 }
 
 func splitOperands(s string) []string {

@@ -71,11 +71,6 @@ func (f *asmFile) g(format string, a ...any) {
 // label emits a label.
 func (f *asmFile) label(l string) { fmt.Fprintf(&f.buf, "%s:\n", l) }
 
-// comment emits a comment line.
-func (f *asmFile) comment(format string, a ...any) {
-	fmt.Fprintf(&f.buf, "\t// "+format+"\n", a...)
-}
-
 // gen is the generator state shared by the kernel emitters.
 var gen generated
 
