@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"encoding/json"
+	"github.com/edged/edged/internal/testdata"
 	"io"
 	"net"
 	"net/http"
@@ -40,7 +41,7 @@ http: {listen: ""}
 func TestPredictionsMatchEngine(t *testing.T) {
 	m := testModel(t)
 	files := sampleImages(t, 10, 3)
-	dir := imageDir(t, files)
+	dir := testdata.CopyFiles(t, files)
 	cfg := parseConfig(t, baseConfig+`
 cameras:
   - {name: cam, source: `+dir+`, fps: 20}
@@ -110,7 +111,7 @@ func classifyFiles(t *testing.T, path string, files []string, k int) [][]imagene
 func TestCorruptFramesSkippedAndCounted(t *testing.T) {
 	m := testModel(t)
 	files := sampleImages(t, 10, 2)
-	dir := imageDir(t, files)
+	dir := testdata.CopyFiles(t, files)
 	good, err := os.ReadFile(files[0])
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +203,7 @@ func metricValue(t *testing.T, text, series string) float64 {
 func TestHealth(t *testing.T) {
 	m := testModel(t)
 	files := sampleImages(t, 10, 2)
-	src := imageDir(t, files)
+	src := testdata.CopyFiles(t, files)
 	missing := src + ".later"
 	cfg := parseConfig(t, baseConfig+`
 cameras:
@@ -238,7 +239,7 @@ cameras:
 // (the sink sees every prediction) and /healthz names the broker.
 func TestBrokerDown(t *testing.T) {
 	m := testModel(t)
-	dir := imageDir(t, sampleImages(t, 10, 2))
+	dir := testdata.CopyFiles(t, sampleImages(t, 10, 2))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +278,7 @@ func get(t *testing.T, url string) (int, string) {
 // config whose model does not load, keeping the running one.
 func TestReload(t *testing.T) {
 	m := testModel(t)
-	dir := imageDir(t, sampleImages(t, 10, 2))
+	dir := testdata.CopyFiles(t, sampleImages(t, 10, 2))
 	cfg := parseConfig(t, baseConfig+`
 cameras:
   - {name: a, source: `+dir+`, fps: 20}
@@ -340,7 +341,7 @@ cameras:
 // its state and the stats topic from the embedded broker.
 func TestMQTTCommandsAndStats(t *testing.T) {
 	m := testModel(t)
-	dir := imageDir(t, sampleImages(t, 10, 2))
+	dir := testdata.CopyFiles(t, sampleImages(t, 10, 2))
 	cfg := parseConfig(t, baseConfig+`
 cameras:
   - {name: cam, source: `+dir+`, fps: 20}

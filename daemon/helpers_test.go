@@ -96,25 +96,6 @@ func testModel(t testing.TB) string {
 	return modelPath
 }
 
-// imageDir copies the sample images into a new directory.
-func imageDir(t testing.TB, files []string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "images")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // parseConfig parses a config.yaml text; %MODEL% is replaced by the test
 // model's path.
 func parseConfig(t testing.TB, text, modelPath string) *config.Config {

@@ -169,7 +169,7 @@ mqtt:
   publish: {on_change: false}
   queue_size: 1000
 http: {listen: ""}
-`, model, copyImages(t, images[20:23]), broker.addr())
+`, model, testdata.CopyFiles(t, images[20:23]), broker.addr())
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -84,31 +84,13 @@ func sampleFiles(t *testing.T, dir string) []string {
 // calibrateModel makes an int8 model with `edged calibrate` on 4 images.
 func calibrateModel(t *testing.T, bin, weights string, images []string) string {
 	t.Helper()
-	dir := copyImages(t, images)
+	dir := testdata.CopyFiles(t, images)
 	out := filepath.Join(t.TempDir(), "shufflenet_v2_x0_5.edgeq")
 	cmd := exec.Command(bin, "calibrate", "--weights", weights, "--images", dir, "--limit", "4", "--int16", "0", "--out", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("edged calibrate: %v\n%s", err, b)
 	}
 	return out
-}
-
-func copyImages(t *testing.T, files []string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "images")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 // writeConfig writes a config.yaml for one directory camera; extra is
@@ -371,7 +353,7 @@ func testConfigCheck(t *testing.T, bin string) {
 // directory of real images have the top-1 (indeed the whole top-5) that
 // `edged classify --model` gives those images.
 func testMatchesClassify(t *testing.T, bin, model string, images []string) {
-	dir := copyImages(t, images)
+	dir := testdata.CopyFiles(t, images)
 	cmd := exec.Command(bin, "classify", "--model", model, "--json", dir)
 	out, err := cmd.Output()
 	if err != nil {
@@ -430,7 +412,7 @@ func testMatchesClassify(t *testing.T, bin, model string, images []string) {
 }
 
 func testSIGHUP(t *testing.T, bin, model string, images []string) {
-	dir := copyImages(t, images)
+	dir := testdata.CopyFiles(t, images)
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	writeConfig(t, cfg, model, dir, "")
 	p := startEdged(t, bin, cfg)
@@ -461,7 +443,7 @@ func testSIGHUP(t *testing.T, bin, model string, images []string) {
 }
 
 func testCorruptImage(t *testing.T, bin, model string, images []string) {
-	dir := copyImages(t, images)
+	dir := testdata.CopyFiles(t, images)
 	if err := os.WriteFile(filepath.Join(dir, "0-corrupt.jpg"), []byte("\xff\xd8\xff\xe0 truncated JPEG"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +464,7 @@ func testCorruptImage(t *testing.T, bin, model string, images []string) {
 }
 
 func testSourceVanishes(t *testing.T, bin, model string, images []string) {
-	dir := copyImages(t, images)
+	dir := testdata.CopyFiles(t, images)
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	writeConfig(t, cfg, model, dir, "")
 	p := startEdged(t, bin, cfg)
@@ -508,7 +490,7 @@ func testSourceVanishes(t *testing.T, bin, model string, images []string) {
 // testSystemdNotify plays systemd: it receives the notifications on a
 // NOTIFY_SOCKET and turns the watchdog on.
 func testSystemdNotify(t *testing.T, bin, model string, images []string) {
-	dir := copyImages(t, images)
+	dir := testdata.CopyFiles(t, images)
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	writeConfig(t, cfg, model, dir, "")
 	sock := filepath.Join(t.TempDir(), "notify.sock")

@@ -73,3 +73,24 @@ func ReadCHW(t testing.TB, path string, h, w, c int) []float32 {
 	}
 	return out
 }
+
+// CopyFiles copies files into a new directory under t.TempDir (keeping
+// their base names) and returns it: a camera or calibration directory a
+// test may change.
+func CopyFiles(t testing.TB, files []string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "images")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
