@@ -86,32 +86,10 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 			} else {
 				op.W, op.WScale = WeightScales(n.W, n.Conv.OutC)
 			}
-			op.Bias = make([]int32, n.Conv.OutC)
-			k := len(n.W) / n.Conv.OutC
-			for o, b := range n.B {
-				// A channel whose weights are tiny beside its bias (a
-				// nearly dead squeeze-excitation row) would need a bias
-				// beyond int32 in units of s_in·s_w: coarsen its weight
-				// scale until the bias fits with room for the
-				// accumulation. Its weights then round to ~0, which is
-				// what they contribute next to the bias.
-				if w16 && allZero(op.W16[o*k:(o+1)*k]) {
-					op.WScale[o] = float32(math.Max(math.Abs(float64(b)), 1e-6) / (float64(in.Scale) * (1 << 24)))
-				} else if w16 {
-					if lim := float64(in.Scale) * float64(op.WScale[o]) * (1 << 29); math.Abs(float64(b)) > lim {
-						op.WScale[o] = float32(math.Abs(float64(b)) / (float64(in.Scale) * (1 << 29)))
-						requantizeRow(n.W[o*k:(o+1)*k], op.WScale[o], op.W16[o*k:(o+1)*k], 32767)
-					}
-				} else if allZero(op.W[o*k : (o+1)*k]) {
-					// A dead channel (all-zero weights) outputs its
-					// bias alone: give the bias full resolution rather
-					// than the arbitrary scale 1 of WeightScales.
-					op.WScale[o] = float32(math.Max(math.Abs(float64(b)), 1e-6) / (float64(in.Scale) * (1 << 24)))
-				} else if lim := float64(in.Scale) * float64(op.WScale[o]) * (1 << 29); math.Abs(float64(b)) > lim {
-					op.WScale[o] = float32(math.Abs(float64(b)) / (float64(in.Scale) * (1 << 29)))
-					requantizeRow(n.W[o*k:(o+1)*k], op.WScale[o], op.W[o*k:(o+1)*k], 127)
-				}
-				op.Bias[o] = QuantizeBias(b, in.Scale, op.WScale[o])
+			if w16 {
+				op.Bias = fitBiases(n.W, n.B, in.Scale, op.WScale, op.W16, 32767)
+			} else {
+				op.Bias = fitBiases(n.W, n.B, in.Scale, op.WScale, op.W, 127)
 			}
 			if a := n.Conv.Act; a == generic.ActHardswish || a == generic.ActHardsigmoid {
 				op.PreScale = PreScale(p.PreAbsMax[i])
@@ -120,6 +98,32 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 		m.Ops = append(m.Ops, op)
 	}
 	return m, nil
+}
+
+// fitBiases quantizes each channel's bias in units of sIn·scale[o],
+// adjusting the channel's weight scale (and weights q) where the bias
+// would not be represented well:
+//   - a dead channel (all-zero weights) outputs its bias alone: its scale
+//     is set to give the bias full resolution rather than WeightScales'
+//     arbitrary 1;
+//   - a channel whose weights are tiny beside its bias (a nearly dead
+//     squeeze-excitation row) would need a bias beyond int32: its scale is
+//     coarsened until the bias fits with room for the accumulation; its
+//     weights then round to ~0, which is what they contribute next to the
+//     bias.
+func fitBiases[T int8 | int16](w, bias []float32, sIn float32, scale []float32, q []T, qmax float64) []int32 {
+	k := len(w) / len(scale)
+	out := make([]int32, len(scale))
+	for o, b := range bias {
+		if allZero(q[o*k : (o+1)*k]) {
+			scale[o] = float32(math.Max(math.Abs(float64(b)), 1e-6) / (float64(sIn) * (1 << 24)))
+		} else if lim := float64(sIn) * float64(scale[o]) * (1 << 29); math.Abs(float64(b)) > lim {
+			scale[o] = float32(math.Abs(float64(b)) / (float64(sIn) * (1 << 29)))
+			requantizeRow(w[o*k:(o+1)*k], scale[o], q[o*k:(o+1)*k], qmax)
+		}
+		out[o] = QuantizeBias(b, sIn, scale[o])
+	}
+	return out
 }
 
 func allZero[T int8 | int16](w []T) bool {
