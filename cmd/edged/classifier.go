@@ -8,6 +8,7 @@ import (
 	"github.com/edged/edged/engine"
 	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
+	"github.com/edged/edged/preprocess"
 	"github.com/edged/edged/quant"
 )
 
@@ -62,4 +63,18 @@ func (m *modelFlags) load() (c classifier, name string, qm *quant.Model, close f
 		return e, qm.Arch, qm, e.Close, nil
 	}
 	return nil, "", nil, nil, usageError("give --weights W.pth (float) or --model M.edgeq (int8)")
+}
+
+// runFile decodes an image file, applies the ImageNet eval transform into
+// input (reused across calls) and runs c: what classify and eval do per
+// image, exactly as the daemon does per frame.
+func runFile(c classifier, path string, input []float32) ([]float32, error) {
+	img, err := preprocess.DecodeFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := preprocess.ImageNet().Apply(img, input); err != nil {
+		return nil, err
+	}
+	return c.Run(input)
 }

@@ -33,18 +33,10 @@ func cmdClassify(args []string, stdout, stderr io.Writer) error {
 	}
 	defer closeFn()
 	files, failed := expandImages(paths, stderr)
-	t := preprocess.ImageNet()
 	input := make([]float32, preprocess.Size*preprocess.Size*3)
 	enc := json.NewEncoder(stdout)
 	for _, f := range files {
-		img, err := preprocess.DecodeFile(f)
-		if err == nil {
-			err = t.Apply(img, input)
-		}
-		var logits []float32
-		if err == nil {
-			logits, err = c.Run(input)
-		}
+		logits, err := runFile(c, f, input)
 		if err != nil {
 			fmt.Fprintf(stderr, "edged classify: %v\n", err)
 			failed = true

@@ -87,7 +87,6 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	}
 	res := evalResult{Model: name}
 	var n, top1, top5, refTop1, agree, refN int
-	t := preprocess.ImageNet()
 	input := make([]float32, preprocess.Size*preprocess.Size*3)
 	for _, f := range files {
 		base := filepath.Base(f)
@@ -100,14 +99,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "edged eval: %s: not in %s, skipped\n", base, *labels)
 			continue
 		}
-		img, err := preprocess.DecodeFile(f)
-		if err == nil {
-			err = t.Apply(img, input)
-		}
-		var logits []float32
-		if err == nil {
-			logits, err = c.Run(input)
-		}
+		logits, err := runFile(c, f, input)
 		if err != nil {
 			fmt.Fprintf(stderr, "edged eval: %v\n", err)
 			res.Failed++
