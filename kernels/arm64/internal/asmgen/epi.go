@@ -164,9 +164,9 @@ accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 	f.g("MOVD R11, R13")
 	f.g("ADD R6, R11")
 	if out16 {
-		partialStore16(f, "R9", 13)
+		partialStore(f, "R9", 13, 2)
 	} else {
-		partialStore8(f, "R9", 13)
+		partialStore(f, "R9", 13, 1)
 	}
 	f.g("SUBS $1, R12")
 	f.g("BNE trow")
@@ -307,65 +307,36 @@ func newLabel(p string) string {
 	return fmt.Sprintf("%s%d", p, labelSeq)
 }
 
-// partialStore8 stores the first cnt&15 bytes of v0 at x[ptr].
-func partialStore8(f *asmFile, cnt string, ptr int) {
-	l4, l2, l1, done := newLabel("p4_"), newLabel("p2_"), newLabel("p1_"), newLabel("pd_")
-	f.g("TBZ $3, %s, %s", cnt, l4)
-	f.v("st1 {v0.d}[0], [x%d], #8", ptr)
-	f.v("ext v0.16b, v0.16b, v0.16b, #8")
-	f.label(l4)
-	f.g("TBZ $2, %s, %s", cnt, l2)
-	f.v("st1 {v0.s}[0], [x%d], #4", ptr)
-	f.v("ext v0.16b, v0.16b, v0.16b, #4")
-	f.label(l2)
-	f.g("TBZ $1, %s, %s", cnt, l1)
-	f.v("st1 {v0.h}[0], [x%d], #2", ptr)
-	f.v("ext v0.16b, v0.16b, v0.16b, #2")
-	f.label(l1)
-	f.g("TBZ $0, %s, %s", cnt, done)
-	f.v("st1 {v0.b}[0], [x%d]", ptr)
-	f.label(done)
-}
-
-// partialStore16 stores the first cnt&15 int16 of v0, v1 at x[ptr].
-func partialStore16(f *asmFile, cnt string, ptr int) {
-	l4, l2, l1, done := newLabel("p4_"), newLabel("p2_"), newLabel("p1_"), newLabel("pd_")
-	f.g("TBZ $3, %s, %s", cnt, l4)
-	f.v("st1 {v0.8h}, [x%d], #16", ptr)
-	f.v("mov v0.16b, v1.16b")
-	f.label(l4)
-	f.g("TBZ $2, %s, %s", cnt, l2)
-	f.v("st1 {v0.d}[0], [x%d], #8", ptr)
-	f.v("ext v0.16b, v0.16b, v0.16b, #8")
-	f.label(l2)
-	f.g("TBZ $1, %s, %s", cnt, l1)
-	f.v("st1 {v0.s}[0], [x%d], #4", ptr)
-	f.v("ext v0.16b, v0.16b, v0.16b, #4")
-	f.label(l1)
-	f.g("TBZ $0, %s, %s", cnt, done)
-	f.v("st1 {v0.h}[0], [x%d]", ptr)
-	f.label(done)
-}
-
-// partialStore32 stores the first cnt&15 float32 of v0-v3 at x[ptr].
-func partialStore32(f *asmFile, cnt string, ptr int) {
-	l4, l2, l1, done := newLabel("p4_"), newLabel("p2_"), newLabel("p1_"), newLabel("pd_")
-	f.g("TBZ $3, %s, %s", cnt, l4)
-	f.v("st1 {v0.4s, v1.4s}, [x%d], #32", ptr)
-	f.v("mov v0.16b, v2.16b")
-	f.v("mov v1.16b, v3.16b")
-	f.label(l4)
-	f.g("TBZ $2, %s, %s", cnt, l2)
-	f.v("st1 {v0.4s}, [x%d], #16", ptr)
-	f.v("mov v0.16b, v1.16b")
-	f.label(l2)
-	f.g("TBZ $1, %s, %s", cnt, l1)
-	f.v("st1 {v0.d}[0], [x%d], #8", ptr)
-	f.v("ext v0.16b, v0.16b, v0.16b, #8")
-	f.label(l1)
-	f.g("TBZ $0, %s, %s", cnt, done)
-	f.v("st1 {v0.s}[0], [x%d]", ptr)
-	f.label(done)
+// partialStore stores the first cnt&15 elements of size bytes each from
+// v0 (then v1, v2, v3) at x[ptr]: a ladder of 8, 4, 2 and 1 element
+// stores, each shifting what is left down to v0.
+func partialStore(f *asmFile, cnt string, ptr, size int) {
+	arr := map[int]string{1: "16b", 2: "8h", 4: "4s"}[size]
+	labels := []string{newLabel("p4_"), newLabel("p2_"), newLabel("p1_"), newLabel("pd_")}
+	for i, bit := range []int{3, 2, 1, 0} {
+		f.g("TBZ $%d, %s, %s", bit, cnt, labels[i])
+		nb := size << bit // bytes this step stores
+		post := fmt.Sprintf(", #%d", nb)
+		if bit == 0 {
+			post = "" // the last store: nothing follows
+		}
+		switch nb {
+		case 32:
+			f.v("st1 {v0.%s, v1.%s}, [x%d]%s", arr, arr, ptr, post)
+			f.v("mov v0.16b, v2.16b")
+			f.v("mov v1.16b, v3.16b")
+		case 16:
+			f.v("st1 {v0.%s}, [x%d]%s", arr, ptr, post)
+			f.v("mov v0.16b, v1.16b")
+		default:
+			lane := map[int]string{8: "d", 4: "s", 2: "h", 1: "b"}[nb]
+			f.v("st1 {v0.%s}[0], [x%d]%s", lane, ptr, post)
+			if bit > 0 {
+				f.v("ext v0.16b, v0.16b, v0.16b, #%d", nb)
+			}
+		}
+		f.label(labels[i])
+	}
 }
 
 // emitRequantF32 is the EpiFloat epilogue: out = float32(acc)·scale[o]
@@ -438,7 +409,7 @@ func emitRequantF32(f *asmFile) {
 	}
 	f.g("MOVD R11, R13")
 	f.g("ADD R6, R11")
-	partialStore32(f, "R9", 13)
+	partialStore(f, "R9", 13, 4)
 	f.g("SUBS $1, R12")
 	f.g("BNE trow")
 	f.label("done")
