@@ -8,6 +8,7 @@ import (
 	"github.com/edged/edged/internal/testdata"
 	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/model"
+	"github.com/edged/edged/model/pth"
 	"github.com/edged/edged/quant"
 )
 
@@ -60,7 +61,7 @@ func TestBiasCorrection(t *testing.T) {
 // TestConcatShareScale: on ShuffleNet, data moves between blocks without
 // rescaling: each concat's int8 inputs carry the output's parameters.
 func TestConcatShareScale(t *testing.T) {
-	g, _, err := model.Load(testdata.Path(t, "models", "shufflenet_v2_x0_5.pth"), "", model.PadTorch)
+	g, _, err := pth.LoadGraph(testdata.Path(t, "models", "shufflenet_v2_x0_5.pth"), "", model.PadTorch)
 	if err != nil {
 		t.Fatal(err)
 	}

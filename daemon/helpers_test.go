@@ -20,6 +20,7 @@ import (
 	"github.com/edged/edged/config"
 	"github.com/edged/edged/internal/testdata"
 	"github.com/edged/edged/model"
+	"github.com/edged/edged/model/pth"
 	"github.com/edged/edged/publish"
 	"github.com/edged/edged/quant"
 )
@@ -69,7 +70,7 @@ func testModel(t testing.TB) string {
 	cal := sampleImages(t, 0, 8)
 	modelOnce.Do(func() {
 		modelErr = func() error {
-			g, _, err := model.Load(weights, "", model.PadTorch)
+			g, _, err := pth.LoadGraph(weights, "", model.PadTorch)
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/edged/edged/internal/testdata"
 	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
+	"github.com/edged/edged/model/pth"
 	"github.com/edged/edged/quant"
 )
 
@@ -38,7 +39,7 @@ func models(t testing.TB) (map[string]*quant.Model, map[string]*model.Graph, [][
 			ckpt string
 			pad  model.Padding
 		}{{"shufflenet_v2_x0_5.pth", model.PadTorch}, {"mobilenet_v3_small_tf.pth", model.PadTF}} {
-			g, _, err := model.Load(testdata.Path(t, "models", c.ckpt), "", c.pad)
+			g, _, err := pth.LoadGraph(testdata.Path(t, "models", c.ckpt), "", c.pad)
 			if err != nil {
 				return
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/edged/edged/internal/testdata"
 	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
+	"github.com/edged/edged/model/pth"
 	"github.com/edged/edged/quant"
 )
 
@@ -40,7 +41,7 @@ func realModel(t testing.TB, data, ckpt string, pad model.Padding) *quant.Model 
 		}
 		return m
 	}
-	g, _, err := model.Load(filepath.Join(data, "models", ckpt), "", pad)
+	g, _, err := pth.LoadGraph(filepath.Join(data, "models", ckpt), "", pad)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,16 +87,3 @@ func numClasses(sd *StateDict, key string) int {
 	}
 	return 1000
 }
-
-// Load reads a torchvision checkpoint and builds its Graph.
-func Load(path, arch string, pad Padding) (*Graph, *StateDict, error) {
-	sd, err := LoadCheckpoint(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	g, err := Build(sd, arch, pad)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return g, sd, nil
-}

@@ -1,7 +1,9 @@
 // Package model builds edged's network architectures from PyTorch
 // checkpoints and runs them in float32.
 //
-// A torchvision state_dict is loaded (checkpoint.go), its BatchNorms are
+// A torchvision state_dict (a StateDict, which model/pth reads from a .pth
+// file; this package never parses files, so the int8 engine that imports
+// it does not link the unpickler) is looked up by key, its BatchNorms are
 // folded into the preceding convolutions, and the architecture (MobileNetV3
 // Small/Large, ShuffleNetV2 x0.5–x2.0) is lowered into a Graph: a flat,
 // topologically ordered list of ops over statically shaped NHWC tensors.

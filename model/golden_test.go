@@ -1,4 +1,4 @@
-package model
+package model_test
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/edged/edged/internal/testdata"
+	"github.com/edged/edged/model"
+	"github.com/edged/edged/model/pth"
 )
 
 type goldenFile struct {
@@ -39,18 +41,18 @@ func TestGoldenLogits(t *testing.T) {
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			gf, gpath := loadGolden(t, tc.golden)
-			pad, err := ParsePadding(gf.Padding)
+			pad, err := model.ParsePadding(gf.Padding)
 			if err != nil {
 				t.Fatal(err)
 			}
-			g, _, err := Load(testdata.Path(t, "models", tc.ckpt), "", pad)
+			g, _, err := pth.LoadGraph(testdata.Path(t, "models", tc.ckpt), "", pad)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if g.Arch != gf.Arch {
 				t.Fatalf("detected arch %s, golden says %s", g.Arch, gf.Arch)
 			}
-			f := NewFloat(g)
+			f := model.NewFloat(g)
 			for ii, img := range gf.Images {
 				in := testdata.ReadCHW(t, filepath.Join(filepath.Dir(gpath), img.Input), g.Input().H, g.Input().W, g.Input().C)
 				logits, err := f.Run(in)
@@ -104,12 +106,12 @@ func TestGoldenLayers(t *testing.T) {
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			gf, gpath := loadGolden(t, tc.golden)
-			pad, _ := ParsePadding(gf.Padding)
-			g, _, err := Load(testdata.Path(t, "models", tc.ckpt), "", pad)
+			pad, _ := model.ParsePadding(gf.Padding)
+			g, _, err := pth.LoadGraph(testdata.Path(t, "models", tc.ckpt), "", pad)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := NewFloat(g)
+			f := model.NewFloat(g)
 			in := testdata.ReadCHW(t, filepath.Join(filepath.Dir(gpath), gf.Images[0].Input), g.Input().H, g.Input().W, g.Input().C)
 			if d := firstDivergence(gf, f, in); d != "" {
 				t.Fatalf("first divergent layer: %s", d)
@@ -132,21 +134,21 @@ var compared int
 
 // firstDivergence runs one input and names the first torchvision module
 // whose output statistics differ from the golden ones ("" if none).
-func firstDivergence(gf goldenFile, f *Float, in []float32) string {
+func firstDivergence(gf goldenFile, f *model.Float, in []float32) string {
 	byName := map[string]int{}
 	for i, l := range gf.Layers {
 		byName[l.Module] = i
 	}
 	compared = 0
 	report := ""
-	_, _ = f.RunObserved(in, func(i int, n *Node, out []float32) {
+	_, _ = f.RunObserved(in, func(i int, n *model.Node, out []float32) {
 		li, ok := byName[n.Name]
 		if !ok || report != "" {
 			return
 		}
 		compared++
 		l := gf.Layers[li]
-		s := f.g.Shapes[n.Out]
+		s := f.Graph().Shapes[n.Out]
 		if len(l.Shape) == 3 && (l.Shape[0] != s.C || l.Shape[1] != s.H || l.Shape[2] != s.W) {
 			report = fmt.Sprintf("node %d %s: shape %v, torchvision %v (CHW)", i, n.Name, s, l.Shape)
 			return

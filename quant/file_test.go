@@ -21,6 +21,7 @@ import (
 
 	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/model"
+	"github.com/edged/edged/model/pth"
 )
 
 // fileTestGraph is a tiny float graph with every op kind and every field
@@ -539,7 +540,7 @@ func TestRealArchitectures(t *testing.T) {
 		{"shufflenet_v2_x0_5.pth", "shufflenet_v2_x0_5", model.PadTorch},
 	} {
 		t.Run(c.arch, func(t *testing.T) {
-			g, sd, err := model.Load(filepath.Join(dir, "models", c.file), c.arch, c.pad)
+			g, sd, err := pth.LoadGraph(filepath.Join(dir, "models", c.file), c.arch, c.pad)
 			if err != nil {
 				t.Fatal(err)
 			}

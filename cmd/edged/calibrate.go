@@ -12,6 +12,7 @@ import (
 	"github.com/edged/edged/calibrate"
 	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
+	"github.com/edged/edged/model/pth"
 	"github.com/edged/edged/quant"
 )
 
@@ -55,7 +56,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if _, err := kernels.Default(); err != nil {
 		return err
 	}
-	g, sd, err := model.Load(mf.weights, mf.arch, pad)
+	g, sd, err := pth.LoadGraph(mf.weights, mf.arch, pad)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/edged/edged/engine"
 	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
+	"github.com/edged/edged/model/pth"
 	"github.com/edged/edged/preprocess"
 	"github.com/edged/edged/quant"
 )
@@ -43,7 +44,7 @@ func (m *modelFlags) load() (c classifier, name string, qm *quant.Model, close f
 		if err != nil {
 			return nil, "", nil, nil, usageError("--padding: %v", err)
 		}
-		g, _, err := model.Load(m.weights, m.arch, pad)
+		g, _, err := pth.LoadGraph(m.weights, m.arch, pad)
 		if err != nil {
 			return nil, "", nil, nil, err
 		}

@@ -1,4 +1,4 @@
-package model
+package pth
 
 import (
 	"archive/zip"
@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"github.com/edged/edged/internal/testdata"
+	"github.com/edged/edged/model"
 	"image"
 	"image/jpeg"
 	"io"
@@ -95,11 +96,11 @@ var ckptRealCases = []struct {
 	},
 }
 
-func TestLoadCheckpointReal(t *testing.T) {
+func TestLoadReal(t *testing.T) {
 	for _, tc := range ckptRealCases {
 		t.Run(tc.file, func(t *testing.T) {
 			path := ckptRealModel(t, tc.file)
-			sd, err := LoadCheckpoint(path)
+			sd, err := Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +173,7 @@ func ckptNumel(shape []int) int {
 	return n
 }
 
-func TestLoadCheckpointRealDamaged(t *testing.T) {
+func TestLoadRealDamaged(t *testing.T) {
 	path := ckptRealModel(t, "shufflenet_v2_x0_5.pth")
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -203,7 +204,7 @@ func TestLoadCheckpointRealDamaged(t *testing.T) {
 			if err := os.WriteFile(p, tc.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			sd, err := LoadCheckpoint(p)
+			sd, err := Load(p)
 			if err == nil {
 				t.Fatalf("loaded %d tensors from a damaged file", len(sd.Tensors))
 			}
@@ -212,11 +213,11 @@ func TestLoadCheckpointRealDamaged(t *testing.T) {
 	}
 }
 
-// TestLoadCheckpointRealMutatedPickle re-zips the real checkpoint with
+// TestLoadRealMutatedPickle re-zips the real checkpoint with
 // random bytes of data.pkl changed and valid CRCs, so the damage reaches
 // the unpickler: every load must end in a clean error or a consistent
 // state dict.
-func TestLoadCheckpointRealMutatedPickle(t *testing.T) {
+func TestLoadRealMutatedPickle(t *testing.T) {
 	path := ckptRealModel(t, "shufflenet_v2_x0_5.pth")
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -264,7 +265,7 @@ func TestLoadCheckpointRealMutatedPickle(t *testing.T) {
 		if err := zw.Close(); err != nil {
 			t.Fatal(err)
 		}
-		sd, err := parseCheckpoint("mutated.pth", buf.Bytes())
+		sd, err := parse("mutated.pth", buf.Bytes())
 		if err != nil {
 			if errors.Is(err, errInternal) || !strings.HasPrefix(err.Error(), "mutated.pth: ") {
 				t.Fatalf("mutation %d: %v", i, err)
@@ -279,7 +280,7 @@ func TestLoadCheckpointRealMutatedPickle(t *testing.T) {
 }
 
 // ckptCheckConsistent checks the invariants of a loaded state dict.
-func ckptCheckConsistent(t testing.TB, sd *StateDict) {
+func ckptCheckConsistent(t testing.TB, sd *model.StateDict) {
 	t.Helper()
 	if len(sd.Keys) != len(sd.Tensors) || len(sd.Keys) == 0 {
 		t.Fatalf("%d keys for %d tensors", len(sd.Keys), len(sd.Tensors))
@@ -539,9 +540,9 @@ func ckptTiny() ckptSpec {
 	}}
 }
 
-func ckptWantTiny(t *testing.T, sd *StateDict) {
+func ckptWantTiny(t *testing.T, sd *model.StateDict) {
 	t.Helper()
-	want := map[string]*Tensor{
+	want := map[string]*model.Tensor{
 		"conv.weight": {Shape: []int{2, 3, 1, 1}, Data: []float32{1, 2, 3, 4, 5, 6}},
 		"bn.weight":   {Shape: []int{2}, Data: []float32{0.5, -0.25}},
 	}
@@ -551,7 +552,7 @@ func ckptWantTiny(t *testing.T, sd *StateDict) {
 	}
 }
 
-func ckptWantTensors(t *testing.T, sd *StateDict, keys []string, want map[string]*Tensor) {
+func ckptWantTensors(t *testing.T, sd *model.StateDict, keys []string, want map[string]*model.Tensor) {
 	t.Helper()
 	if !slices.Equal(sd.Keys, keys) {
 		t.Errorf("keys %q, want %q", sd.Keys, keys)
@@ -571,7 +572,7 @@ func ckptWantTensors(t *testing.T, sd *StateDict, keys []string, want map[string
 	}
 }
 
-func TestLoadCheckpointContainers(t *testing.T) {
+func TestLoadContainers(t *testing.T) {
 	withPrefix := ckptTiny()
 	for i := range withPrefix.tensors {
 		withPrefix.tensors[i].key = "module." + withPrefix.tensors[i].key
@@ -593,7 +594,7 @@ func TestLoadCheckpointContainers(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			data := tc.spec.bytes(t)
-			sd, err := LoadCheckpoint(ckptWrite(t, data))
+			sd, err := Load(ckptWrite(t, data))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -605,12 +606,12 @@ func TestLoadCheckpointContainers(t *testing.T) {
 	}
 }
 
-func TestLoadCheckpointPrefixStrippedOnlyWhenUniversal(t *testing.T) {
+func TestLoadPrefixStrippedOnlyWhenUniversal(t *testing.T) {
 	spec := ckptSpec{tensors: []ckptTensor{
 		ckptF32("module.a", []float32{1}),
 		ckptF32("b", []float32{2}),
 	}}
-	sd, err := LoadCheckpoint(ckptWrite(t, spec.bytes(t)))
+	sd, err := Load(ckptWrite(t, spec.bytes(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -619,7 +620,7 @@ func TestLoadCheckpointPrefixStrippedOnlyWhenUniversal(t *testing.T) {
 	}
 }
 
-func TestLoadCheckpointDTypes(t *testing.T) {
+func TestLoadDTypes(t *testing.T) {
 	u16 := func(vs ...uint16) []byte {
 		var b []byte
 		for _, v := range vs {
@@ -640,11 +641,11 @@ func TestLoadCheckpointDTypes(t *testing.T) {
 		{key: "ints", storage: "IntStorage", raw: make([]byte, 8), numel: 2, shape: []int{2}, stride: []int{1}},
 		{key: "mask", storage: "BoolStorage", raw: []byte{1, 0}, numel: 2, shape: []int{2}, stride: []int{1}},
 	}}
-	sd, err := LoadCheckpoint(ckptWrite(t, spec.bytes(t)))
+	sd, err := Load(ckptWrite(t, spec.bytes(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ckptWantTensors(t, sd, []string{"half", "bf16", "double"}, map[string]*Tensor{
+	ckptWantTensors(t, sd, []string{"half", "bf16", "double"}, map[string]*model.Tensor{
 		"half":   {Shape: []int{6}, Data: []float32{1, -2, 65504, 1.0 / (1 << 24), float32(math.Copysign(0, -1)), float32(math.Inf(1))}},
 		"bf16":   {Shape: []int{3}, Data: []float32{1, -2.5, math.Float32frombits(0x00800000)}},
 		"double": {Shape: []int{3}, Data: []float32{1.5, float32(-1e-3), float32(3e38)}},
@@ -675,7 +676,7 @@ func TestHalfToFloat32(t *testing.T) {
 	}
 }
 
-func TestLoadCheckpointViews(t *testing.T) {
+func TestLoadViews(t *testing.T) {
 	six := ckptF32("", []float32{0, 1, 2, 3, 4, 5})
 	view := func(key string, offset int, shape, stride []int) ckptTensor {
 		v := six
@@ -696,11 +697,11 @@ func TestLoadCheckpointViews(t *testing.T) {
 			// the TF checkpoint stores them
 			view("nhwc", 0, []int{2, 3, 1, 1}, []int{3, 1, 3, 3}),
 		}}
-		sd, err := LoadCheckpoint(ckptWrite(t, spec.bytes(t)))
+		sd, err := Load(ckptWrite(t, spec.bytes(t)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ckptWantTensors(t, sd, []string{"full", "transposed", "row1", "column2", "scalar", "expanded", "empty", "ones", "nhwc"}, map[string]*Tensor{
+		ckptWantTensors(t, sd, []string{"full", "transposed", "row1", "column2", "scalar", "expanded", "empty", "ones", "nhwc"}, map[string]*model.Tensor{
 			"full":       {Shape: []int{2, 3}, Data: []float32{0, 1, 2, 3, 4, 5}},
 			"transposed": {Shape: []int{3, 2}, Data: []float32{0, 3, 1, 4, 2, 5}},
 			"row1":       {Shape: []int{3}, Data: []float32{3, 4, 5}},
@@ -719,20 +720,20 @@ func TestLoadCheckpointViews(t *testing.T) {
 	}
 }
 
-func TestLoadCheckpointBigEndian(t *testing.T) {
+func TestLoadBigEndian(t *testing.T) {
 	spec := ckptSpec{bigEndian: true, tensors: []ckptTensor{
 		{key: "w", storage: "FloatStorage", raw: binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, math.Float32bits(1.5)), math.Float32bits(-2)), numel: 2, shape: []int{2}, stride: []int{1}},
 	}}
-	sd, err := LoadCheckpoint(ckptWrite(t, spec.bytes(t)))
+	sd, err := Load(ckptWrite(t, spec.bytes(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ckptWantTensors(t, sd, []string{"w"}, map[string]*Tensor{"w": {Shape: []int{2}, Data: []float32{1.5, -2}}})
+	ckptWantTensors(t, sd, []string{"w"}, map[string]*model.Tensor{"w": {Shape: []int{2}, Data: []float32{1.5, -2}}})
 }
 
 func TestStateDictGet(t *testing.T) {
 	path := ckptWrite(t, ckptTiny().bytes(t))
-	sd, err := LoadCheckpoint(path)
+	sd, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -743,11 +744,11 @@ func TestStateDictGet(t *testing.T) {
 		t.Errorf("Get without a shape: %v", err)
 	}
 	_, err = sd.Get("conv.weight", 3, 2, 1, 1)
-	ckptCheckError(t, err, path, ErrShapeMismatch, "conv.weight: shape mismatch: expected [3 2 1 1] found [2 3 1 1]")
+	ckptCheckError(t, err, path, model.ErrShapeMismatch, "conv.weight: shape mismatch: expected [3 2 1 1] found [2 3 1 1]")
 	_, err = sd.Get("fc.weight", 10, 2)
-	ckptCheckError(t, err, path, ErrMissingKey, `missing key "fc.weight"`)
+	ckptCheckError(t, err, path, model.ErrMissingKey, `missing key "fc.weight"`)
 	_, err = sd.Get("bn.num_batches_tracked")
-	ckptCheckError(t, err, path, ErrMissingKey, `missing key "bn.num_batches_tracked"`, "num_batches_tracked counter")
+	ckptCheckError(t, err, path, model.ErrMissingKey, `missing key "bn.num_batches_tracked"`, "num_batches_tracked counter")
 
 	if got := sd.Unused(map[string]bool{"conv.weight": true}); !slices.Equal(got, []string{"bn.weight"}) {
 		t.Errorf("Unused = %q, want [bn.weight]", got)
@@ -757,7 +758,7 @@ func TestStateDictGet(t *testing.T) {
 	}
 }
 
-func TestLoadCheckpointErrors(t *testing.T) {
+func TestLoadErrors(t *testing.T) {
 	tiny := ckptTiny()
 	corruptZip := func(edit func(pkl []byte) []byte, storages map[string][]byte) []byte {
 		records := [][2]string{{"archive/data.pkl", string(edit(tiny.pickle()))}}
@@ -826,7 +827,7 @@ func TestLoadCheckpointErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := ckptWrite(t, tc.data)
-			sd, err := LoadCheckpoint(path)
+			sd, err := Load(path)
 			if err == nil {
 				t.Fatalf("loaded %d tensors, want an error", len(sd.Tensors))
 			}
@@ -836,7 +837,7 @@ func TestLoadCheckpointErrors(t *testing.T) {
 
 	t.Run("no-such-file", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "missing.pth")
-		_, err := LoadCheckpoint(path)
+		_, err := Load(path)
 		if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), path) {
 			t.Errorf("error %v, want a not-exist error naming %s", err, path)
 		}

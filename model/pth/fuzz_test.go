@@ -1,4 +1,4 @@
-package model
+package pth
 
 import (
 	"errors"
@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-// FuzzLoadCheckpoint feeds arbitrary files to the loader: it must return
+// FuzzLoad feeds arbitrary files to the loader: it must return
 // a clean error naming the file, or a consistent state dict, and never
 // panic in its own code (a panic inside gopickle is recovered and
 // reported as a corrupted file).
-func FuzzLoadCheckpoint(f *testing.F) {
+func FuzzLoad(f *testing.F) {
 	zipped := ckptTiny().bytes(f)
 	legacy := ckptSpec{tensors: ckptTiny().tensors, legacy: true}.bytes(f)
 	f.Add(zipped)
@@ -45,7 +45,7 @@ func FuzzCheckpointPickle(f *testing.F) {
 }
 
 func ckptFuzzCheck(t *testing.T, data []byte) {
-	sd, err := parseCheckpoint("fuzz.pth", data)
+	sd, err := parse("fuzz.pth", data)
 	if err != nil {
 		if errors.Is(err, errInternal) {
 			t.Fatalf("panic in the loader: %v", err)
