@@ -24,13 +24,7 @@ import "fmt"
 const dwArgs = "src unsafe.Pointer|prow int|ow int|cp int|step int|w unsafe.Pointer|acc unsafe.Pointer|accs int"
 
 func loadDwArgs(f *asmFile) {
-	f.arg("src", "R0")
-	f.arg("prow", "R1")
-	f.arg("w", "R5")
-	f.arg("acc", "R6")
-	f.arg("accs", "R7")
-	f.arg("cp", "R3")
-	f.arg("step", "R4")
+	f.loadArgs("src:R0", "prow:R1", "w:R5", "acc:R6", "accs:R7", "cp:R3", "step:R4")
 	// tap column offsets kx·cp (elements are bytes for int8)
 	f.g("MOVD R3, R21")
 	f.g("ADD R3, R21, R22")
@@ -65,7 +59,7 @@ func setRows(f *asmFile, base string, regs []int, kh int) {
 func emitDwI8Regs(f *asmFile, kh, kw int) {
 	taps := kh * kw
 	name := fmt.Sprintf("dwconv%dx%dNEON", kh, kw)
-	gen.text(f, name, fmt.Sprintf(`dwconv_%dx%d_neon: one output row of an int8 %dx%d depthwise conv, any stride.`, kh, kw, kh, kw), splitArgs(dwArgs)...)
+	f.text(name, fmt.Sprintf(`dwconv_%dx%d_neon: one output row of an int8 %dx%d depthwise conv, any stride.`, kh, kw, kh, kw), splitArgs(dwArgs)...)
 	loadDwArgs(f)
 	f.g("CBZ R8, tail8")
 	f.label("block")
@@ -166,7 +160,7 @@ func dwI8RegsPixel(f *asmFile, kh, kw int, half bool) {
 func emitDwI8Stream(f *asmFile, kh, kw int) {
 	taps := kh * kw
 	name := fmt.Sprintf("dwconv%dx%dNEON", kh, kw)
-	gen.text(f, name, fmt.Sprintf(`dwconv_%dx%d_neon: one output row of an int8 %dx%d depthwise conv, any stride;
+	f.text(name, fmt.Sprintf(`dwconv_%dx%d_neon: one output row of an int8 %dx%d depthwise conv, any stride;
 two pixels per iteration share the streamed weights.`, kh, kw, kh, kw), splitArgs(dwArgs)...)
 	loadDwArgs(f)
 	f.g("CBZ R8, tail8")
@@ -382,7 +376,7 @@ func dwI8StreamPixels(f *asmFile, kh, kw int, half bool, np int) {
 func emitDwI16(f *asmFile, kh, kw int) {
 	taps := kh * kw
 	name := fmt.Sprintf("dwconv%dx%dI16NEON", kh, kw)
-	gen.text(f, name, fmt.Sprintf(`dwconv_%dx%d_i16_neon: one output row of an int16-input %dx%d depthwise conv,
+	f.text(name, fmt.Sprintf(`dwconv_%dx%d_i16_neon: one output row of an int16-input %dx%d depthwise conv,
 any stride; cp and step count bytes (2 per channel).`, kh, kw, kh, kw), splitArgs(dwArgs)...)
 	loadDwArgs(f)
 	f.g("LSR $4, R3, R8") // 8 channels = 16 bytes per block
@@ -491,19 +485,12 @@ any stride; cp and step count bytes (2 per channel).`, kh, kw, kh, kw), splitArg
 // whatever the last vectors brought; the packed weights are zero there.
 // The source and destination need 32 bytes of slack past their ends.
 func emitIm2col(f *asmFile) {
-	gen.text(f, "im2col", `im2col: im2col of n output pixels of one row of a conv whose window
+	f.text("im2col", `im2col: im2col of n output pixels of one row of a conv whose window
 rows are at most 32 bytes (KW·C·size ≤ 32): src is the padded input at the
 window's top-left, prow its row stride, step = StrideW·C·size, kp the
 im2col row stride, all in bytes.`,
 		"src unsafe.Pointer", "prow int", "step int", "n int", "kh int", "seg int", "dst unsafe.Pointer", "kp int")
-	f.arg("src", "R0")
-	f.arg("prow", "R1")
-	f.arg("step", "R2")
-	f.arg("n", "R3")
-	f.arg("kh", "R4")
-	f.arg("seg", "R5")
-	f.arg("dst", "R6")
-	f.arg("kp", "R7")
+	f.loadArgs()
 	f.g("CMP $3, R4")
 	f.g("BNE general")
 	// three source and three destination pointers, all post-incremented;

@@ -50,7 +50,7 @@ func requantRegs(f *asmFile, regs []int, shl bool, vmul, vshl, vshr int) {
 // narrowOut8 is narrowOut for 8 values in v[s], v[s+1]: into v0 (8 int8)
 // or v0 (8 int16).
 func narrowOut8(f *asmFile, out16 bool, s int) {
-	if out16 && !outZP0 {
+	if out16 && !f.zp0 {
 		f.v("sqadd v%d.4s, v%d.4s, v28.4s", s, s)
 		f.v("sqadd v%d.4s, v%d.4s, v28.4s", s+1, s+1)
 	}
@@ -88,13 +88,10 @@ func shlName(shl bool) string {
 // n a multiple of 16. sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 func emitRescale(f *asmFile, in16, out16, shl bool) {
 	name := "rescale" + tname(in16) + tname(out16) + shlName(shl)
-	gen.text(f, name, fmt.Sprintf(`%s: QRescale over n elements (a multiple of 16),
+	f.text(name, fmt.Sprintf(`%s: QRescale over n elements (a multiple of 16),
 %s to %s; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.`, name, tname(in16), tname(out16)),
 		"in unsafe.Pointer", "out unsafe.Pointer", "n int", "sc unsafe.Pointer")
-	f.arg("in", "R0")
-	f.arg("out", "R1")
-	f.arg("n", "R2")
-	f.arg("sc", "R3")
+	f.loadArgs()
 	f.g("CBZ R2, done")
 	f.v("ld1 {v8.4s, v9.4s}, [x3]")
 	if in16 {
@@ -138,13 +135,9 @@ func emitRescale(f *asmFile, in16, out16, shl bool) {
 // BMult, BShl, -BShr, OutMult, OutShl, -OutShr, 0}.
 func emitAddI8(f *asmFile, shl bool) {
 	name := "addI8" + shlName(shl)
-	gen.text(f, name, fmt.Sprintf(`%s: QAdd of int8 tensors over n elements (a multiple of 16).`, name),
+	f.text(name, fmt.Sprintf(`%s: QAdd of int8 tensors over n elements (a multiple of 16).`, name),
 		"a unsafe.Pointer", "b unsafe.Pointer", "out unsafe.Pointer", "n int", "sc unsafe.Pointer")
-	f.arg("a", "R0")
-	f.arg("b", "R1")
-	f.arg("out", "R2")
-	f.arg("n", "R3")
-	f.arg("sc", "R4")
+	f.loadArgs()
 	f.g("CBZ R3, done")
 	f.v("ld1 {v8.4s-v11.4s}, [x4]")
 	f.v("dup v12.16b, v8.b[0]")  // AZP
@@ -199,14 +192,9 @@ func emitAddI8(f *asmFile, shl bool) {
 // x·g ≤ 2^30 is exact too. sc = {XZP, GZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 func emitMulChannels(f *asmFile, b16, shl bool) {
 	name := "mulChannels" + tname(b16) + shlName(shl)
-	gen.text(f, name, fmt.Sprintf(`%s: QMulChannels of an hw×c %s tensor (c a multiple of 8).`, name, tname(b16)),
+	f.text(name, fmt.Sprintf(`%s: QMulChannels of an hw×c %s tensor (c a multiple of 8).`, name, tname(b16)),
 		"x unsafe.Pointer", "gate unsafe.Pointer", "out unsafe.Pointer", "hw int", "c int", "sc unsafe.Pointer")
-	f.arg("x", "R0")
-	f.arg("gate", "R1")
-	f.arg("out", "R2")
-	f.arg("hw", "R3")
-	f.arg("c", "R4")
-	f.arg("sc", "R5")
+	f.loadArgs()
 	f.v("ld1 {v8.4s, v9.4s}, [x5]")
 	f.v("dup v12.4s, v9.s[1]") // Mult
 	f.v("dup v13.4s, v9.s[2]") // Shl
@@ -291,13 +279,9 @@ func emitMulChannels(f *asmFile, b16, shl bool) {
 // sc = {hw·InZP, OutZP, lo, hi, Mult, Shl, -Shr, 0}.
 func emitAvgPool(f *asmFile, in16, out16, shl bool) {
 	name := "avgPool" + tname(in16) + tname(out16) + shlName(shl)
-	gen.text(f, name, fmt.Sprintf(`%s: GlobalAvgPoolQ of an hw×c %s tensor (c a multiple of 8) to %s.`, name, tname(in16), tname(out16)),
+	f.text(name, fmt.Sprintf(`%s: GlobalAvgPoolQ of an hw×c %s tensor (c a multiple of 8) to %s.`, name, tname(in16), tname(out16)),
 		"in unsafe.Pointer", "hw int", "c int", "out unsafe.Pointer", "sc unsafe.Pointer")
-	f.arg("in", "R0")
-	f.arg("hw", "R1")
-	f.arg("c", "R2")
-	f.arg("out", "R3")
-	f.arg("sc", "R4")
+	f.loadArgs()
 	f.v("ld1 {v8.4s, v9.4s}, [x4]")
 	f.v("dup v11.4s, v8.s[0]") // hw·InZP
 	f.v("dup v12.4s, v9.s[0]") // Mult
@@ -407,12 +391,9 @@ func emitAvgPool(f *asmFile, in16, out16, shl bool) {
 // sc = {zp, float32 bits of invScale}.
 func emitQuantize(f *asmFile, out16 bool) {
 	name := "quantize" + tname(out16)
-	gen.text(f, name, fmt.Sprintf(`%s: QuantizeF32 of n float32 (a multiple of 16) to %s.`, name, tname(out16)),
+	f.text(name, fmt.Sprintf(`%s: QuantizeF32 of n float32 (a multiple of 16) to %s.`, name, tname(out16)),
 		"in unsafe.Pointer", "out unsafe.Pointer", "n int", "sc unsafe.Pointer")
-	f.arg("in", "R0")
-	f.arg("out", "R1")
-	f.arg("n", "R2")
-	f.arg("sc", "R3")
+	f.loadArgs()
 	f.g("CBZ R2, done")
 	f.v("ld1r {v21.4s}, [x3]")
 	f.g("ADD $4, R3")
@@ -459,17 +440,9 @@ func emitMaxPool(f *asmFile, b16 bool) {
 	if b16 {
 		arr, half = "8h", "4h"
 	}
-	gen.text(f, name, fmt.Sprintf(`%s: a row of MaxPoolQ windows over %s values.`, name, tname(b16)),
+	f.text(name, fmt.Sprintf(`%s: a row of MaxPoolQ windows over %s values.`, name, tname(b16)),
 		"src unsafe.Pointer", "rs int", "cs int", "step int", "kh int", "kw int", "n int", "cb int", "dst unsafe.Pointer")
-	f.arg("src", "R0")
-	f.arg("rs", "R1")
-	f.arg("cs", "R2")
-	f.arg("step", "R3")
-	f.arg("kh", "R4")
-	f.arg("kw", "R5")
-	f.arg("n", "R6")
-	f.arg("cb", "R7")
-	f.arg("dst", "R8")
+	f.loadArgs()
 	f.g("ADD R2, R2, R9") // 2·cs
 	f.g("CMP $3, R4")
 	f.g("BNE general")
@@ -586,14 +559,9 @@ var copyWidths = []int{8, 16, 24, 32, 48, 64, 96, 128, 192, 384}
 // Common widths get a loop of one load and one store per 64 bytes, the
 // last ones post-incremented by the adjusted stride.
 func emitCopyRows(f *asmFile) {
-	gen.text(f, "copyRows", `copyRows: rows × width bytes (width a multiple of 8) from src (stride ss) to dst (stride ds).`,
+	f.text("copyRows", `copyRows: rows × width bytes (width a multiple of 8) from src (stride ss) to dst (stride ds).`,
 		"src unsafe.Pointer", "ss int", "dst unsafe.Pointer", "ds int", "rows int", "width int")
-	f.arg("src", "R0")
-	f.arg("ss", "R1")
-	f.arg("dst", "R2")
-	f.arg("ds", "R3")
-	f.arg("rows", "R4")
-	f.arg("width", "R5")
+	f.loadArgs()
 	f.g("CBZ R4, done")
 	for _, w := range copyWidths {
 		f.g("CMP $%d, R5", w)
@@ -636,24 +604,12 @@ func emitCopyRows(f *asmFile) {
 	f.g("SUB $64, R8")
 	f.g("CMP $64, R8")
 	f.g("BGE r64")
-	f.label("r16")
-	f.g("CMP $16, R8")
-	f.g("BLT r8")
-	f.v("ld1 {v0.16b}, [x6], #16")
-	f.v("st1 {v0.16b}, [x7], #16")
-	f.g("SUB $16, R8")
-	f.g("B r16")
-	f.label("r8")
-	f.g("CBZ R8, next")
-	f.v("ld1 {v0.8b}, [x6]")
-	f.v("st1 {v0.8b}, [x7]")
-	f.label("next")
-	f.g("ADD R1, R0")
-	f.g("ADD R3, R2")
-	f.g("SUBS $1, R4")
-	f.g("BNE row")
-	f.label("done")
-	f.g("RET")
+	f.byteLadder("R8", "r", func(post string) {
+		arr := map[string]string{", #16": "16b", "": "8b"}[post]
+		f.v("ld1 {v0.%s}, [x6]%s", arr, post)
+		f.v("st1 {v0.%s}, [x7]%s", arr, post)
+	})
+	f.rowLoopEnd("R4", "R1, R0", "R3, R2")
 }
 
 // emitInterleave: out[2j] = a[j], out[2j+1] = b[j] for rows × half
@@ -665,41 +621,26 @@ func emitInterleave(f *asmFile, b16 bool) {
 	if b16 {
 		arr, half = "8h", "4h"
 	}
-	gen.text(f, name, fmt.Sprintf(`%s: rows of out[2j] = a[j], out[2j+1] = b[j] (hb = bytes of a and of b per row,
+	f.text(name, fmt.Sprintf(`%s: rows of out[2j] = a[j], out[2j+1] = b[j] (hb = bytes of a and of b per row,
 a multiple of 8; a and b rows at stride sa, out rows at stride so).`, name),
 		"a unsafe.Pointer", "b unsafe.Pointer", "sa int", "out unsafe.Pointer", "so int", "rows int", "hb int")
-	f.arg("a", "R0")
-	f.arg("b", "R1")
-	f.arg("sa", "R2")
-	f.arg("out", "R3")
-	f.arg("so", "R4")
-	f.arg("rows", "R5")
-	f.arg("hb", "R6")
+	f.loadArgs()
 	f.g("CBZ R5, done")
 	f.label("row")
 	f.g("MOVD R0, R7")
 	f.g("MOVD R1, R8")
 	f.g("MOVD R3, R9")
 	f.g("MOVD R6, R10")
-	f.label("b16")
-	f.g("CMP $16, R10")
-	f.g("BLT b8")
-	f.v("ld1 {v0.16b}, [x7], #16")
-	f.v("ld1 {v1.16b}, [x8], #16")
-	f.v("st2 {v0.%s, v1.%s}, [x9], #32", arr, arr)
-	f.g("SUB $16, R10")
-	f.g("B b16")
-	f.label("b8")
-	f.g("CBZ R10, next")
-	f.v("ld1 {v0.8b}, [x7]")
-	f.v("ld1 {v1.8b}, [x8]")
-	f.v("st2 {v0.%s, v1.%s}, [x9]", half, half)
-	f.label("next")
-	f.g("ADD R2, R0")
-	f.g("ADD R2, R1")
-	f.g("ADD R4, R3")
-	f.g("SUBS $1, R5")
-	f.g("BNE row")
-	f.label("done")
-	f.g("RET")
+	f.byteLadder("R10", "b", func(post string) {
+		if post == "" {
+			f.v("ld1 {v0.8b}, [x7]")
+			f.v("ld1 {v1.8b}, [x8]")
+			f.v("st2 {v0.%s, v1.%s}, [x9]", half, half)
+			return
+		}
+		f.v("ld1 {v0.16b}, [x7], #16")
+		f.v("ld1 {v1.16b}, [x8], #16")
+		f.v("st2 {v0.%s, v1.%s}, [x9], #32", arr, arr)
+	})
+	f.rowLoopEnd("R5", "R2, R0", "R2, R1", "R4, R3")
 }

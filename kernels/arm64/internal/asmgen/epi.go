@@ -21,14 +21,9 @@ const (
 	epiHardsigmoid
 )
 
-// outZP0 is set while an int16 epilogue specialised for OutZP = 0 (every
-// int16 tensor of a model file is symmetric) is emitted: narrowOut and
-// narrowOut8 then add no zero point, four fewer instructions per 16 outputs.
-var outZP0 bool
-
 func emitRequant(f *asmFile, out16 bool, kind epiKind, shl, zp0 bool) {
-	outZP0 = zp0
-	defer func() { outZP0 = false }()
+	f.zp0 = zp0
+	defer func() { f.zp0 = false }()
 	name := "requant"
 	name += map[epiKind]string{epiClamp: "Clamp", epiHardswish: "Hardswish", epiHardsigmoid: "Hardsigmoid"}[kind]
 	if out16 {
@@ -55,17 +50,10 @@ func emitRequant(f *asmFile, out16 bool, kind epiKind, shl, zp0 bool) {
 		shlDoc += " OutZP must be 0."
 	}
 	ot := map[bool]string{false: "int8", true: "int16"}[out16]
-	gen.text(f, name, fmt.Sprintf(`%s: %s to %s outputs, rows × n
+	f.text(name, fmt.Sprintf(`%s: %s to %s outputs, rows × n
 accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 %s`, name, what, ot, shlDoc), splitArgs(epiArgs)...)
-	f.arg("acc", "R0")
-	f.arg("ldacc", "R1")
-	f.arg("rows", "R2")
-	f.arg("n", "R3")
-	f.arg("prm", "R4")
-	f.arg("out", "R5")
-	f.arg("ldout", "R6")
-	f.arg("sc", "R7")
+	f.loadArgs()
 	f.v("ld1 {v8.4s, v9.4s}, [x7]")
 	if out16 {
 		f.v("dup v28.4s, v8.s[0]")
@@ -276,7 +264,7 @@ func requantBody8(f *asmFile, out16 bool, kind epiKind, shl bool) {
 // after saturating to int16: with |OutZP| ≤ 128 and the clamp bounds in
 // int8, clamp(sat16(r)+zp) equals clamp(r+zp).
 func narrowOut(f *asmFile, out16 bool, s int) {
-	if out16 && !outZP0 {
+	if out16 && !f.zp0 {
 		for i := 0; i < 4; i++ {
 			f.v("sqadd v%d.4s, v%d.4s, v28.4s", s+i, s+i)
 		}
@@ -300,11 +288,10 @@ func narrowOut(f *asmFile, out16 bool, s int) {
 	f.v("smin v0.16b, v0.16b, v30.16b")
 }
 
-var labelSeq int
-
-func newLabel(p string) string {
-	labelSeq++
-	return fmt.Sprintf("%s%d", p, labelSeq)
+// newLabel returns a label unique in the generated files.
+func (f *asmFile) newLabel(p string) string {
+	f.gen.labelSeq++
+	return fmt.Sprintf("%s%d", p, f.gen.labelSeq)
 }
 
 // partialStore stores the first cnt&15 elements of size bytes each from
@@ -312,7 +299,7 @@ func newLabel(p string) string {
 // stores, each shifting what is left down to v0.
 func partialStore(f *asmFile, cnt string, ptr, size int) {
 	arr := map[int]string{1: "16b", 2: "8h", 4: "4s"}[size]
-	labels := []string{newLabel("p4_"), newLabel("p2_"), newLabel("p1_"), newLabel("pd_")}
+	labels := []string{f.newLabel("p4_"), f.newLabel("p2_"), f.newLabel("p1_"), f.newLabel("pd_")}
 	for i, bit := range []int{3, 2, 1, 0} {
 		f.g("TBZ $%d, %s, %s", bit, cnt, labels[i])
 		nb := size << bit // bytes this step stores
@@ -342,15 +329,9 @@ func partialStore(f *asmFile, cnt string, ptr, size int) {
 // emitRequantF32 is the EpiFloat epilogue: out = float32(acc)·scale[o]
 // (the logits); prm holds the scales, padded to 16.
 func emitRequantF32(f *asmFile) {
-	gen.text(f, "requantF32", `requantF32: float32(acc)·scale[o] (EpiFloat, the logits), rows × n.`,
+	f.text("requantF32", `requantF32: float32(acc)·scale[o] (EpiFloat, the logits), rows × n.`,
 		"acc unsafe.Pointer", "ldacc int", "rows int", "n int", "prm unsafe.Pointer", "out unsafe.Pointer", "ldout int")
-	f.arg("acc", "R0")
-	f.arg("ldacc", "R1")
-	f.arg("rows", "R2")
-	f.arg("n", "R3")
-	f.arg("prm", "R4")
-	f.arg("out", "R5")
-	f.arg("ldout", "R6")
+	f.loadArgs()
 	f.g("LSR $4, R3, R8")
 	f.g("AND $15, R3, R9")
 	f.g("CBZ R8, tail")

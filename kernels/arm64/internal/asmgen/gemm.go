@@ -29,15 +29,7 @@ func splitArgs(s string) []string { return strings.Split(s, "|") }
 // weight pointer, R21 k left, R22 half flag, R23 scratch, R24 block bytes.
 
 func loadGemmArgs(f *asmFile) {
-	f.arg("a", "R0")
-	f.arg("lda", "R1")
-	f.arg("m", "R2")
-	f.arg("k", "R3")
-	f.arg("w", "R4")
-	f.arg("nb", "R5")
-	f.arg("half", "R22")
-	f.arg("acc", "R6")
-	f.arg("ldc", "R7")
+	f.loadArgs("a:R0", "lda:R1", "m:R2", "k:R3", "w:R4", "nb:R5", "half:R22", "acc:R6", "ldc:R7")
 }
 
 // gemmKind describes one GEMM family.
@@ -55,7 +47,7 @@ type gemmKind struct {
 // emitGemm emits a kernel: full 16-wide blocks (or 8-wide for width8
 // kinds), then an 8-wide block if half != 0.
 func emitGemm(f *asmFile, g gemmKind, widths []int) {
-	gen.text(f, g.name, g.doc, splitArgs(gemmArgs)...)
+	f.text(g.name, g.doc, splitArgs(gemmArgs)...)
 	emitGemmBody(f, g, widths)
 }
 
@@ -349,7 +341,7 @@ func neonStep16(f *asmFile, rows int) {
 // emitGemmNEON is special: 8-wide blocks with 8 accumulators per row,
 // reduced to 2 before storing.
 func emitGemmNEON(f *asmFile) {
-	gen.text(f, "gemm2x8c16NEON", `gemm_2x8c16_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0), 8-channel
+	f.text("gemm2x8c16NEON", `gemm_2x8c16_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0), 8-channel
 blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 128 + 8·K bytes.`, splitArgs(gemmArgs)...)
 	loadGemmArgs(f)
@@ -394,7 +386,7 @@ blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 // accumulators {c, c, c+1, c+1} and two ADDPs, and four rows fit in the
 // registers. Rows that do not fill a tile go through a one-row loop.
 func emitGemmNEONc8(f *asmFile) {
-	gen.text(f, "gemm4x8c8NEON", `gemm_4x8c8_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0) for short
+	f.text("gemm4x8c8NEON", `gemm_4x8c8_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0) for short
 rows, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of
 8; a block is 64 bytes of biases (four vectors {b[c], 0, b[c+1], 0}, c =
 0, 2, 4, 6) then per 8 k four vectors {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}:
@@ -562,7 +554,7 @@ func emitGemmI16SDOT(f *asmFile) {
 activation split into two int8 halves (see sdotI16Body); lda is in bytes;
 blocks as gemm4x16c4SDOT, with 128·Σw added to the biases.`}
 	// the constants the body needs, set before the generic driver runs
-	gen.text(f, k.name, k.doc, splitArgs(gemmArgs)...)
+	f.text(k.name, k.doc, splitArgs(gemmArgs)...)
 	f.v("movi v14.16b, #128")
 	f.g("MOVD $256, R23")
 	f.v("dup v15.4s, w23")

@@ -29,9 +29,21 @@ func main() {
 
 // generate renders every file.
 func generate() (map[string][]byte, error) {
-	gen = generated{}
-	labelSeq = 0
-	g := &gen
+	g, err := build()
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{"asm_arm64.go": g.stubs()}
+	for _, f := range g.files {
+		files[f.name] = bytes.Clone(f.buf.Bytes())
+	}
+	return files, nil
+}
+
+// build runs every emitter; the state of a generation is g's and its
+// files' alone.
+func build() (*generated, error) {
+	g := &generated{}
 
 	f := g.file("gemm_arm64.s", `GEMM micro-kernels (see internal/asmgen/gemm.go).`)
 	emitGemms(f)
@@ -81,21 +93,18 @@ func generate() (map[string][]byte, error) {
 	if g.err != nil {
 		return nil, g.err
 	}
-	files := map[string][]byte{"asm_arm64.go": g.stubs()}
-	for _, f := range g.files {
-		files[f.name] = bytes.Clone(f.buf.Bytes())
-	}
-	return files, nil
+	return g, nil
 }
 
 // emittedSIMD returns every SIMD instruction the generator emits.
 func emittedSIMD(t interface{ Fatal(...any) }) []string {
-	if _, err := generate(); err != nil {
+	g, err := build()
+	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
 	var out []string
-	for _, s := range gen.simd {
+	for _, s := range g.simd {
 		if !seen[s] {
 			seen[s] = true
 			out = append(out, s)
