@@ -6,365 +6,397 @@ package arm64
 
 import "unsafe"
 
-// gemm_4x16c4_sdot: int8 GEMM with SDOT (ARMv8.2 dot product), and a 4x8c4
-// tile for a last 8-wide block. K (k) is a multiple of 4; a block of width
-// channels is 4·width bytes of biases, then K/4 groups of [width][4 k] bytes.
+// gemmI8I8_4x16c4_SDOT is the int8 GEMM with SDOT (ARMv8.2 dot product): 4
+// rows × 16 channels per micro-tile, k packed by 4, and a 4x8c4 tile for a
+// last 8-wide block. K (k) is a multiple of 4; a block of width channels is
+// 4·width bytes of biases, then K/4 groups of [width][4 k] bytes.
 //
 //go:noescape
-func gemm4x16c4SDOT(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemmI8I8_4x16c4_SDOT(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
-// gemm_2x8c16_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0), 8-channel
+// gemmI8I8_2x8c16_NEONMlalPadal is the int8 GEMM with SMULL/SMLAL2/SADALP
+// (ARMv8.0): 2 rows × 8 channels per micro-tile, k in steps of 16, 8-channel
 // blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 // 128 + 8·K bytes.
 //
 //go:noescape
-func gemm2x8c16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemmI8I8_2x8c16_NEONMlalPadal(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
-// gemm_4x8c8_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0) for short
-// rows, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of
-// 8; a block is 64 bytes of biases (four vectors {b[c], 0, b[c+1], 0}, c =
-// 0, 2, 4, 6) then per 8 k four vectors {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}:
-// 64 + 8·K bytes.
+// gemmI8I8_4x8c8_NEONMlalPadal is the int8 GEMM with SMULL/SMLAL2/SADALP
+// (ARMv8.0) for short rows: 4 rows × 8 channels per micro-tile, k in steps of
+// 8, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of 8;
+// a block is 64 bytes of biases (four vectors {b[c], 0, b[c+1], 0}, c = 0, 2,
+// 4, 6) then per 8 k four vectors {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}: 64 +
+// 8·K bytes.
 //
 //go:noescape
-func gemm4x8c8NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemmI8I8_4x8c8_NEONMlalPadal(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
-// gemm_4x16_neon_mlal_lane: int16 activations times int16 (widened int8)
-// weights, SMLAL by element (4 MACs per instruction on every ARMv8 core), and
-// a 4x8 tile for a last 8-wide block. K (k) is a multiple of 4; lda is in
-// bytes; a block of width channels is 4·width bytes of biases, then per k
-// the width weights as int16.
+// gemmI16I16_4x16_NEONMlalLane multiplies int16 activations by int16 (widened
+// int8) weights, SMLAL by element (4 MACs per instruction on every ARMv8
+// core), and a 4x8 tile for a last 8-wide block. K (k) is a multiple of 4; lda
+// is in bytes; a block of width channels is 4·width bytes of biases, then per
+// k the width weights as int16.
 //
 //go:noescape
-func gemm4x16I16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemmI16I16_4x16_NEONMlalLane(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
-// gemm_4x16_i8w16_neon_mlal_lane: int8 activations (widened with SXTL as
-// they are loaded) times int16 weights, for the convs whose weights
-// calibration keeps in int16; blocks as gemm4x16I16NEON.
+// gemmI8I16_4x16_NEONMlalLane multiplies int8 activations (widened with SXTL
+// as they are loaded) by int16 weights, for the convs whose weights
+// calibration keeps in int16; blocks as gemmI16I16_4x16_NEONMlalLane.
 //
 //go:noescape
-func gemm4x16I8W16NEON(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemmI8I16_4x16_NEONMlalLane(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
-// gemm_2x16c4_i16_sdot: int16 activations times int8 weights with SDOT, each
-// activation split into two int8 halves (see sdotI16Body); lda is in bytes;
-// blocks as gemm4x16c4SDOT, with 128·Σw added to the biases.
+// gemmI16I8_2x16c4_SDOTSplit multiplies int16 activations by int8 weights with
+// SDOT, each activation split into two int8 halves (see sdotI16Body); lda is
+// in bytes; blocks as gemmI8I8_4x16c4_SDOT, with 128·Σw added to the biases.
 //
 //go:noescape
-func gemm2x16c4I16SDOT(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemmI16I8_2x16c4_SDOTSplit(a unsafe.Pointer, lda int, m int, k int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
-// dwconv_3x3_neon: one output row of an int8 3x3 depthwise conv, any stride.
+// dwI8_3x3_NEON computes one output row of an int8 3x3 depthwise conv, any
+// stride, with the weights in registers.
 //
 //go:noescape
-func dwconv3x3NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
+func dwI8_3x3_NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
 
-// dwconv_5x5_neon: one output row of an int8 5x5 depthwise conv, any stride;
-// two pixels per iteration share the streamed weights.
+// dwI8_5x5_NEON computes one output row of an int8 5x5 depthwise conv, any
+// stride; two pixels per iteration share the streamed weights.
 //
 //go:noescape
-func dwconv5x5NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
+func dwI8_5x5_NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
 
-// dwconv_3x3_i16_neon: one output row of an int16-input 3x3 depthwise conv,
+// dwI16_3x3_NEON computes one output row of an int16-input 3x3 depthwise conv,
 // any stride; cp and step count bytes (2 per channel).
 //
 //go:noescape
-func dwconv3x3I16NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
+func dwI16_3x3_NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
 
-// dwconv_5x5_i16_neon: one output row of an int16-input 5x5 depthwise conv,
+// dwI16_5x5_NEON computes one output row of an int16-input 5x5 depthwise conv,
 // any stride; cp and step count bytes (2 per channel).
 //
 //go:noescape
-func dwconv5x5I16NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
+func dwI16_5x5_NEON(src unsafe.Pointer, prow int, ow int, cp int, step int, w unsafe.Pointer, acc unsafe.Pointer, accs int)
 
-// im2col: im2col of n output pixels of one row of a conv whose window
-// rows are at most 32 bytes (KW·C·size ≤ 32): src is the padded input at the
-// window's top-left, prow its row stride, step = StrideW·C·size, kp the
-// im2col row stride, all in bytes.
+// im2col_NEON copies the im2col rows of n output pixels of one row of a conv
+// whose window rows are at most 32 bytes (KW·C·size ≤ 32): src is the
+// padded input at the window's top-left, prow its row stride, step =
+// StrideW·C·size, kp the im2col row stride, all in bytes.
 //
 //go:noescape
-func im2col(src unsafe.Pointer, prow int, step int, n int, kh int, seg int, dst unsafe.Pointer, kp int)
+func im2col_NEON(src unsafe.Pointer, prow int, step int, n int, kh int, seg int, dst unsafe.Pointer, kp int)
 
-// requantClampI8: clamp(OutZP + Requantize(acc)) (EpiClamp) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
+// requantClampI32I8_NEON applies clamp(OutZP + Requantize(acc)) (EpiClamp) to
+// int8 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Every shift is a right shift (no SQSHL).
 //
 //go:noescape
-func requantClampI8(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantClampI32I8_NEON(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantClampI8Shl: clamp(OutZP + Requantize(acc)) (EpiClamp) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
+// requantClampI32I8_NEONShl applies clamp(OutZP + Requantize(acc)) (EpiClamp)
+// to int8 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Some multipliers shift left first (SQSHL).
 //
 //go:noescape
-func requantClampI8Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantClampI32I8_NEONShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardswishI8: the integer hardswish (EpiHardswish) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
+// requantHardswishI32I8_NEON applies the integer hardswish (EpiHardswish) to
+// int8 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Every shift is a right shift (no SQSHL).
 //
 //go:noescape
-func requantHardswishI8(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardswishI32I8_NEON(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardswishI8Shl: the integer hardswish (EpiHardswish) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
+// requantHardswishI32I8_NEONShl applies the integer hardswish (EpiHardswish)
+// to int8 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Some multipliers shift left first (SQSHL).
 //
 //go:noescape
-func requantHardswishI8Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardswishI32I8_NEONShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardsigmoidI8: the integer hardsigmoid (EpiHardsigmoid) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
+// requantHardsigmoidI32I8_NEON applies the integer hardsigmoid
+// (EpiHardsigmoid) to int8 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Every shift is a right shift (no
+// SQSHL).
 //
 //go:noescape
-func requantHardsigmoidI8(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardsigmoidI32I8_NEON(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardsigmoidI8Shl: the integer hardsigmoid (EpiHardsigmoid) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
+// requantHardsigmoidI32I8_NEONShl applies the integer hardsigmoid
+// (EpiHardsigmoid) to int8 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Some multipliers shift left first
+// (SQSHL).
 //
 //go:noescape
-func requantHardsigmoidI8Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardsigmoidI32I8_NEONShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantClampI16: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
+// requantClampI32I16_NEON applies clamp(OutZP + Requantize(acc)) (EpiClamp) to
+// int16 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Every shift is a right shift (no SQSHL).
 //
 //go:noescape
-func requantClampI16(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantClampI32I16_NEON(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantClampI16NoZP: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL). OutZP must be 0.
+// requantClampI32I16_NEONNoZP applies clamp(OutZP + Requantize(acc))
+// (EpiClamp) to int16 outputs, rows × n accumulators (row stride ldacc bytes)
+// to out (row stride ldout bytes). Every shift is a right shift (no SQSHL).
+// OutZP must be 0.
 //
 //go:noescape
-func requantClampI16NoZP(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantClampI32I16_NEONNoZP(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantClampI16Shl: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
+// requantClampI32I16_NEONShl applies clamp(OutZP + Requantize(acc)) (EpiClamp)
+// to int16 outputs, rows × n accumulators (row stride ldacc bytes) to out
+// (row stride ldout bytes). Some multipliers shift left first (SQSHL).
 //
 //go:noescape
-func requantClampI16Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantClampI32I16_NEONShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantClampI16NoZPShl: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL). OutZP must be 0.
+// requantClampI32I16_NEONNoZPShl applies clamp(OutZP + Requantize(acc))
+// (EpiClamp) to int16 outputs, rows × n accumulators (row stride ldacc bytes)
+// to out (row stride ldout bytes). Some multipliers shift left first (SQSHL).
+// OutZP must be 0.
 //
 //go:noescape
-func requantClampI16NoZPShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantClampI32I16_NEONNoZPShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardswishI16: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
+// requantHardswishI32I16_NEON applies the integer hardswish (EpiHardswish) to
+// int16 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Every shift is a right shift (no SQSHL).
 //
 //go:noescape
-func requantHardswishI16(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardswishI32I16_NEON(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardswishI16NoZP: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL). OutZP must be 0.
+// requantHardswishI32I16_NEONNoZP applies the integer hardswish (EpiHardswish)
+// to int16 outputs, rows × n accumulators (row stride ldacc bytes) to out
+// (row stride ldout bytes). Every shift is a right shift (no SQSHL). OutZP
+// must be 0.
 //
 //go:noescape
-func requantHardswishI16NoZP(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardswishI32I16_NEONNoZP(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardswishI16Shl: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
+// requantHardswishI32I16_NEONShl applies the integer hardswish (EpiHardswish)
+// to int16 outputs, rows × n accumulators (row stride ldacc bytes) to out
+// (row stride ldout bytes). Some multipliers shift left first (SQSHL).
 //
 //go:noescape
-func requantHardswishI16Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardswishI32I16_NEONShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardswishI16NoZPShl: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL). OutZP must be 0.
+// requantHardswishI32I16_NEONNoZPShl applies the integer hardswish
+// (EpiHardswish) to int16 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Some multipliers shift left first
+// (SQSHL). OutZP must be 0.
 //
 //go:noescape
-func requantHardswishI16NoZPShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardswishI32I16_NEONNoZPShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardsigmoidI16: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
+// requantHardsigmoidI32I16_NEON applies the integer hardsigmoid
+// (EpiHardsigmoid) to int16 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Every shift is a right shift (no
+// SQSHL).
 //
 //go:noescape
-func requantHardsigmoidI16(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardsigmoidI32I16_NEON(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardsigmoidI16NoZP: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL). OutZP must be 0.
+// requantHardsigmoidI32I16_NEONNoZP applies the integer hardsigmoid
+// (EpiHardsigmoid) to int16 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Every shift is a right shift (no
+// SQSHL). OutZP must be 0.
 //
 //go:noescape
-func requantHardsigmoidI16NoZP(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardsigmoidI32I16_NEONNoZP(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardsigmoidI16Shl: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
+// requantHardsigmoidI32I16_NEONShl applies the integer hardsigmoid
+// (EpiHardsigmoid) to int16 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Some multipliers shift left first
+// (SQSHL).
 //
 //go:noescape
-func requantHardsigmoidI16Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardsigmoidI32I16_NEONShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantHardsigmoidI16NoZPShl: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL). OutZP must be 0.
+// requantHardsigmoidI32I16_NEONNoZPShl applies the integer hardsigmoid
+// (EpiHardsigmoid) to int16 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Some multipliers shift left first
+// (SQSHL). OutZP must be 0.
 //
 //go:noescape
-func requantHardsigmoidI16NoZPShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+func requantHardsigmoidI32I16_NEONNoZPShl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// requantF32: float32(acc)·scale[o] (EpiFloat, the logits), rows × n.
+// requantI32F32_NEON computes float32(acc)·scale[o] (EpiFloat, the logits),
+// rows × n.
 //
 //go:noescape
-func requantF32(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int)
+func requantI32F32_NEON(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int)
 
-// rescaleI8I8: QRescale over n elements (a multiple of 16),
-// I8 to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+// rescaleI8I8_NEON applies QRescale over n elements (a multiple of 16), I8 to
+// I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 //
 //go:noescape
-func rescaleI8I8(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func rescaleI8I8_NEON(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// avgPoolI8I8: GlobalAvgPoolQ of an hw×c I8 tensor (c a multiple of 8) to I8.
+// avgPoolI8I8_NEON applies GlobalAvgPoolQ to an hw×c I8 tensor (c a multiple
+// of 8), to I8.
 //
 //go:noescape
-func avgPoolI8I8(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+func avgPoolI8I8_NEON(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
 
-// rescaleI8I8Shl: QRescale over n elements (a multiple of 16),
-// I8 to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+// rescaleI8I8_NEONShl applies QRescale over n elements (a multiple of 16), I8
+// to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 //
 //go:noescape
-func rescaleI8I8Shl(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func rescaleI8I8_NEONShl(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// avgPoolI8I8Shl: GlobalAvgPoolQ of an hw×c I8 tensor (c a multiple of 8) to I8.
+// avgPoolI8I8_NEONShl applies GlobalAvgPoolQ to an hw×c I8 tensor (c a
+// multiple of 8), to I8.
 //
 //go:noescape
-func avgPoolI8I8Shl(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+func avgPoolI8I8_NEONShl(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
 
-// rescaleI8I16: QRescale over n elements (a multiple of 16),
-// I8 to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+// rescaleI8I16_NEON applies QRescale over n elements (a multiple of 16), I8 to
+// I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 //
 //go:noescape
-func rescaleI8I16(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func rescaleI8I16_NEON(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// avgPoolI8I16: GlobalAvgPoolQ of an hw×c I8 tensor (c a multiple of 8) to I16.
+// avgPoolI8I16_NEON applies GlobalAvgPoolQ to an hw×c I8 tensor (c a multiple
+// of 8), to I16.
 //
 //go:noescape
-func avgPoolI8I16(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+func avgPoolI8I16_NEON(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
 
-// rescaleI8I16Shl: QRescale over n elements (a multiple of 16),
-// I8 to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+// rescaleI8I16_NEONShl applies QRescale over n elements (a multiple of 16), I8
+// to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 //
 //go:noescape
-func rescaleI8I16Shl(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func rescaleI8I16_NEONShl(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// avgPoolI8I16Shl: GlobalAvgPoolQ of an hw×c I8 tensor (c a multiple of 8) to I16.
+// avgPoolI8I16_NEONShl applies GlobalAvgPoolQ to an hw×c I8 tensor (c a
+// multiple of 8), to I16.
 //
 //go:noescape
-func avgPoolI8I16Shl(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+func avgPoolI8I16_NEONShl(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
 
-// rescaleI16I8: QRescale over n elements (a multiple of 16),
+// rescaleI16I8_NEON applies QRescale over n elements (a multiple of 16), I16
+// to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+//
+//go:noescape
+func rescaleI16I8_NEON(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+
+// avgPoolI16I8_NEON applies GlobalAvgPoolQ to an hw×c I16 tensor (c a
+// multiple of 8), to I8.
+//
+//go:noescape
+func avgPoolI16I8_NEON(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+
+// rescaleI16I8_NEONShl applies QRescale over n elements (a multiple of 16),
 // I16 to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 //
 //go:noescape
-func rescaleI16I8(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func rescaleI16I8_NEONShl(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// avgPoolI16I8: GlobalAvgPoolQ of an hw×c I16 tensor (c a multiple of 8) to I8.
+// avgPoolI16I8_NEONShl applies GlobalAvgPoolQ to an hw×c I16 tensor (c a
+// multiple of 8), to I8.
 //
 //go:noescape
-func avgPoolI16I8(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+func avgPoolI16I8_NEONShl(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
 
-// rescaleI16I8Shl: QRescale over n elements (a multiple of 16),
-// I16 to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+// rescaleI16I16_NEON applies QRescale over n elements (a multiple of 16), I16
+// to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 //
 //go:noescape
-func rescaleI16I8Shl(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func rescaleI16I16_NEON(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// avgPoolI16I8Shl: GlobalAvgPoolQ of an hw×c I16 tensor (c a multiple of 8) to I8.
+// avgPoolI16I16_NEON applies GlobalAvgPoolQ to an hw×c I16 tensor (c a
+// multiple of 8), to I16.
 //
 //go:noescape
-func avgPoolI16I8Shl(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+func avgPoolI16I16_NEON(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
 
-// rescaleI16I16: QRescale over n elements (a multiple of 16),
+// rescaleI16I16_NEONShl applies QRescale over n elements (a multiple of 16),
 // I16 to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 //
 //go:noescape
-func rescaleI16I16(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func rescaleI16I16_NEONShl(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// avgPoolI16I16: GlobalAvgPoolQ of an hw×c I16 tensor (c a multiple of 8) to I16.
+// avgPoolI16I16_NEONShl applies GlobalAvgPoolQ to an hw×c I16 tensor (c a
+// multiple of 8), to I16.
 //
 //go:noescape
-func avgPoolI16I16(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+func avgPoolI16I16_NEONShl(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
 
-// rescaleI16I16Shl: QRescale over n elements (a multiple of 16),
-// I16 to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+// addI8_NEON applies QAdd to int8 tensors of n elements (a multiple of 16).
 //
 //go:noescape
-func rescaleI16I16Shl(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func addI8_NEON(a unsafe.Pointer, b unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// avgPoolI16I16Shl: GlobalAvgPoolQ of an hw×c I16 tensor (c a multiple of 8) to I16.
+// mulChannelsI8_NEON applies QMulChannels to an hw×c I8 tensor (c a multiple
+// of 8).
 //
 //go:noescape
-func avgPoolI16I16Shl(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+func mulChannelsI8_NEON(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
 
-// addI8: QAdd of int8 tensors over n elements (a multiple of 16).
+// mulChannelsI16_NEON applies QMulChannels to an hw×c I16 tensor (c a
+// multiple of 8).
 //
 //go:noescape
-func addI8(a unsafe.Pointer, b unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func mulChannelsI16_NEON(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
 
-// mulChannelsI8: QMulChannels of an hw×c I8 tensor (c a multiple of 8).
+// addI8_NEONShl applies QAdd to int8 tensors of n elements (a multiple of 16).
 //
 //go:noescape
-func mulChannelsI8(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
+func addI8_NEONShl(a unsafe.Pointer, b unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// mulChannelsI16: QMulChannels of an hw×c I16 tensor (c a multiple of 8).
+// mulChannelsI8_NEONShl applies QMulChannels to an hw×c I8 tensor (c a
+// multiple of 8).
 //
 //go:noescape
-func mulChannelsI16(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
+func mulChannelsI8_NEONShl(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
 
-// addI8Shl: QAdd of int8 tensors over n elements (a multiple of 16).
+// mulChannelsI16_NEONShl applies QMulChannels to an hw×c I16 tensor (c a
+// multiple of 8).
 //
 //go:noescape
-func addI8Shl(a unsafe.Pointer, b unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func mulChannelsI16_NEONShl(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
 
-// mulChannelsI8Shl: QMulChannels of an hw×c I8 tensor (c a multiple of 8).
+// quantizeF32I8_NEON applies QuantizeF32 to n float32 (a multiple of 16), to
+// I8.
 //
 //go:noescape
-func mulChannelsI8Shl(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
+func quantizeF32I8_NEON(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// mulChannelsI16Shl: QMulChannels of an hw×c I16 tensor (c a multiple of 8).
+// quantizeF32I16_NEON applies QuantizeF32 to n float32 (a multiple of 16), to
+// I16.
 //
 //go:noescape
-func mulChannelsI16Shl(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
+func quantizeF32I16_NEON(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
-// quantizeI8: QuantizeF32 of n float32 (a multiple of 16) to I8.
+// maxPoolI8_NEON computes a row of MaxPoolQ windows over I8 values.
 //
 //go:noescape
-func quantizeI8(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func maxPoolI8_NEON(src unsafe.Pointer, rs int, cs int, step int, kh int, kw int, n int, cb int, dst unsafe.Pointer)
 
-// quantizeI16: QuantizeF32 of n float32 (a multiple of 16) to I16.
+// maxPoolI16_NEON computes a row of MaxPoolQ windows over I16 values.
 //
 //go:noescape
-func quantizeI16(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+func maxPoolI16_NEON(src unsafe.Pointer, rs int, cs int, step int, kh int, kw int, n int, cb int, dst unsafe.Pointer)
 
-// maxPoolI8: a row of MaxPoolQ windows over I8 values.
+// copyRows_NEON copies rows × width bytes (width a multiple of 8) from src
+// (stride ss) to dst (stride ds).
 //
 //go:noescape
-func maxPoolI8(src unsafe.Pointer, rs int, cs int, step int, kh int, kw int, n int, cb int, dst unsafe.Pointer)
+func copyRows_NEON(src unsafe.Pointer, ss int, dst unsafe.Pointer, ds int, rows int, width int)
 
-// maxPoolI16: a row of MaxPoolQ windows over I16 values.
+// interleaveI8_NEON writes rows of out[2j] = a[j], out[2j+1] = b[j] (hb =
+// bytes of a and of b per row, a multiple of 8; a and b rows at stride sa, out
+// rows at stride so).
 //
 //go:noescape
-func maxPoolI16(src unsafe.Pointer, rs int, cs int, step int, kh int, kw int, n int, cb int, dst unsafe.Pointer)
+func interleaveI8_NEON(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer, so int, rows int, hb int)
 
-// copyRows: rows × width bytes (width a multiple of 8) from src (stride ss) to dst (stride ds).
+// interleaveI16_NEON writes rows of out[2j] = a[j], out[2j+1] = b[j] (hb =
+// bytes of a and of b per row, a multiple of 8; a and b rows at stride sa, out
+// rows at stride so).
 //
 //go:noescape
-func copyRows(src unsafe.Pointer, ss int, dst unsafe.Pointer, ds int, rows int, width int)
-
-// interleaveI8: rows of out[2j] = a[j], out[2j+1] = b[j] (hb = bytes of a and of b per row,
-// a multiple of 8; a and b rows at stride sa, out rows at stride so).
-//
-//go:noescape
-func interleaveI8(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer, so int, rows int, hb int)
-
-// interleaveI16: rows of out[2j] = a[j], out[2j+1] = b[j] (hb = bytes of a and of b per row,
-// a multiple of 8; a and b rows at stride sa, out rows at stride so).
-//
-//go:noescape
-func interleaveI16(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer, so int, rows int, hb int)
+func interleaveI16_NEON(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer, so int, rows int, hb int)

@@ -53,8 +53,8 @@ type Conv struct {
 	epi     epiFunc
 }
 
-// c8MaxK is the deepest int8 GEMM (ARMv8.0 path) that gemm4x8c8NEON
-// runs; deeper ones go to gemm2x8c16NEON, whose 16-k main loop is faster
+// c8MaxK is the deepest int8 GEMM (ARMv8.0 path) that gemmI8I8_4x8c8_NEONMlalPadal
+// runs; deeper ones go to gemmI8I8_2x8c16_NEONMlalPadal, whose 16-k main loop is faster
 // once it amortizes its reduction.
 const c8MaxK = 40
 
@@ -112,10 +112,10 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out generic.DType, is
 		switch {
 		case w16 != nil:
 			c.w = packGemmI16(func(o, kk int) int16 { return w16[o*k+kk] }, p.Bias, cp.OutC, k, c.kp)
-			c.gemm = gemm4x16I8W16NEON
+			c.gemm = gemmI8I16_4x16_NEONMlalLane
 		case in == generic.Int16 && isa == DotProd:
 			// int16 activations split into two int8 halves for SDOT:
-			// 128·Σw joins the bias (see gemm2x16c4I16SDOT)
+			// 128·Σw joins the bias (see gemmI16I8_2x16c4_SDOTSplit)
 			b := make([]int32, cp.OutC)
 			for o := range b {
 				s := int32(0)
@@ -125,29 +125,29 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out generic.DType, is
 				b[o] = p.Bias[o] + 128*s
 			}
 			c.w = packGemmSDOT(w, b, cp.OutC, k, c.kp)
-			c.gemm = gemm2x16c4I16SDOT
+			c.gemm = gemmI16I8_2x16c4_SDOTSplit
 		case in == generic.Int16:
 			c.w = packGemmI16(func(o, kk int) int16 { return int16(w[o*k+kk]) }, p.Bias, cp.OutC, k, c.kp)
-			c.gemm = gemm4x16I16NEON
+			c.gemm = gemmI16I16_4x16_NEONMlalLane
 		case isa == DotProd:
 			c.w = packGemmSDOT(w, p.Bias, cp.OutC, k, c.kp)
-			c.gemm = gemm4x16c4SDOT
+			c.gemm = gemmI8I8_4x16c4_SDOT
 		case k <= c8MaxK && !hasMinus128(w[:cp.OutC*k]):
 			// short rows: 8 k per step into four accumulators per row
-			// (gemm4x8c8NEON) beats both the lane kernel (4 MACs per
-			// instruction) and gemm2x8c16NEON's per-tile reduction:
+			// (gemmI8I8_4x8c8_NEONMlalPadal) beats both the lane kernel (4 MACs per
+			// instruction) and gemmI8I8_2x8c16_NEONMlalPadal's per-tile reduction:
 			// per 4×8 outputs at K = 24 about 200 instructions against
 			// 220 and 240 (scripts/icount.sh: -0.1 M on ShuffleNet)
 			c.kp = round(k, 8)
 			c.w, c.nb = packGemmNEONc8(w, p.Bias, cp.OutC, k, c.kp)
 			c.half = 0
-			c.gemm = gemm4x8c8NEON
+			c.gemm = gemmI8I8_4x8c8_NEONMlalPadal
 		case k <= 28:
 			// short rows with a weight of -128 (which two int8 products
 			// per int16 lane cannot take): the lane kernel with the
 			// weights widened to int16
 			c.w = packGemmI16(func(o, kk int) int16 { return int16(w[o*k+kk]) }, p.Bias, cp.OutC, k, c.kp)
-			c.gemm = gemm4x16I8W16NEON
+			c.gemm = gemmI8I16_4x16_NEONMlalLane
 		default:
 			if hasMinus128(w[:cp.OutC*k]) {
 				return nil, false
@@ -155,7 +155,7 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out generic.DType, is
 			c.kp = round(k, 8)
 			c.w, c.nb = packGemmNEON(w, p.Bias, cp.OutC, k, c.kp)
 			c.half = 0
-			c.gemm = gemm2x8c16NEON
+			c.gemm = gemmI8I8_2x8c16_NEONMlalPadal
 		}
 	case g == cp.InC && g == cp.OutC:
 		c.kind = kDepthwise
@@ -163,13 +163,13 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out generic.DType, is
 		c.cp = round(cp.InC, 8)
 		switch {
 		case cp.KH == 3 && cp.KW == 3 && in == generic.Int8:
-			c.dw = dwconv3x3NEON
+			c.dw = dwI8_3x3_NEON
 		case cp.KH == 5 && cp.KW == 5 && in == generic.Int8:
-			c.dw = dwconv5x5NEON
+			c.dw = dwI8_5x5_NEON
 		case cp.KH == 3 && cp.KW == 3 && in == generic.Int16:
-			c.dw = dwconv3x3I16NEON
+			c.dw = dwI16_3x3_NEON
 		case cp.KH == 5 && cp.KW == 5 && in == generic.Int16:
-			c.dw = dwconv5x5I16NEON
+			c.dw = dwI16_5x5_NEON
 		default:
 			return nil, false
 		}
@@ -229,26 +229,26 @@ func pickEpilogue(e generic.Epilogue, out generic.DType, shl, zp0 bool) epiFunc 
 	}
 	if out == generic.Int16 && zp0 {
 		return map[key]epiFunc{
-			{generic.EpiClamp, true, false}:       requantClampI16NoZP,
-			{generic.EpiClamp, true, true}:        requantClampI16NoZPShl,
-			{generic.EpiHardswish, true, false}:   requantHardswishI16NoZP,
-			{generic.EpiHardswish, true, true}:    requantHardswishI16NoZPShl,
-			{generic.EpiHardsigmoid, true, false}: requantHardsigmoidI16NoZP,
-			{generic.EpiHardsigmoid, true, true}:  requantHardsigmoidI16NoZPShl,
+			{generic.EpiClamp, true, false}:       requantClampI32I16_NEONNoZP,
+			{generic.EpiClamp, true, true}:        requantClampI32I16_NEONNoZPShl,
+			{generic.EpiHardswish, true, false}:   requantHardswishI32I16_NEONNoZP,
+			{generic.EpiHardswish, true, true}:    requantHardswishI32I16_NEONNoZPShl,
+			{generic.EpiHardsigmoid, true, false}: requantHardsigmoidI32I16_NEONNoZP,
+			{generic.EpiHardsigmoid, true, true}:  requantHardsigmoidI32I16_NEONNoZPShl,
 		}[key{e, true, shl}]
 	}
 	return map[key]epiFunc{
-		{generic.EpiClamp, false, false}:       requantClampI8,
-		{generic.EpiClamp, false, true}:        requantClampI8Shl,
-		{generic.EpiClamp, true, false}:        requantClampI16,
-		{generic.EpiClamp, true, true}:         requantClampI16Shl,
-		{generic.EpiHardswish, false, false}:   requantHardswishI8,
-		{generic.EpiHardswish, false, true}:    requantHardswishI8Shl,
-		{generic.EpiHardswish, true, false}:    requantHardswishI16,
-		{generic.EpiHardswish, true, true}:     requantHardswishI16Shl,
-		{generic.EpiHardsigmoid, false, false}: requantHardsigmoidI8,
-		{generic.EpiHardsigmoid, false, true}:  requantHardsigmoidI8Shl,
-		{generic.EpiHardsigmoid, true, false}:  requantHardsigmoidI16,
-		{generic.EpiHardsigmoid, true, true}:   requantHardsigmoidI16Shl,
+		{generic.EpiClamp, false, false}:       requantClampI32I8_NEON,
+		{generic.EpiClamp, false, true}:        requantClampI32I8_NEONShl,
+		{generic.EpiClamp, true, false}:        requantClampI32I16_NEON,
+		{generic.EpiClamp, true, true}:         requantClampI32I16_NEONShl,
+		{generic.EpiHardswish, false, false}:   requantHardswishI32I8_NEON,
+		{generic.EpiHardswish, false, true}:    requantHardswishI32I8_NEONShl,
+		{generic.EpiHardswish, true, false}:    requantHardswishI32I16_NEON,
+		{generic.EpiHardswish, true, true}:     requantHardswishI32I16_NEONShl,
+		{generic.EpiHardsigmoid, false, false}: requantHardsigmoidI32I8_NEON,
+		{generic.EpiHardsigmoid, false, true}:  requantHardsigmoidI32I8_NEONShl,
+		{generic.EpiHardsigmoid, true, false}:  requantHardsigmoidI32I16_NEON,
+		{generic.EpiHardsigmoid, true, true}:   requantHardsigmoidI32I16_NEONShl,
 	}[key{e, out == generic.Int16, shl}]
 }

@@ -285,7 +285,7 @@ func TestConvRefusesMinus128(t *testing.T) {
 }
 
 // TestConvShortRowsMinus128: an int8 conv of at most 28 values per row
-// with a weight of -128 leaves gemm4x8c8NEON (which pairs products in
+// with a weight of -128 leaves gemmI8I8_4x8c8_NEONMlalPadal (which pairs products in
 // int16 lanes) for the lane kernel, which must still match generic.
 func TestConvShortRowsMinus128(t *testing.T) {
 	r := rand.New(rand.NewSource(4))

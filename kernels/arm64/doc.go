@@ -1,5 +1,5 @@
 // Package arm64 holds edged's NEON kernels for 64-bit ARM: int8 and int16
-// convolutions (GEMM, depthwise, im2col), their requantization epilogues
+// convolutions (GEMM, depthwise, im2col_NEON), their requantization epilogues
 // and the element-wise ops of MobileNetV3 and ShuffleNetV2, in two
 // variants where the instruction set differs: SDOT (ARMv8.2 dot product)
 // and plain ARMv8.0 NEON (SMULL/SMLAL2/SADALP). Every kernel is bit-exact

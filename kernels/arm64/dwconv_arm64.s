@@ -3,11 +3,22 @@
 //go:build !purego
 
 // Depthwise conv and im2col kernels (see internal/asmgen/dw.go).
+//
+// Register map (depthwise kernels):
+//   R0 src, R1 prow, R3 cp, R4 step, R5 w, R6 acc, R7 accs, R8 16-channel
+//   blocks, R9 ow (pixels left), R10-R20 tap row pointers, R21-R24 tap
+//   column offsets kx·cp.
+//   Vector registers differ by kernel: the int8 3×3 kernel keeps its nine
+//   weight vectors in v0-v8 and biases in v9-v12 for a whole block; the 5×5
+//   and int16 kernels stream the weights (see internal/asmgen/dw.go).
+// im2col_NEON: its arguments in R0-R7 in order (src, prow, step, n, kh, seg,
+// dst, kp).
 
 #include "textflag.h"
 
-// dwconv_3x3_neon: one output row of an int8 3x3 depthwise conv, any stride.
-TEXT ·dwconv3x3NEON(SB), NOSPLIT, $0-64
+// dwI8_3x3_NEON computes one output row of an int8 3x3 depthwise conv, any
+// stride, with the weights in registers.
+TEXT ·dwI8_3x3_NEON(SB), NOSPLIT, $0-64
 	MOVD src+0(FP), R0
 	MOVD prow+8(FP), R1
 	MOVD w+40(FP), R5
@@ -133,9 +144,9 @@ px8:
 done:
 	RET
 
-// dwconv_5x5_neon: one output row of an int8 5x5 depthwise conv, any stride;
-// two pixels per iteration share the streamed weights.
-TEXT ·dwconv5x5NEON(SB), NOSPLIT, $0-64
+// dwI8_5x5_NEON computes one output row of an int8 5x5 depthwise conv, any
+// stride; two pixels per iteration share the streamed weights.
+TEXT ·dwI8_5x5_NEON(SB), NOSPLIT, $0-64
 	MOVD src+0(FP), R0
 	MOVD prow+8(FP), R1
 	MOVD w+40(FP), R5
@@ -1251,9 +1262,9 @@ px8:
 done:
 	RET
 
-// dwconv_3x3_i16_neon: one output row of an int16-input 3x3 depthwise conv,
+// dwI16_3x3_NEON computes one output row of an int16-input 3x3 depthwise conv,
 // any stride; cp and step count bytes (2 per channel).
-TEXT ·dwconv3x3I16NEON(SB), NOSPLIT, $0-64
+TEXT ·dwI16_3x3_NEON(SB), NOSPLIT, $0-64
 	MOVD src+0(FP), R0
 	MOVD prow+8(FP), R1
 	MOVD w+40(FP), R5
@@ -1457,9 +1468,9 @@ next:
 	BNE block
 	RET
 
-// dwconv_5x5_i16_neon: one output row of an int16-input 5x5 depthwise conv,
+// dwI16_5x5_NEON computes one output row of an int16-input 5x5 depthwise conv,
 // any stride; cp and step count bytes (2 per channel).
-TEXT ·dwconv5x5I16NEON(SB), NOSPLIT, $0-64
+TEXT ·dwI16_5x5_NEON(SB), NOSPLIT, $0-64
 	MOVD src+0(FP), R0
 	MOVD prow+8(FP), R1
 	MOVD w+40(FP), R5
@@ -1889,11 +1900,11 @@ next:
 	BNE block
 	RET
 
-// im2col: im2col of n output pixels of one row of a conv whose window
-// rows are at most 32 bytes (KW·C·size ≤ 32): src is the padded input at the
-// window's top-left, prow its row stride, step = StrideW·C·size, kp the
-// im2col row stride, all in bytes.
-TEXT ·im2col(SB), NOSPLIT, $0-64
+// im2col_NEON copies the im2col rows of n output pixels of one row of a conv
+// whose window rows are at most 32 bytes (KW·C·size ≤ 32): src is the
+// padded input at the window's top-left, prow its row stride, step =
+// StrideW·C·size, kp the im2col row stride, all in bytes.
+TEXT ·im2col_NEON(SB), NOSPLIT, $0-64
 	MOVD src+0(FP), R0
 	MOVD prow+8(FP), R1
 	MOVD step+16(FP), R2

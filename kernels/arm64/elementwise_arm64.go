@@ -64,8 +64,8 @@ func Rescale[In, Out generic.Q](p *generic.QRescale) (f func(in []In, out []Out)
 	shl, shr := shifts(p.Shift)
 	sc := &[8]int32{p.InZP, p.OutZP, lo, hi, p.Mult, shl, shr}
 	kern := [...]func(in, out unsafe.Pointer, n int, sc unsafe.Pointer){
-		rescaleI8I8, rescaleI8I8Shl, rescaleI8I16, rescaleI8I16Shl,
-		rescaleI16I8, rescaleI16I8Shl, rescaleI16I16, rescaleI16I16Shl,
+		rescaleI8I8_NEON, rescaleI8I8_NEONShl, rescaleI8I16_NEON, rescaleI8I16_NEONShl,
+		rescaleI16I8_NEON, rescaleI16I8_NEONShl, rescaleI16I16_NEON, rescaleI16I16_NEONShl,
 	}[b2i(in16)<<2|b2i(out16)<<1|b2i(shl > 0)]
 	return func(in []In, out []Out) {
 		n := len(out)
@@ -92,9 +92,9 @@ func Add[T generic.Q](p *generic.QAdd) (f func(a, b, out []T), ok bool) {
 	bshl, bshr := shifts(p.BShift)
 	oshl, oshr := shifts(p.OutShift)
 	sc := &[16]int32{p.AZP, p.BZP, p.OutZP, lo, hi, p.LeftShift, p.AMult, ashl, ashr, p.BMult, bshl, bshr, p.OutMult, oshl, oshr}
-	kern := addI8
+	kern := addI8_NEON
 	if ashl > 0 || bshl > 0 || oshl > 0 {
-		kern = addI8Shl
+		kern = addI8_NEONShl
 	}
 	return func(a, b, out []T) {
 		n := len(out)
@@ -122,7 +122,7 @@ func MulChannels[T generic.Q](p *generic.QMulChannels, hw, c int) (f func(x, g, 
 	shl, shr := shifts(p.Shift)
 	sc := &[8]int32{p.XZP, p.GZP, p.OutZP, lo, hi, p.Mult, shl, shr}
 	kern := [...]func(x, g, out unsafe.Pointer, hw, c int, sc unsafe.Pointer){
-		mulChannelsI8, mulChannelsI8Shl, mulChannelsI16, mulChannelsI16Shl,
+		mulChannelsI8_NEON, mulChannelsI8_NEONShl, mulChannelsI16_NEON, mulChannelsI16_NEONShl,
 	}[b2i(b16)<<1|b2i(shl > 0)]
 	return func(x, g, out []T) {
 		_, _, _ = x[:hw*c], g[:c], out[:hw*c]
@@ -142,8 +142,8 @@ func GlobalAvgPool[In, Out generic.Q](p *generic.QRescale, hw, c int) (f func(in
 	shl, shr := shifts(p.Shift)
 	sc := &[8]int32{int32(corr), p.OutZP, lo, hi, p.Mult, shl, shr}
 	kern := [...]func(in unsafe.Pointer, hw, c int, out, sc unsafe.Pointer){
-		avgPoolI8I8, avgPoolI8I8Shl, avgPoolI8I16, avgPoolI8I16Shl,
-		avgPoolI16I8, avgPoolI16I8Shl, avgPoolI16I16, avgPoolI16I16Shl,
+		avgPoolI8I8_NEON, avgPoolI8I8_NEONShl, avgPoolI8I16_NEON, avgPoolI8I16_NEONShl,
+		avgPoolI16I8_NEON, avgPoolI16I8_NEONShl, avgPoolI16I16_NEON, avgPoolI16I16_NEONShl,
 	}[b2i(in16)<<2|b2i(out16)<<1|b2i(shl > 0)]
 	return func(in []In, out []Out) {
 		_, _ = in[:hw*c], out[:c]
@@ -154,9 +154,9 @@ func GlobalAvgPool[In, Out generic.Q](p *generic.QRescale, hw, c int) (f func(in
 // Quantize is generic.QuantizeF32 with invScale and zp.
 func Quantize[T generic.Q](invScale float32, zp int32) (f func(in []float32, out []T), ok bool) {
 	sc := &[2]int32{zp, int32(math.Float32bits(invScale))}
-	kern := quantizeI8
+	kern := quantizeF32I8_NEON
 	if size[T]() == 2 {
-		kern = quantizeI16
+		kern = quantizeF32I16_NEON
 	}
 	return func(in []float32, out []T) {
 		n := len(out)
@@ -189,9 +189,9 @@ func MaxPool[T generic.Q](p *generic.PoolParams) (f func(in, out []T), ok bool) 
 			return nil, false
 		}
 	}
-	kern := maxPoolI8
+	kern := maxPoolI8_NEON
 	if es == 2 {
-		kern = maxPoolI16
+		kern = maxPoolI16_NEON
 	}
 	rs, cs := p.InW*cb, cb
 	// interior columns: windows fully inside horizontally
@@ -230,7 +230,7 @@ func SliceChannels[T generic.Q](hw, c, from, to int) (f func(in, out []T), ok bo
 	}
 	return func(in, out []T) {
 		_, _ = in[:hw*c], out[:hw*(to-from)]
-		copyRows(unsafe.Add(ptr(in), from*es), c*es, ptr(out), w, hw, w)
+		copyRows_NEON(unsafe.Add(ptr(in), from*es), c*es, ptr(out), w, hw, w)
 	}, true
 }
 
@@ -244,8 +244,8 @@ func ConcatChannels[T generic.Q](ca, cb, hw int) (f func(a, b, out []T), ok bool
 	c := (ca + cb) * es
 	return func(a, b, out []T) {
 		_, _, _ = a[:hw*ca], b[:hw*cb], out[:hw*(ca+cb)]
-		copyRows(ptr(a), ca*es, ptr(out), c, hw, ca*es)
-		copyRows(ptr(b), cb*es, unsafe.Add(ptr(out), ca*es), c, hw, cb*es)
+		copyRows_NEON(ptr(a), ca*es, ptr(out), c, hw, ca*es)
+		copyRows_NEON(ptr(b), cb*es, unsafe.Add(ptr(out), ca*es), c, hw, cb*es)
 	}, true
 }
 
@@ -279,7 +279,7 @@ func ConcatShuffle[T generic.Q](hw, c2 int) (f func(a, b, out []T), ok bool) {
 
 func interleaveKernel(es int) func(a, b unsafe.Pointer, sa int, out unsafe.Pointer, so, rows, hb int) {
 	if es == 2 {
-		return interleaveI16
+		return interleaveI16_NEON
 	}
-	return interleaveI8
+	return interleaveI8_NEON
 }

@@ -3,12 +3,18 @@
 //go:build !purego
 
 // Element-wise kernels (see internal/asmgen/elem.go).
+//
+// Register map: every kernel has its arguments in R0, R1, ... in declaration
+// order (loadArgs), and its loop counters and row pointers in the registers
+// after them. The scalars of sc (multipliers, shifts, zero points) are
+// splatted into vectors (v8-v14 in most kernels, v20, v21 in quantize), v28 the output zero point, v29, v30 the clamp bounds
+// (shared with the epilogues' narrowing); v0-v7 and v16-v27 the data.
 
 #include "textflag.h"
 
-// rescaleI8I8: QRescale over n elements (a multiple of 16),
-// I8 to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
-TEXT ·rescaleI8I8(SB), NOSPLIT, $0-32
+// rescaleI8I8_NEON applies QRescale over n elements (a multiple of 16), I8 to
+// I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+TEXT ·rescaleI8I8_NEON(SB), NOSPLIT, $0-32
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD n+16(FP), R2
@@ -54,8 +60,9 @@ loop:
 done:
 	RET
 
-// avgPoolI8I8: GlobalAvgPoolQ of an hw×c I8 tensor (c a multiple of 8) to I8.
-TEXT ·avgPoolI8I8(SB), NOSPLIT, $0-40
+// avgPoolI8I8_NEON applies GlobalAvgPoolQ to an hw×c I8 tensor (c a multiple
+// of 8), to I8.
+TEXT ·avgPoolI8I8_NEON(SB), NOSPLIT, $0-40
 	MOVD in+0(FP), R0
 	MOVD hw+8(FP), R1
 	MOVD c+16(FP), R2
@@ -157,9 +164,9 @@ px8:
 done:
 	RET
 
-// rescaleI8I8Shl: QRescale over n elements (a multiple of 16),
-// I8 to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
-TEXT ·rescaleI8I8Shl(SB), NOSPLIT, $0-32
+// rescaleI8I8_NEONShl applies QRescale over n elements (a multiple of 16), I8
+// to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+TEXT ·rescaleI8I8_NEONShl(SB), NOSPLIT, $0-32
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD n+16(FP), R2
@@ -209,8 +216,9 @@ loop:
 done:
 	RET
 
-// avgPoolI8I8Shl: GlobalAvgPoolQ of an hw×c I8 tensor (c a multiple of 8) to I8.
-TEXT ·avgPoolI8I8Shl(SB), NOSPLIT, $0-40
+// avgPoolI8I8_NEONShl applies GlobalAvgPoolQ to an hw×c I8 tensor (c a
+// multiple of 8), to I8.
+TEXT ·avgPoolI8I8_NEONShl(SB), NOSPLIT, $0-40
 	MOVD in+0(FP), R0
 	MOVD hw+8(FP), R1
 	MOVD c+16(FP), R2
@@ -318,9 +326,9 @@ px8:
 done:
 	RET
 
-// rescaleI8I16: QRescale over n elements (a multiple of 16),
-// I8 to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
-TEXT ·rescaleI8I16(SB), NOSPLIT, $0-32
+// rescaleI8I16_NEON applies QRescale over n elements (a multiple of 16), I8 to
+// I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+TEXT ·rescaleI8I16_NEON(SB), NOSPLIT, $0-32
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD n+16(FP), R2
@@ -368,8 +376,9 @@ loop:
 done:
 	RET
 
-// avgPoolI8I16: GlobalAvgPoolQ of an hw×c I8 tensor (c a multiple of 8) to I16.
-TEXT ·avgPoolI8I16(SB), NOSPLIT, $0-40
+// avgPoolI8I16_NEON applies GlobalAvgPoolQ to an hw×c I8 tensor (c a multiple
+// of 8), to I16.
+TEXT ·avgPoolI8I16_NEON(SB), NOSPLIT, $0-40
 	MOVD in+0(FP), R0
 	MOVD hw+8(FP), R1
 	MOVD c+16(FP), R2
@@ -473,9 +482,9 @@ px8:
 done:
 	RET
 
-// rescaleI8I16Shl: QRescale over n elements (a multiple of 16),
-// I8 to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
-TEXT ·rescaleI8I16Shl(SB), NOSPLIT, $0-32
+// rescaleI8I16_NEONShl applies QRescale over n elements (a multiple of 16), I8
+// to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+TEXT ·rescaleI8I16_NEONShl(SB), NOSPLIT, $0-32
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD n+16(FP), R2
@@ -527,8 +536,9 @@ loop:
 done:
 	RET
 
-// avgPoolI8I16Shl: GlobalAvgPoolQ of an hw×c I8 tensor (c a multiple of 8) to I16.
-TEXT ·avgPoolI8I16Shl(SB), NOSPLIT, $0-40
+// avgPoolI8I16_NEONShl applies GlobalAvgPoolQ to an hw×c I8 tensor (c a
+// multiple of 8), to I16.
+TEXT ·avgPoolI8I16_NEONShl(SB), NOSPLIT, $0-40
 	MOVD in+0(FP), R0
 	MOVD hw+8(FP), R1
 	MOVD c+16(FP), R2
@@ -638,9 +648,9 @@ px8:
 done:
 	RET
 
-// rescaleI16I8: QRescale over n elements (a multiple of 16),
-// I16 to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
-TEXT ·rescaleI16I8(SB), NOSPLIT, $0-32
+// rescaleI16I8_NEON applies QRescale over n elements (a multiple of 16), I16
+// to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+TEXT ·rescaleI16I8_NEON(SB), NOSPLIT, $0-32
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD n+16(FP), R2
@@ -684,8 +694,9 @@ loop:
 done:
 	RET
 
-// avgPoolI16I8: GlobalAvgPoolQ of an hw×c I16 tensor (c a multiple of 8) to I8.
-TEXT ·avgPoolI16I8(SB), NOSPLIT, $0-40
+// avgPoolI16I8_NEON applies GlobalAvgPoolQ to an hw×c I16 tensor (c a
+// multiple of 8), to I8.
+TEXT ·avgPoolI16I8_NEON(SB), NOSPLIT, $0-40
 	MOVD in+0(FP), R0
 	MOVD hw+8(FP), R1
 	MOVD c+16(FP), R2
@@ -730,9 +741,9 @@ px:
 	BNE block
 	RET
 
-// rescaleI16I8Shl: QRescale over n elements (a multiple of 16),
+// rescaleI16I8_NEONShl applies QRescale over n elements (a multiple of 16),
 // I16 to I8; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
-TEXT ·rescaleI16I8Shl(SB), NOSPLIT, $0-32
+TEXT ·rescaleI16I8_NEONShl(SB), NOSPLIT, $0-32
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD n+16(FP), R2
@@ -780,8 +791,9 @@ loop:
 done:
 	RET
 
-// avgPoolI16I8Shl: GlobalAvgPoolQ of an hw×c I16 tensor (c a multiple of 8) to I8.
-TEXT ·avgPoolI16I8Shl(SB), NOSPLIT, $0-40
+// avgPoolI16I8_NEONShl applies GlobalAvgPoolQ to an hw×c I16 tensor (c a
+// multiple of 8), to I8.
+TEXT ·avgPoolI16I8_NEONShl(SB), NOSPLIT, $0-40
 	MOVD in+0(FP), R0
 	MOVD hw+8(FP), R1
 	MOVD c+16(FP), R2
@@ -828,9 +840,9 @@ px:
 	BNE block
 	RET
 
-// rescaleI16I16: QRescale over n elements (a multiple of 16),
-// I16 to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
-TEXT ·rescaleI16I16(SB), NOSPLIT, $0-32
+// rescaleI16I16_NEON applies QRescale over n elements (a multiple of 16), I16
+// to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
+TEXT ·rescaleI16I16_NEON(SB), NOSPLIT, $0-32
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD n+16(FP), R2
@@ -876,8 +888,9 @@ loop:
 done:
 	RET
 
-// avgPoolI16I16: GlobalAvgPoolQ of an hw×c I16 tensor (c a multiple of 8) to I16.
-TEXT ·avgPoolI16I16(SB), NOSPLIT, $0-40
+// avgPoolI16I16_NEON applies GlobalAvgPoolQ to an hw×c I16 tensor (c a
+// multiple of 8), to I16.
+TEXT ·avgPoolI16I16_NEON(SB), NOSPLIT, $0-40
 	MOVD in+0(FP), R0
 	MOVD hw+8(FP), R1
 	MOVD c+16(FP), R2
@@ -922,9 +935,9 @@ px:
 	BNE block
 	RET
 
-// rescaleI16I16Shl: QRescale over n elements (a multiple of 16),
+// rescaleI16I16_NEONShl applies QRescale over n elements (a multiple of 16),
 // I16 to I16; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
-TEXT ·rescaleI16I16Shl(SB), NOSPLIT, $0-32
+TEXT ·rescaleI16I16_NEONShl(SB), NOSPLIT, $0-32
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD n+16(FP), R2
@@ -974,8 +987,9 @@ loop:
 done:
 	RET
 
-// avgPoolI16I16Shl: GlobalAvgPoolQ of an hw×c I16 tensor (c a multiple of 8) to I16.
-TEXT ·avgPoolI16I16Shl(SB), NOSPLIT, $0-40
+// avgPoolI16I16_NEONShl applies GlobalAvgPoolQ to an hw×c I16 tensor (c a
+// multiple of 8), to I16.
+TEXT ·avgPoolI16I16_NEONShl(SB), NOSPLIT, $0-40
 	MOVD in+0(FP), R0
 	MOVD hw+8(FP), R1
 	MOVD c+16(FP), R2
@@ -1022,8 +1036,8 @@ px:
 	BNE block
 	RET
 
-// addI8: QAdd of int8 tensors over n elements (a multiple of 16).
-TEXT ·addI8(SB), NOSPLIT, $0-40
+// addI8_NEON applies QAdd to int8 tensors of n elements (a multiple of 16).
+TEXT ·addI8_NEON(SB), NOSPLIT, $0-40
 	MOVD a+0(FP), R0
 	MOVD b+8(FP), R1
 	MOVD out+16(FP), R2
@@ -1113,8 +1127,9 @@ loop:
 done:
 	RET
 
-// mulChannelsI8: QMulChannels of an hw×c I8 tensor (c a multiple of 8).
-TEXT ·mulChannelsI8(SB), NOSPLIT, $0-48
+// mulChannelsI8_NEON applies QMulChannels to an hw×c I8 tensor (c a multiple
+// of 8).
+TEXT ·mulChannelsI8_NEON(SB), NOSPLIT, $0-48
 	MOVD x+0(FP), R0
 	MOVD gate+8(FP), R1
 	MOVD out+16(FP), R2
@@ -1198,8 +1213,9 @@ px8:
 done:
 	RET
 
-// mulChannelsI16: QMulChannels of an hw×c I16 tensor (c a multiple of 8).
-TEXT ·mulChannelsI16(SB), NOSPLIT, $0-48
+// mulChannelsI16_NEON applies QMulChannels to an hw×c I16 tensor (c a
+// multiple of 8).
+TEXT ·mulChannelsI16_NEON(SB), NOSPLIT, $0-48
 	MOVD x+0(FP), R0
 	MOVD gate+8(FP), R1
 	MOVD out+16(FP), R2
@@ -1244,8 +1260,8 @@ px:
 	BNE block
 	RET
 
-// addI8Shl: QAdd of int8 tensors over n elements (a multiple of 16).
-TEXT ·addI8Shl(SB), NOSPLIT, $0-40
+// addI8_NEONShl applies QAdd to int8 tensors of n elements (a multiple of 16).
+TEXT ·addI8_NEONShl(SB), NOSPLIT, $0-40
 	MOVD a+0(FP), R0
 	MOVD b+8(FP), R1
 	MOVD out+16(FP), R2
@@ -1347,8 +1363,9 @@ loop:
 done:
 	RET
 
-// mulChannelsI8Shl: QMulChannels of an hw×c I8 tensor (c a multiple of 8).
-TEXT ·mulChannelsI8Shl(SB), NOSPLIT, $0-48
+// mulChannelsI8_NEONShl applies QMulChannels to an hw×c I8 tensor (c a
+// multiple of 8).
+TEXT ·mulChannelsI8_NEONShl(SB), NOSPLIT, $0-48
 	MOVD x+0(FP), R0
 	MOVD gate+8(FP), R1
 	MOVD out+16(FP), R2
@@ -1438,8 +1455,9 @@ px8:
 done:
 	RET
 
-// mulChannelsI16Shl: QMulChannels of an hw×c I16 tensor (c a multiple of 8).
-TEXT ·mulChannelsI16Shl(SB), NOSPLIT, $0-48
+// mulChannelsI16_NEONShl applies QMulChannels to an hw×c I16 tensor (c a
+// multiple of 8).
+TEXT ·mulChannelsI16_NEONShl(SB), NOSPLIT, $0-48
 	MOVD x+0(FP), R0
 	MOVD gate+8(FP), R1
 	MOVD out+16(FP), R2
@@ -1486,8 +1504,9 @@ px:
 	BNE block
 	RET
 
-// quantizeI8: QuantizeF32 of n float32 (a multiple of 16) to I8.
-TEXT ·quantizeI8(SB), NOSPLIT, $0-32
+// quantizeF32I8_NEON applies QuantizeF32 to n float32 (a multiple of 16), to
+// I8.
+TEXT ·quantizeF32I8_NEON(SB), NOSPLIT, $0-32
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD n+16(FP), R2
@@ -1547,8 +1566,9 @@ loop:
 done:
 	RET
 
-// quantizeI16: QuantizeF32 of n float32 (a multiple of 16) to I16.
-TEXT ·quantizeI16(SB), NOSPLIT, $0-32
+// quantizeF32I16_NEON applies QuantizeF32 to n float32 (a multiple of 16), to
+// I16.
+TEXT ·quantizeF32I16_NEON(SB), NOSPLIT, $0-32
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD n+16(FP), R2
@@ -1606,8 +1626,8 @@ loop:
 done:
 	RET
 
-// maxPoolI8: a row of MaxPoolQ windows over I8 values.
-TEXT ·maxPoolI8(SB), NOSPLIT, $0-72
+// maxPoolI8_NEON computes a row of MaxPoolQ windows over I8 values.
+TEXT ·maxPoolI8_NEON(SB), NOSPLIT, $0-72
 	MOVD src+0(FP), R0
 	MOVD rs+8(FP), R1
 	MOVD cs+16(FP), R2
@@ -1721,8 +1741,8 @@ gnext:
 	BNE general
 	RET
 
-// maxPoolI16: a row of MaxPoolQ windows over I16 values.
-TEXT ·maxPoolI16(SB), NOSPLIT, $0-72
+// maxPoolI16_NEON computes a row of MaxPoolQ windows over I16 values.
+TEXT ·maxPoolI16_NEON(SB), NOSPLIT, $0-72
 	MOVD src+0(FP), R0
 	MOVD rs+8(FP), R1
 	MOVD cs+16(FP), R2
@@ -1836,8 +1856,9 @@ gnext:
 	BNE general
 	RET
 
-// copyRows: rows × width bytes (width a multiple of 8) from src (stride ss) to dst (stride ds).
-TEXT ·copyRows(SB), NOSPLIT, $0-48
+// copyRows_NEON copies rows × width bytes (width a multiple of 8) from src
+// (stride ss) to dst (stride ds).
+TEXT ·copyRows_NEON(SB), NOSPLIT, $0-48
 	MOVD src+0(FP), R0
 	MOVD ss+8(FP), R1
 	MOVD dst+16(FP), R2
@@ -2005,9 +2026,10 @@ next:
 done:
 	RET
 
-// interleaveI8: rows of out[2j] = a[j], out[2j+1] = b[j] (hb = bytes of a and of b per row,
-// a multiple of 8; a and b rows at stride sa, out rows at stride so).
-TEXT ·interleaveI8(SB), NOSPLIT, $0-56
+// interleaveI8_NEON writes rows of out[2j] = a[j], out[2j+1] = b[j] (hb =
+// bytes of a and of b per row, a multiple of 8; a and b rows at stride sa, out
+// rows at stride so).
+TEXT ·interleaveI8_NEON(SB), NOSPLIT, $0-56
 	MOVD a+0(FP), R0
 	MOVD b+8(FP), R1
 	MOVD sa+16(FP), R2
@@ -2043,9 +2065,10 @@ next:
 done:
 	RET
 
-// interleaveI16: rows of out[2j] = a[j], out[2j+1] = b[j] (hb = bytes of a and of b per row,
-// a multiple of 8; a and b rows at stride sa, out rows at stride so).
-TEXT ·interleaveI16(SB), NOSPLIT, $0-56
+// interleaveI16_NEON writes rows of out[2j] = a[j], out[2j+1] = b[j] (hb =
+// bytes of a and of b per row, a multiple of 8; a and b rows at stride sa, out
+// rows at stride so).
+TEXT ·interleaveI16_NEON(SB), NOSPLIT, $0-56
 	MOVD a+0(FP), R0
 	MOVD b+8(FP), R1
 	MOVD sa+16(FP), R2

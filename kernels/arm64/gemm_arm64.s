@@ -3,13 +3,23 @@
 //go:build !purego
 
 // GEMM micro-kernels (see internal/asmgen/gemm.go).
+//
+// Register map (every kernel in this file):
+//   R0 a, R1 lda, R2 m, R3 k, R4 w (block), R5 blocks left, R6 acc (block
+//   column), R7 ldc, R8 a row, R9 acc row (stepped by post-indexed stores),
+//   R10 rows left, R11-R14 row pointers, R20 weight pointer, R21 k left,
+//   R22 half flag, R23 scratch, R24 block bytes.
+//   v16-v31 int32 accumulators (row r of a tile of width w at v16 + r·w/4),
+//   v0-v15 activations, weights and products (the int16 SDOT kernel keeps
+//   its constants in v14, v15).
 
 #include "textflag.h"
 
-// gemm_4x16c4_sdot: int8 GEMM with SDOT (ARMv8.2 dot product), and a 4x8c4
-// tile for a last 8-wide block. K (k) is a multiple of 4; a block of width
-// channels is 4·width bytes of biases, then K/4 groups of [width][4 k] bytes.
-TEXT ·gemm4x16c4SDOT(SB), NOSPLIT, $0-72
+// gemmI8I8_4x16c4_SDOT is the int8 GEMM with SDOT (ARMv8.2 dot product): 4
+// rows × 16 channels per micro-tile, k packed by 4, and a 4x8c4 tile for a
+// last 8-wide block. K (k) is a multiple of 4; a block of width channels is
+// 4·width bytes of biases, then K/4 groups of [width][4 k] bytes.
+TEXT ·gemmI8I8_4x16c4_SDOT(SB), NOSPLIT, $0-72
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD m+16(FP), R2
@@ -420,10 +430,11 @@ nextw8:
 done:
 	RET
 
-// gemm_2x8c16_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0), 8-channel
+// gemmI8I8_2x8c16_NEONMlalPadal is the int8 GEMM with SMULL/SMLAL2/SADALP
+// (ARMv8.0): 2 rows × 8 channels per micro-tile, k in steps of 16, 8-channel
 // blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 // 128 + 8·K bytes.
-TEXT ·gemm2x8c16NEON(SB), NOSPLIT, $0-72
+TEXT ·gemmI8I8_2x8c16_NEONMlalPadal(SB), NOSPLIT, $0-72
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD m+16(FP), R2
@@ -791,12 +802,13 @@ next:
 	BNE block
 	RET
 
-// gemm_4x8c8_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0) for short
-// rows, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of
-// 8; a block is 64 bytes of biases (four vectors {b[c], 0, b[c+1], 0}, c =
-// 0, 2, 4, 6) then per 8 k four vectors {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}:
-// 64 + 8·K bytes.
-TEXT ·gemm4x8c8NEON(SB), NOSPLIT, $0-72
+// gemmI8I8_4x8c8_NEONMlalPadal is the int8 GEMM with SMULL/SMLAL2/SADALP
+// (ARMv8.0) for short rows: 4 rows × 8 channels per micro-tile, k in steps of
+// 8, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of 8;
+// a block is 64 bytes of biases (four vectors {b[c], 0, b[c+1], 0}, c = 0, 2,
+// 4, 6) then per 8 k four vectors {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}: 64 +
+// 8·K bytes.
+TEXT ·gemmI8I8_4x8c8_NEONMlalPadal(SB), NOSPLIT, $0-72
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD m+16(FP), R2
@@ -939,12 +951,12 @@ next:
 	BNE block
 	RET
 
-// gemm_4x16_neon_mlal_lane: int16 activations times int16 (widened int8)
-// weights, SMLAL by element (4 MACs per instruction on every ARMv8 core), and
-// a 4x8 tile for a last 8-wide block. K (k) is a multiple of 4; lda is in
-// bytes; a block of width channels is 4·width bytes of biases, then per k
-// the width weights as int16.
-TEXT ·gemm4x16I16NEON(SB), NOSPLIT, $0-72
+// gemmI16I16_4x16_NEONMlalLane multiplies int16 activations by int16 (widened
+// int8) weights, SMLAL by element (4 MACs per instruction on every ARMv8
+// core), and a 4x8 tile for a last 8-wide block. K (k) is a multiple of 4; lda
+// is in bytes; a block of width channels is 4·width bytes of biases, then per
+// k the width weights as int16.
+TEXT ·gemmI16I16_4x16_NEONMlalLane(SB), NOSPLIT, $0-72
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD m+16(FP), R2
@@ -2009,10 +2021,10 @@ nextw8:
 done:
 	RET
 
-// gemm_4x16_i8w16_neon_mlal_lane: int8 activations (widened with SXTL as
-// they are loaded) times int16 weights, for the convs whose weights
-// calibration keeps in int16; blocks as gemm4x16I16NEON.
-TEXT ·gemm4x16I8W16NEON(SB), NOSPLIT, $0-72
+// gemmI8I16_4x16_NEONMlalLane multiplies int8 activations (widened with SXTL
+// as they are loaded) by int16 weights, for the convs whose weights
+// calibration keeps in int16; blocks as gemmI16I16_4x16_NEONMlalLane.
+TEXT ·gemmI8I16_4x16_NEONMlalLane(SB), NOSPLIT, $0-72
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD m+16(FP), R2
@@ -3107,10 +3119,10 @@ nextw8:
 done:
 	RET
 
-// gemm_2x16c4_i16_sdot: int16 activations times int8 weights with SDOT, each
-// activation split into two int8 halves (see sdotI16Body); lda is in bytes;
-// blocks as gemm4x16c4SDOT, with 128·Σw added to the biases.
-TEXT ·gemm2x16c4I16SDOT(SB), NOSPLIT, $0-72
+// gemmI16I8_2x16c4_SDOTSplit multiplies int16 activations by int8 weights with
+// SDOT, each activation split into two int8 halves (see sdotI16Body); lda is
+// in bytes; blocks as gemmI8I8_4x16c4_SDOT, with 128·Σw added to the biases.
+TEXT ·gemmI16I8_2x16c4_SDOTSplit(SB), NOSPLIT, $0-72
 	WORD $0x4f04e40e // movi v14.16b, #128
 	MOVD $256, R23
 	WORD $0x4e040eef // dup v15.4s, w23

@@ -129,7 +129,7 @@ func putK8(d []byte, w []int8, n, k, o0, k0 int) {
 	}
 }
 
-// packGemmNEONc8: blocks of 8 channels for gemm4x8c8NEON: four vectors
+// packGemmNEONc8: blocks of 8 channels for gemmI8I8_4x8c8_NEONMlalPadal: four vectors
 // {b[c], 0, b[c+1], 0} (c = 0, 2, 4, 6), then per 8 k putK8's layout.
 func packGemmNEONc8(w []int8, bias []int32, n, k, kp int) ([]byte, int) {
 	nb := (n + 7) / 8
@@ -220,7 +220,7 @@ func packDwI16(w []int8, bias []int32, c, cp, taps int) []byte {
 func packEpilogue(p *generic.QConv, n int) ([]int32, bool) {
 	nb := (n + 15) / 16
 	// epiPad: the epilogues' last partial vector reads up to 8 lanes past
-	// a block (see requantClampI8's tail)
+	// a block (see requantClampI32I8_NEON's tail)
 	const epiPad = 16
 	if p.Epi == generic.EpiFloat {
 		prm := make([]int32, nb*16+epiPad)

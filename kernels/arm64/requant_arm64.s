@@ -3,13 +3,22 @@
 //go:build !purego
 
 // Requantization epilogues (see internal/asmgen/epi.go).
+//
+// Register map (every kernel in this file):
+//   R0 acc, R1 ldacc, R2 rows, R3 n, R4 prm, R5 out, R6 ldout, R7 sc;
+//   R8 16-channel blocks, R9 channels of the tail, R10 acc row, R11 out row,
+//   R12 rows left, R13 tail pointers.
+//   v8, v9 the scalars of sc; v10-v14 the hardswish/hardsigmoid constants
+//   (Three, Six, 0, PostShl, -PostShr); v16-v19 multipliers, v20-v23 right
+//   shifts, v24-v27 left shifts of a block; v28 the output zero point, v29,
+//   v30 the clamp bounds; v0-v7 the data.
 
 #include "textflag.h"
 
-// requantClampI8: clamp(OutZP + Requantize(acc)) (EpiClamp) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
-TEXT ·requantClampI8(SB), NOSPLIT, $0-64
+// requantClampI32I8_NEON applies clamp(OutZP + Requantize(acc)) (EpiClamp) to
+// int8 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Every shift is a right shift (no SQSHL).
+TEXT ·requantClampI32I8_NEON(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -136,10 +145,10 @@ pd_4:
 done:
 	RET
 
-// requantClampI8Shl: clamp(OutZP + Requantize(acc)) (EpiClamp) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
-TEXT ·requantClampI8Shl(SB), NOSPLIT, $0-64
+// requantClampI32I8_NEONShl applies clamp(OutZP + Requantize(acc)) (EpiClamp)
+// to int8 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Some multipliers shift left first (SQSHL).
+TEXT ·requantClampI32I8_NEONShl(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -278,10 +287,10 @@ pd_8:
 done:
 	RET
 
-// requantHardswishI8: the integer hardswish (EpiHardswish) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
-TEXT ·requantHardswishI8(SB), NOSPLIT, $0-64
+// requantHardswishI32I8_NEON applies the integer hardswish (EpiHardswish) to
+// int8 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Every shift is a right shift (no SQSHL).
+TEXT ·requantHardswishI32I8_NEON(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -468,10 +477,10 @@ pd_12:
 done:
 	RET
 
-// requantHardswishI8Shl: the integer hardswish (EpiHardswish) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
-TEXT ·requantHardswishI8Shl(SB), NOSPLIT, $0-64
+// requantHardswishI32I8_NEONShl applies the integer hardswish (EpiHardswish)
+// to int8 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Some multipliers shift left first (SQSHL).
+TEXT ·requantHardswishI32I8_NEONShl(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -680,10 +689,11 @@ pd_16:
 done:
 	RET
 
-// requantHardsigmoidI8: the integer hardsigmoid (EpiHardsigmoid) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
-TEXT ·requantHardsigmoidI8(SB), NOSPLIT, $0-64
+// requantHardsigmoidI32I8_NEON applies the integer hardsigmoid
+// (EpiHardsigmoid) to int8 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Every shift is a right shift (no
+// SQSHL).
+TEXT ·requantHardsigmoidI32I8_NEON(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -870,10 +880,11 @@ pd_20:
 done:
 	RET
 
-// requantHardsigmoidI8Shl: the integer hardsigmoid (EpiHardsigmoid) to int8 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
-TEXT ·requantHardsigmoidI8Shl(SB), NOSPLIT, $0-64
+// requantHardsigmoidI32I8_NEONShl applies the integer hardsigmoid
+// (EpiHardsigmoid) to int8 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Some multipliers shift left first
+// (SQSHL).
+TEXT ·requantHardsigmoidI32I8_NEONShl(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -1082,10 +1093,10 @@ pd_24:
 done:
 	RET
 
-// requantClampI16: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
-TEXT ·requantClampI16(SB), NOSPLIT, $0-64
+// requantClampI32I16_NEON applies clamp(OutZP + Requantize(acc)) (EpiClamp) to
+// int16 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Every shift is a right shift (no SQSHL).
+TEXT ·requantClampI32I16_NEON(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -1216,10 +1227,11 @@ pd_28:
 done:
 	RET
 
-// requantClampI16NoZP: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL). OutZP must be 0.
-TEXT ·requantClampI16NoZP(SB), NOSPLIT, $0-64
+// requantClampI32I16_NEONNoZP applies clamp(OutZP + Requantize(acc))
+// (EpiClamp) to int16 outputs, rows × n accumulators (row stride ldacc bytes)
+// to out (row stride ldout bytes). Every shift is a right shift (no SQSHL).
+// OutZP must be 0.
+TEXT ·requantClampI32I16_NEONNoZP(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -1340,10 +1352,10 @@ pd_32:
 done:
 	RET
 
-// requantClampI16Shl: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
-TEXT ·requantClampI16Shl(SB), NOSPLIT, $0-64
+// requantClampI32I16_NEONShl applies clamp(OutZP + Requantize(acc)) (EpiClamp)
+// to int16 outputs, rows × n accumulators (row stride ldacc bytes) to out
+// (row stride ldout bytes). Some multipliers shift left first (SQSHL).
+TEXT ·requantClampI32I16_NEONShl(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -1486,10 +1498,11 @@ pd_36:
 done:
 	RET
 
-// requantClampI16NoZPShl: clamp(OutZP + Requantize(acc)) (EpiClamp) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL). OutZP must be 0.
-TEXT ·requantClampI16NoZPShl(SB), NOSPLIT, $0-64
+// requantClampI32I16_NEONNoZPShl applies clamp(OutZP + Requantize(acc))
+// (EpiClamp) to int16 outputs, rows × n accumulators (row stride ldacc bytes)
+// to out (row stride ldout bytes). Some multipliers shift left first (SQSHL).
+// OutZP must be 0.
+TEXT ·requantClampI32I16_NEONNoZPShl(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -1622,10 +1635,10 @@ pd_40:
 done:
 	RET
 
-// requantHardswishI16: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
-TEXT ·requantHardswishI16(SB), NOSPLIT, $0-64
+// requantHardswishI32I16_NEON applies the integer hardswish (EpiHardswish) to
+// int16 outputs, rows × n accumulators (row stride ldacc bytes) to out (row
+// stride ldout bytes). Every shift is a right shift (no SQSHL).
+TEXT ·requantHardswishI32I16_NEON(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -1816,10 +1829,11 @@ pd_44:
 done:
 	RET
 
-// requantHardswishI16NoZP: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL). OutZP must be 0.
-TEXT ·requantHardswishI16NoZP(SB), NOSPLIT, $0-64
+// requantHardswishI32I16_NEONNoZP applies the integer hardswish (EpiHardswish)
+// to int16 outputs, rows × n accumulators (row stride ldacc bytes) to out
+// (row stride ldout bytes). Every shift is a right shift (no SQSHL). OutZP
+// must be 0.
+TEXT ·requantHardswishI32I16_NEONNoZP(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -2000,10 +2014,10 @@ pd_48:
 done:
 	RET
 
-// requantHardswishI16Shl: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
-TEXT ·requantHardswishI16Shl(SB), NOSPLIT, $0-64
+// requantHardswishI32I16_NEONShl applies the integer hardswish (EpiHardswish)
+// to int16 outputs, rows × n accumulators (row stride ldacc bytes) to out
+// (row stride ldout bytes). Some multipliers shift left first (SQSHL).
+TEXT ·requantHardswishI32I16_NEONShl(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -2216,10 +2230,11 @@ pd_52:
 done:
 	RET
 
-// requantHardswishI16NoZPShl: the integer hardswish (EpiHardswish) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL). OutZP must be 0.
-TEXT ·requantHardswishI16NoZPShl(SB), NOSPLIT, $0-64
+// requantHardswishI32I16_NEONNoZPShl applies the integer hardswish
+// (EpiHardswish) to int16 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Some multipliers shift left first
+// (SQSHL). OutZP must be 0.
+TEXT ·requantHardswishI32I16_NEONNoZPShl(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -2422,10 +2437,11 @@ pd_56:
 done:
 	RET
 
-// requantHardsigmoidI16: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL).
-TEXT ·requantHardsigmoidI16(SB), NOSPLIT, $0-64
+// requantHardsigmoidI32I16_NEON applies the integer hardsigmoid
+// (EpiHardsigmoid) to int16 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Every shift is a right shift (no
+// SQSHL).
+TEXT ·requantHardsigmoidI32I16_NEON(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -2616,10 +2632,11 @@ pd_60:
 done:
 	RET
 
-// requantHardsigmoidI16NoZP: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Every shift is a right shift (no SQSHL). OutZP must be 0.
-TEXT ·requantHardsigmoidI16NoZP(SB), NOSPLIT, $0-64
+// requantHardsigmoidI32I16_NEONNoZP applies the integer hardsigmoid
+// (EpiHardsigmoid) to int16 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Every shift is a right shift (no
+// SQSHL). OutZP must be 0.
+TEXT ·requantHardsigmoidI32I16_NEONNoZP(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -2800,10 +2817,11 @@ pd_64:
 done:
 	RET
 
-// requantHardsigmoidI16Shl: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL).
-TEXT ·requantHardsigmoidI16Shl(SB), NOSPLIT, $0-64
+// requantHardsigmoidI32I16_NEONShl applies the integer hardsigmoid
+// (EpiHardsigmoid) to int16 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Some multipliers shift left first
+// (SQSHL).
+TEXT ·requantHardsigmoidI32I16_NEONShl(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -3016,10 +3034,11 @@ pd_68:
 done:
 	RET
 
-// requantHardsigmoidI16NoZPShl: the integer hardsigmoid (EpiHardsigmoid) to int16 outputs, rows × n
-// accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-// Some multipliers shift left first (SQSHL). OutZP must be 0.
-TEXT ·requantHardsigmoidI16NoZPShl(SB), NOSPLIT, $0-64
+// requantHardsigmoidI32I16_NEONNoZPShl applies the integer hardsigmoid
+// (EpiHardsigmoid) to int16 outputs, rows × n accumulators (row stride ldacc
+// bytes) to out (row stride ldout bytes). Some multipliers shift left first
+// (SQSHL). OutZP must be 0.
+TEXT ·requantHardsigmoidI32I16_NEONNoZPShl(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2
@@ -3222,8 +3241,9 @@ pd_72:
 done:
 	RET
 
-// requantF32: float32(acc)·scale[o] (EpiFloat, the logits), rows × n.
-TEXT ·requantF32(SB), NOSPLIT, $0-56
+// requantI32F32_NEON computes float32(acc)·scale[o] (EpiFloat, the logits),
+// rows × n.
+TEXT ·requantI32F32_NEON(SB), NOSPLIT, $0-56
 	MOVD acc+0(FP), R0
 	MOVD ldacc+8(FP), R1
 	MOVD rows+16(FP), R2

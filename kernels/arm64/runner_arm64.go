@@ -8,7 +8,7 @@ import (
 	"github.com/edged/edged/kernels/generic"
 )
 
-// Running a packed conv: the 1×1 GEMM straight over the pixel rows, im2col
+// Running a packed conv: the 1×1 GEMM straight over the pixel rows, im2col_NEON
 // tiles into the same GEMM, or the depthwise kernels over a padded copy of
 // the input; each accumulator tile then goes through the epilogue.
 
@@ -20,9 +20,9 @@ type Runner struct {
 	p      generic.QConv
 	acc    []int32
 	mb     int    // GEMM rows, or depthwise output rows, per tile
-	pad    []byte // the padded input (im2col, depthwise), zero point outside
+	pad    []byte // the padded input (im2col_NEON, depthwise), zero point outside
 	ph, pw int
-	col    []byte // im2col rows, or K-padded activation rows
+	col    []byte // im2col_NEON rows, or K-padded activation rows
 }
 
 // NewRunner prepares a Runner for the band p of c: p may differ from the
@@ -101,7 +101,7 @@ func (r *Runner) finish(m int, out unsafe.Pointer, ldout int) {
 	acc := unsafe.Pointer(unsafe.SliceData(r.acc))
 	prm := unsafe.Pointer(unsafe.SliceData(c.prm))
 	if c.out == generic.Float32 {
-		requantF32(acc, 4*c.n16, m, n, prm, out, ldout)
+		requantI32F32_NEON(acc, 4*c.n16, m, n, prm, out, ldout)
 		return
 	}
 	c.epi(acc, 4*c.n16, m, n, prm, out, ldout, unsafe.Pointer(&c.sc))
@@ -180,7 +180,7 @@ func (r *Runner) runIm2col(out unsafe.Pointer) {
 			src := unsafe.Add(pad, oy*cp.StrideH*prow+ox*step)
 			dst := unsafe.Add(col, i*kpb)
 			if fast {
-				im2col(src, prow, step, run, cp.KH, seg, dst, kpb)
+				im2col_NEON(src, prow, step, run, cp.KH, seg, dst, kpb)
 			} else {
 				for j := 0; j < run; j++ {
 					for ky := 0; ky < cp.KH; ky++ {

@@ -58,25 +58,36 @@ func setRows(f *asmFile, base string, regs []int, kh int) {
 // weights held in registers, one output pixel per iteration.
 func emitDwI8Regs(f *asmFile, kh, kw int) {
 	taps := kh * kw
-	name := fmt.Sprintf("dwconv%dx%dNEON", kh, kw)
-	f.text(name, fmt.Sprintf(`dwconv_%dx%d_neon: one output row of an int8 %dx%d depthwise conv, any stride.`, kh, kw, kh, kw), splitArgs(dwArgs)...)
+	f.text(kernel{op: "dw", types: "I8", tile: fmt.Sprintf("%dx%d", kh, kw), isa: "NEON"},
+		fmt.Sprintf(`computes one output row of an int8 %dx%d depthwise conv, any stride,
+with the weights in registers.`, kh, kw), splitArgs(dwArgs)...)
 	loadDwArgs(f)
+	// pass runs a block of 16 (or, half, 8) channels over the row: weights
+	// v0..v(taps-1), biases v9-v12 (v9-v10), one pixel per iteration.
+	pass := func(half bool) {
+		arr, nb, sfx := "16b", 16, ""
+		bias, acc := "{v9.4s-v12.4s}, [x5], #64", "{v16.4s-v19.4s}"
+		if half {
+			arr, nb, sfx = "8b", 8, "8"
+			bias, acc = "{v9.4s, v10.4s}, [x5], #32", "{v16.4s, v17.4s}"
+		}
+		for t := 0; t < taps; t += 4 {
+			n := min(4, taps-t)
+			f.v("ld1 %s, [x5], #%d", vlist(t, n, arr), nb*n)
+		}
+		f.v("ld1 %s", bias)
+		setRows(f, "R0", rowRegs0, kh)
+		f.g("MOVD R6, R25")
+		f.arg("ow", "R9")
+		f.label("px" + sfx)
+		dwI8RegsPixel(f, kh, kw, half)
+		f.v("st1 %s, [x25], x7", acc)
+		f.g("SUBS $1, R9")
+		f.g("BNE px" + sfx)
+	}
 	f.g("CBZ R8, tail8")
 	f.label("block")
-	// weights v0..v(taps-1), biases v9-v12
-	for t := 0; t < taps; t += 4 {
-		n := min(4, taps-t)
-		f.v("ld1 %s, [x5], #%d", vlist(t, n, "16b"), 16*n)
-	}
-	f.v("ld1 {v9.4s-v12.4s}, [x5], #64")
-	setRows(f, "R0", rowRegs0, kh)
-	f.g("MOVD R6, R25")
-	f.arg("ow", "R9")
-	f.label("px")
-	dwI8RegsPixel(f, kh, kw, false)
-	f.v("st1 {v16.4s-v19.4s}, [x25], x7")
-	f.g("SUBS $1, R9")
-	f.g("BNE px")
+	pass(false)
 	f.g("ADD $16, R0")
 	f.g("ADD $64, R6")
 	f.g("SUBS $1, R8")
@@ -84,19 +95,7 @@ func emitDwI8Regs(f *asmFile, kh, kw int) {
 	f.label("tail8")
 	f.arg("cp", "R3")
 	f.g("TBZ $3, R3, done")
-	for t := 0; t < taps; t += 4 {
-		n := min(4, taps-t)
-		f.v("ld1 %s, [x5], #%d", vlist(t, n, "8b"), 8*n)
-	}
-	f.v("ld1 {v9.4s, v10.4s}, [x5], #32")
-	setRows(f, "R0", rowRegs0, kh)
-	f.g("MOVD R6, R25")
-	f.arg("ow", "R9")
-	f.label("px8")
-	dwI8RegsPixel(f, kh, kw, true)
-	f.v("st1 {v16.4s, v17.4s}, [x25], x7")
-	f.g("SUBS $1, R9")
-	f.g("BNE px8")
+	pass(true)
 	f.label("done")
 	f.g("RET")
 }
@@ -159,9 +158,9 @@ func dwI8RegsPixel(f *asmFile, kh, kw int, half bool) {
 // weight load.
 func emitDwI8Stream(f *asmFile, kh, kw int) {
 	taps := kh * kw
-	name := fmt.Sprintf("dwconv%dx%dNEON", kh, kw)
-	f.text(name, fmt.Sprintf(`dwconv_%dx%d_neon: one output row of an int8 %dx%d depthwise conv, any stride;
-two pixels per iteration share the streamed weights.`, kh, kw, kh, kw), splitArgs(dwArgs)...)
+	f.text(kernel{op: "dw", types: "I8", tile: fmt.Sprintf("%dx%d", kh, kw), isa: "NEON"},
+		fmt.Sprintf(`computes one output row of an int8 %dx%d depthwise conv, any stride;
+two pixels per iteration share the streamed weights.`, kh, kw), splitArgs(dwArgs)...)
 	loadDwArgs(f)
 	f.g("CBZ R8, tail8")
 	f.label("block")
@@ -375,9 +374,9 @@ func dwI8StreamPixels(f *asmFile, kh, kw int, half bool, np int) {
 // weights are taps × 8 int16 then 8 int32 biases.
 func emitDwI16(f *asmFile, kh, kw int) {
 	taps := kh * kw
-	name := fmt.Sprintf("dwconv%dx%dI16NEON", kh, kw)
-	f.text(name, fmt.Sprintf(`dwconv_%dx%d_i16_neon: one output row of an int16-input %dx%d depthwise conv,
-any stride; cp and step count bytes (2 per channel).`, kh, kw, kh, kw), splitArgs(dwArgs)...)
+	f.text(kernel{op: "dw", types: "I16", tile: fmt.Sprintf("%dx%d", kh, kw), isa: "NEON"},
+		fmt.Sprintf(`computes one output row of an int16-input %dx%d depthwise conv,
+any stride; cp and step count bytes (2 per channel).`, kh, kw), splitArgs(dwArgs)...)
 	loadDwArgs(f)
 	f.g("LSR $4, R3, R8") // 8 channels = 16 bytes per block
 	f.label("block")
@@ -485,7 +484,7 @@ any stride; cp and step count bytes (2 per channel).`, kh, kw, kh, kw), splitArg
 // whatever the last vectors brought; the packed weights are zero there.
 // The source and destination need 32 bytes of slack past their ends.
 func emitIm2col(f *asmFile) {
-	f.text("im2col", `im2col: im2col of n output pixels of one row of a conv whose window
+	f.text(kernel{op: "im2col", isa: "NEON"}, `copies the im2col rows of n output pixels of one row of a conv whose window
 rows are at most 32 bytes (KW·C·size ≤ 32): src is the padded input at the
 window's top-left, prow its row stride, step = StrideW·C·size, kp the
 im2col row stride, all in bytes.`,

@@ -87,9 +87,9 @@ func shlName(shl bool) string {
 // emitRescale: out = clamp(OutZP + Requantize(x - InZP)) over n elements,
 // n a multiple of 16. sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 func emitRescale(f *asmFile, in16, out16, shl bool) {
-	name := "rescale" + tname(in16) + tname(out16) + shlName(shl)
-	f.text(name, fmt.Sprintf(`%s: QRescale over n elements (a multiple of 16),
-%s to %s; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.`, name, tname(in16), tname(out16)),
+	f.text(kernel{op: "rescale", types: tname(in16) + tname(out16), isa: "NEON", tech: shlName(shl)},
+		fmt.Sprintf(`applies QRescale over n elements (a multiple of 16),
+%s to %s; sc = {InZP, OutZP, lo, hi, Mult, Shl, -Shr}.`, tname(in16), tname(out16)),
 		"in unsafe.Pointer", "out unsafe.Pointer", "n int", "sc unsafe.Pointer")
 	f.loadArgs()
 	f.g("CBZ R2, done")
@@ -134,8 +134,8 @@ func emitRescale(f *asmFile, in16, out16, shl bool) {
 // output. sc = {AZP, BZP, OutZP, lo, hi, LeftShift, AMult, AShl, -AShr,
 // BMult, BShl, -BShr, OutMult, OutShl, -OutShr, 0}.
 func emitAddI8(f *asmFile, shl bool) {
-	name := "addI8" + shlName(shl)
-	f.text(name, fmt.Sprintf(`%s: QAdd of int8 tensors over n elements (a multiple of 16).`, name),
+	f.text(kernel{op: "add", types: "I8", isa: "NEON", tech: shlName(shl)},
+		`applies QAdd to int8 tensors of n elements (a multiple of 16).`,
 		"a unsafe.Pointer", "b unsafe.Pointer", "out unsafe.Pointer", "n int", "sc unsafe.Pointer")
 	f.loadArgs()
 	f.g("CBZ R3, done")
@@ -191,8 +191,8 @@ func emitAddI8(f *asmFile, shl bool) {
 // most 255² and exact in int32. int16: only for XZP = GZP = 0, where
 // x·g ≤ 2^30 is exact too. sc = {XZP, GZP, OutZP, lo, hi, Mult, Shl, -Shr}.
 func emitMulChannels(f *asmFile, b16, shl bool) {
-	name := "mulChannels" + tname(b16) + shlName(shl)
-	f.text(name, fmt.Sprintf(`%s: QMulChannels of an hw×c %s tensor (c a multiple of 8).`, name, tname(b16)),
+	f.text(kernel{op: "mulChannels", types: tname(b16), isa: "NEON", tech: shlName(shl)},
+		fmt.Sprintf(`applies QMulChannels to an hw×c %s tensor (c a multiple of 8).`, tname(b16)),
 		"x unsafe.Pointer", "gate unsafe.Pointer", "out unsafe.Pointer", "hw int", "c int", "sc unsafe.Pointer")
 	f.loadArgs()
 	f.v("ld1 {v8.4s, v9.4s}, [x5]")
@@ -278,8 +278,8 @@ func emitMulChannels(f *asmFile, b16, shl bool) {
 // 128 pixels at a time, then widened), sat32(Σ - hw·InZP), requantized.
 // sc = {hw·InZP, OutZP, lo, hi, Mult, Shl, -Shr, 0}.
 func emitAvgPool(f *asmFile, in16, out16, shl bool) {
-	name := "avgPool" + tname(in16) + tname(out16) + shlName(shl)
-	f.text(name, fmt.Sprintf(`%s: GlobalAvgPoolQ of an hw×c %s tensor (c a multiple of 8) to %s.`, name, tname(in16), tname(out16)),
+	f.text(kernel{op: "avgPool", types: tname(in16) + tname(out16), isa: "NEON", tech: shlName(shl)},
+		fmt.Sprintf(`applies GlobalAvgPoolQ to an hw×c %s tensor (c a multiple of 8), to %s.`, tname(in16), tname(out16)),
 		"in unsafe.Pointer", "hw int", "c int", "out unsafe.Pointer", "sc unsafe.Pointer")
 	f.loadArgs()
 	f.v("ld1 {v8.4s, v9.4s}, [x4]")
@@ -390,8 +390,8 @@ func emitAvgPool(f *asmFile, in16, out16, shl bool) {
 // then the zero point and the saturating narrows to the output type.
 // sc = {zp, float32 bits of invScale}.
 func emitQuantize(f *asmFile, out16 bool) {
-	name := "quantize" + tname(out16)
-	f.text(name, fmt.Sprintf(`%s: QuantizeF32 of n float32 (a multiple of 16) to %s.`, name, tname(out16)),
+	f.text(kernel{op: "quantize", types: "F32" + tname(out16), isa: "NEON"},
+		fmt.Sprintf(`applies QuantizeF32 to n float32 (a multiple of 16), to %s.`, tname(out16)),
 		"in unsafe.Pointer", "out unsafe.Pointer", "n int", "sc unsafe.Pointer")
 	f.loadArgs()
 	f.g("CBZ R2, done")
@@ -435,12 +435,13 @@ func emitQuantize(f *asmFile, out16 bool) {
 // first window's top-left tap; rs is the input row stride, cs the pixel
 // stride, step the stride between windows, all in bytes.
 func emitMaxPool(f *asmFile, b16 bool) {
-	name := "maxPool" + tname(b16)
+
 	arr, half := "16b", "8b"
 	if b16 {
 		arr, half = "8h", "4h"
 	}
-	f.text(name, fmt.Sprintf(`%s: a row of MaxPoolQ windows over %s values.`, name, tname(b16)),
+	f.text(kernel{op: "maxPool", types: tname(b16), isa: "NEON"},
+		fmt.Sprintf(`computes a row of MaxPoolQ windows over %s values.`, tname(b16)),
 		"src unsafe.Pointer", "rs int", "cs int", "step int", "kh int", "kw int", "n int", "cb int", "dst unsafe.Pointer")
 	f.loadArgs()
 	f.g("ADD R2, R2, R9") // 2·cs
@@ -456,28 +457,37 @@ func emitMaxPool(f *asmFile, b16 bool) {
 	f.g("LSR $4, R7, R13")
 	f.g("CBZ R13, tail3")
 	f.label("blk3")
-	for ky, r := range []int{10, 11, 12} {
-		f.v("ldr q%d, [x%d, x2]", 3*ky+1, r)
-		f.v("ldr q%d, [x%d, x9]", 3*ky+2, r)
-		f.v("ld1 {v%d.16b}, [x%d], #16", 3*ky, r)
+	// window3 takes the max of the nine taps of 16 (wide) or 8 bytes of
+	// channels into v0 and stores it.
+	window3 := func(wide bool) {
+		q, a := "d", half
+		if wide {
+			q, a = "q", arr
+		}
+		for ky, r := range []int{10, 11, 12} {
+			f.v("ldr %s%d, [x%d, x2]", q, 3*ky+1, r)
+			f.v("ldr %s%d, [x%d, x9]", q, 3*ky+2, r)
+			if wide {
+				f.v("ld1 {v%d.16b}, [x%d], #16", 3*ky, r)
+			} else {
+				f.v("ldr d%d, [x%d]", 3*ky, r)
+			}
+		}
+		for i := 1; i < 9; i++ {
+			f.v("smax v0.%s, v0.%s, v%d.%s", a, a, i, a)
+		}
+		if wide {
+			f.v("st1 {v0.16b}, [x8], #16")
+		} else {
+			f.v("st1 {v0.8b}, [x8], #8")
+		}
 	}
-	for i := 1; i < 9; i++ {
-		f.v("smax v0.%s, v0.%s, v%d.%s", arr, arr, i, arr)
-	}
-	f.v("st1 {v0.16b}, [x8], #16")
+	window3(true)
 	f.g("SUBS $1, R13")
 	f.g("BNE blk3")
 	f.label("tail3")
 	f.g("TBZ $3, R7, next3")
-	for ky, r := range []int{10, 11, 12} {
-		f.v("ldr d%d, [x%d, x2]", 3*ky+1, r)
-		f.v("ldr d%d, [x%d, x9]", 3*ky+2, r)
-		f.v("ldr d%d, [x%d]", 3*ky, r)
-	}
-	for i := 1; i < 9; i++ {
-		f.v("smax v0.%s, v0.%s, v%d.%s", half, half, i, half)
-	}
-	f.v("st1 {v0.8b}, [x8], #8")
+	window3(false)
 	f.label("next3")
 	f.g("ADD R3, R0")
 	f.g("SUBS $1, R6")
@@ -491,38 +501,33 @@ func emitMaxPool(f *asmFile, b16 bool) {
 	f.g("SUB R13, R7, R14")
 	f.g("CMP $16, R14")
 	f.g("BLT g8")
-	f.v("ldr q0, [x10]")
-	f.g("MOVD R4, R11")
-	f.label("grow")
-	f.g("MOVD R10, R12")
-	f.g("MOVD R5, R15")
-	f.label("gcol")
-	f.v("ld1 {v1.16b}, [x12], x2")
-	f.v("smax v0.%s, v0.%s, v1.%s", arr, arr, arr)
-	f.g("SUBS $1, R15")
-	f.g("BNE gcol")
-	f.g("ADD R1, R10")
-	f.g("SUBS $1, R11")
-	f.g("BNE grow")
-	f.v("st1 {v0.16b}, [x8], #16")
-	f.g("ADD $16, R13")
+	// windowAny takes the max of a kh × kw window over 16 (wide) or 8
+	// bytes of channels into v0 and stores it.
+	windowAny := func(wide bool) {
+		sfx, a, n := "", arr, 16
+		if !wide {
+			sfx, a, n = "8", half, 8
+		}
+		f.v("ldr %s0, [x10]", map[bool]string{true: "q", false: "d"}[wide])
+		f.g("MOVD R4, R11")
+		f.label("grow" + sfx)
+		f.g("MOVD R10, R12")
+		f.g("MOVD R5, R15")
+		f.label("gcol" + sfx)
+		f.v("ld1 {v1.%s}, [x12], x2", map[bool]string{true: "16b", false: "8b"}[wide])
+		f.v("smax v0.%s, v0.%s, v1.%s", a, a, a)
+		f.g("SUBS $1, R15")
+		f.g("BNE gcol" + sfx)
+		f.g("ADD R1, R10")
+		f.g("SUBS $1, R11")
+		f.g("BNE grow" + sfx)
+		f.v("st1 {v0.%s}, [x8], #%d", map[bool]string{true: "16b", false: "8b"}[wide], n)
+		f.g("ADD $%d, R13", n)
+	}
+	windowAny(true)
 	f.g("B gnext")
 	f.label("g8")
-	f.v("ldr d0, [x10]")
-	f.g("MOVD R4, R11")
-	f.label("grow8")
-	f.g("MOVD R10, R12")
-	f.g("MOVD R5, R15")
-	f.label("gcol8")
-	f.v("ld1 {v1.8b}, [x12], x2")
-	f.v("smax v0.%s, v0.%s, v1.%s", half, half, half)
-	f.g("SUBS $1, R15")
-	f.g("BNE gcol8")
-	f.g("ADD R1, R10")
-	f.g("SUBS $1, R11")
-	f.g("BNE grow8")
-	f.v("st1 {v0.8b}, [x8], #8")
-	f.g("ADD $8, R13")
+	windowAny(false)
 	f.label("gnext")
 	f.g("CMP R7, R13")
 	f.g("BLT gblk")
@@ -559,7 +564,7 @@ var copyWidths = []int{8, 16, 24, 32, 48, 64, 96, 128, 192, 384}
 // Common widths get a loop of one load and one store per 64 bytes, the
 // last ones post-incremented by the adjusted stride.
 func emitCopyRows(f *asmFile) {
-	f.text("copyRows", `copyRows: rows × width bytes (width a multiple of 8) from src (stride ss) to dst (stride ds).`,
+	f.text(kernel{op: "copyRows", isa: "NEON"}, `copies rows × width bytes (width a multiple of 8) from src (stride ss) to dst (stride ds).`,
 		"src unsafe.Pointer", "ss int", "dst unsafe.Pointer", "ds int", "rows int", "width int")
 	f.loadArgs()
 	f.g("CBZ R4, done")
@@ -616,13 +621,14 @@ func emitCopyRows(f *asmFile) {
 // elements (half·size a multiple of 8 bytes), with ST2: ShuffleNet's
 // channel shuffle of two groups, and concat+shuffle in one pass.
 func emitInterleave(f *asmFile, b16 bool) {
-	name := "interleave" + tname(b16)
+
 	arr, half := "16b", "8b"
 	if b16 {
 		arr, half = "8h", "4h"
 	}
-	f.text(name, fmt.Sprintf(`%s: rows of out[2j] = a[j], out[2j+1] = b[j] (hb = bytes of a and of b per row,
-a multiple of 8; a and b rows at stride sa, out rows at stride so).`, name),
+	f.text(kernel{op: "interleave", types: tname(b16), isa: "NEON"},
+		`writes rows of out[2j] = a[j], out[2j+1] = b[j] (hb = bytes of a and of b per
+row, a multiple of 8; a and b rows at stride sa, out rows at stride so).`,
 		"a unsafe.Pointer", "b unsafe.Pointer", "sa int", "out unsafe.Pointer", "so int", "rows int", "hb int")
 	f.loadArgs()
 	f.g("CBZ R5, done")

@@ -108,6 +108,15 @@ func Encode(text string) (uint32, error) {
 	return w, nil
 }
 
+// vecOps checks that there are n operands and returns the Q and size
+// fields of operand i's arrangement.
+func vecOps(ops []operand, n, i int) (q, size uint32, err error) {
+	if err := nops(ops, n); err != nil {
+		return 0, 0, err
+	}
+	return vecQS(ops[i])
+}
+
 func nops(ops []operand, n int) error {
 	if len(ops) != n {
 		return fmt.Errorf("want %d operands, got %d", n, len(ops))
@@ -152,19 +161,13 @@ func encode(mn string, ops []operand) (uint32, error) {
 	case base == "tbl" || base == "tbx":
 		return encodeTbl(base, ops)
 	case base == "ext":
-		if err := nops(ops, 4); err != nil {
-			return 0, err
-		}
-		q, _, err := vecQS(ops[0])
+		q, _, err := vecOps(ops, 4, 0)
 		if err != nil {
 			return 0, err
 		}
 		return 0x2E000000 | q<<30 | uint32(ops[2].n)<<16 | uint32(ops[3].imm)<<11 | uint32(ops[1].n)<<5 | uint32(ops[0].n), nil
 	case base == "sdot" && ops[len(ops)-1].kind == oElem:
-		if err := nops(ops, 3); err != nil {
-			return 0, err
-		}
-		q, _, err := vecQS(ops[0])
+		q, _, err := vecOps(ops, 3, 0)
 		if err != nil {
 			return 0, err
 		}
@@ -175,10 +178,7 @@ func encode(mn string, ops []operand) (uint32, error) {
 		h, l := uint32(e.idx>>1), uint32(e.idx&1)
 		return 0x0F80E000 | q<<30 | l<<21 | uint32(e.n)<<16 | h<<11 | uint32(ops[1].n)<<5 | uint32(ops[0].n), nil
 	case base == "sdot":
-		if err := nops(ops, 3); err != nil {
-			return 0, err
-		}
-		q, _, err := vecQS(ops[0])
+		q, _, err := vecOps(ops, 3, 0)
 		if err != nil {
 			return 0, err
 		}
@@ -188,11 +188,8 @@ func encode(mn string, ops []operand) (uint32, error) {
 	}
 
 	if t, ok := threeDiff[base]; ok {
-		if err := nops(ops, 3); err != nil {
-			return 0, err
-		}
 		// size comes from the narrow source operand: the last one.
-		_, size, err := vecQS(ops[2])
+		_, size, err := vecOps(ops, 3, 2)
 		if err != nil {
 			return 0, err
 		}
@@ -202,30 +199,21 @@ func encode(mn string, ops []operand) (uint32, error) {
 		return encodeShift(t.u, t.op, t.kind, second, ops)
 	}
 	if t, ok := threeSame[base]; ok && second == 0 {
-		if err := nops(ops, 3); err != nil {
-			return 0, err
-		}
-		q, size, err := vecQS(ops[0])
+		q, size, err := vecOps(ops, 3, 0)
 		if err != nil {
 			return 0, err
 		}
 		return 0x0E200400 | q<<30 | t[0]<<29 | size<<22 | uint32(ops[2].n)<<16 | t[1]<<11 | uint32(ops[1].n)<<5 | uint32(ops[0].n), nil
 	}
 	if t, ok := threeLogic[base]; ok {
-		if err := nops(ops, 3); err != nil {
-			return 0, err
-		}
-		q, _, err := vecQS(ops[0])
+		q, _, err := vecOps(ops, 3, 0)
 		if err != nil {
 			return 0, err
 		}
 		return 0x0E201C00 | q<<30 | t[0]<<29 | t[1]<<22 | uint32(ops[2].n)<<16 | uint32(ops[1].n)<<5 | uint32(ops[0].n), nil
 	}
 	if base == "fadd" || base == "fmul" || base == "fsub" || base == "fmla" || base == "fmls" {
-		if err := nops(ops, 3); err != nil {
-			return 0, err
-		}
-		q, size, err := vecQS(ops[0])
+		q, size, err := vecOps(ops, 3, 0)
 		if err != nil {
 			return 0, err
 		}
@@ -270,10 +258,7 @@ func encode(mn string, ops []operand) (uint32, error) {
 		return w, nil
 	}
 	if base == "fcvtl" {
-		if err := nops(ops, 2); err != nil {
-			return 0, err
-		}
-		_, size, err := vecQS(ops[0])
+		_, size, err := vecOps(ops, 2, 0)
 		if err != nil {
 			return 0, err
 		}
@@ -284,10 +269,7 @@ func encode(mn string, ops []operand) (uint32, error) {
 		return 0x0E217800 | second<<30 | sz<<22 | uint32(ops[1].n)<<5 | uint32(ops[0].n), nil
 	}
 	if t, ok := twoMiscF[base]; ok {
-		if err := nops(ops, 2); err != nil {
-			return 0, err
-		}
-		q, size, err := vecQS(ops[0])
+		q, size, err := vecOps(ops, 2, 0)
 		if err != nil {
 			return 0, err
 		}
@@ -298,10 +280,7 @@ func encode(mn string, ops []operand) (uint32, error) {
 		return 0x0E200800 | q<<30 | t[0]<<29 | t[2]<<23 | sz<<22 | t[1]<<12 | uint32(ops[1].n)<<5 | uint32(ops[0].n), nil
 	}
 	if t, ok := permute[mn]; ok {
-		if err := nops(ops, 3); err != nil {
-			return 0, err
-		}
-		q, size, err := vecQS(ops[0])
+		q, size, err := vecOps(ops, 3, 0)
 		if err != nil {
 			return 0, err
 		}
@@ -415,10 +394,7 @@ func elemImm5(t string, idx int) (uint32, error) {
 }
 
 func encodeDup(ops []operand) (uint32, error) {
-	if err := nops(ops, 2); err != nil {
-		return 0, err
-	}
-	q, size, err := vecQS(ops[0])
+	q, size, err := vecOps(ops, 2, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -463,10 +439,7 @@ func encodeIns(ops []operand) (uint32, error) {
 }
 
 func encodeMovi(ops []operand) (uint32, error) {
-	if err := nops(ops, 2); err != nil {
-		return 0, err
-	}
-	q, size, err := vecQS(ops[0])
+	q, size, err := vecOps(ops, 2, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -485,10 +458,7 @@ func encodeMovi(ops []operand) (uint32, error) {
 }
 
 func encodeTbl(base string, ops []operand) (uint32, error) {
-	if err := nops(ops, 3); err != nil {
-		return 0, err
-	}
-	q, _, err := vecQS(ops[0])
+	q, _, err := vecOps(ops, 3, 0)
 	if err != nil {
 		return 0, err
 	}

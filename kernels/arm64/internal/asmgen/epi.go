@@ -24,19 +24,12 @@ const (
 func emitRequant(f *asmFile, out16 bool, kind epiKind, shl, zp0 bool) {
 	f.zp0 = zp0
 	defer func() { f.zp0 = false }()
-	name := "requant"
-	name += map[epiKind]string{epiClamp: "Clamp", epiHardswish: "Hardswish", epiHardsigmoid: "Hardsigmoid"}[kind]
-	if out16 {
-		name += "I16"
-	} else {
-		name += "I8"
-	}
+	k := kernel{op: "requant" + map[epiKind]string{epiClamp: "Clamp", epiHardswish: "Hardswish", epiHardsigmoid: "Hardsigmoid"}[kind],
+		types: "I32" + tname(out16), isa: "NEON"}
 	if zp0 {
-		name += "NoZP"
+		k.tech += "NoZP"
 	}
-	if shl {
-		name += "Shl"
-	}
+	k.tech += shlName(shl)
 	what := map[epiKind]string{
 		epiClamp:       "clamp(OutZP + Requantize(acc)) (EpiClamp)",
 		epiHardswish:   "the integer hardswish (EpiHardswish)",
@@ -50,9 +43,9 @@ func emitRequant(f *asmFile, out16 bool, kind epiKind, shl, zp0 bool) {
 		shlDoc += " OutZP must be 0."
 	}
 	ot := map[bool]string{false: "int8", true: "int16"}[out16]
-	f.text(name, fmt.Sprintf(`%s: %s to %s outputs, rows × n
+	f.text(k, fmt.Sprintf(`applies %s to %s outputs, rows × n
 accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
-%s`, name, what, ot, shlDoc), splitArgs(epiArgs)...)
+%s`, what, ot, shlDoc), splitArgs(epiArgs)...)
 	f.loadArgs()
 	f.v("ld1 {v8.4s, v9.4s}, [x7]")
 	if out16 {
@@ -84,26 +77,33 @@ accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 			f.g("ADD $64, R4")
 		}
 	}
+	osz := 1 // output bytes per element
+	if out16 {
+		osz = 2
+	}
+	// rows loops over the rows of the current channel block (label l):
+	// R10 walks the accumulators, R11 the outputs, R12 counts rows.
+	rows := func(l string, body func()) {
+		f.g("MOVD R0, R10")
+		f.g("MOVD R5, R11")
+		f.g("MOVD R2, R12")
+		f.label(l)
+		body()
+		f.g("SUBS $1, R12")
+		f.g("BNE " + l)
+	}
 	loadParams()
-	f.g("MOVD R0, R10")
-	f.g("MOVD R5, R11")
-	f.g("MOVD R2, R12")
-	f.label("row")
-	f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
-	requantBody(f, out16, kind, shl)
-	if out16 {
-		f.v("st1 {v0.8h, v1.8h}, [x11], x6")
-	} else {
-		f.v("st1 {v0.16b}, [x11], x6")
-	}
-	f.g("SUBS $1, R12")
-	f.g("BNE row")
+	rows("row", func() {
+		f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
+		requantBody(f, out16, kind, shl)
+		if out16 {
+			f.v("st1 {v0.8h, v1.8h}, [x11], x6")
+		} else {
+			f.v("st1 {v0.16b}, [x11], x6")
+		}
+	})
 	f.g("ADD $64, R0")
-	if out16 {
-		f.g("ADD $32, R5")
-	} else {
-		f.g("ADD $16, R5")
-	}
+	f.g("ADD $%d, R5", 16*osz)
 	f.g("SUBS $1, R8")
 	f.g("BNE block")
 	f.label("tail")
@@ -116,48 +116,32 @@ accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 		f.g("ADD $128, R4, R13")
 		f.v("ld1 {v24.4s, v25.4s}, [x13]")
 	}
-	f.g("MOVD R0, R10")
-	f.g("MOVD R5, R11")
-	f.g("MOVD R2, R12")
-	f.label("row8")
-	f.v("ld1 {v0.4s, v1.4s}, [x10], x1")
-	requantBody8(f, out16, kind, shl)
-	if out16 {
-		f.v("st1 {v0.8h}, [x11], x6")
-	} else {
-		f.v("st1 {v0.8b}, [x11], x6")
-	}
-	f.g("SUBS $1, R12")
-	f.g("BNE row8")
+	rows("row8", func() {
+		f.v("ld1 {v0.4s, v1.4s}, [x10], x1")
+		requantBody8(f, out16, kind, shl)
+		if out16 {
+			f.v("st1 {v0.8h}, [x11], x6")
+		} else {
+			f.v("st1 {v0.8b}, [x11], x6")
+		}
+	})
 	// the rest (n%8 channels) continues from lane 8 of the same
 	// parameter block: the parameters and accumulators read past their
 	// channels (the Go side pads both), only n%8 lanes are stored
 	f.g("ADD $32, R4")
 	f.g("ADD $32, R0")
-	if out16 {
-		f.g("ADD $16, R5")
-	} else {
-		f.g("ADD $8, R5")
-	}
+	f.g("ADD $%d, R5", 8*osz)
 	f.label("tail7")
 	f.g("AND $7, R9")
 	f.g("CBZ R9, done")
 	loadParams()
-	f.g("MOVD R0, R10")
-	f.g("MOVD R5, R11")
-	f.g("MOVD R2, R12")
-	f.label("trow")
-	f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
-	requantBody(f, out16, kind, shl)
-	f.g("MOVD R11, R13")
-	f.g("ADD R6, R11")
-	if out16 {
-		partialStore(f, "R9", 13, 2)
-	} else {
-		partialStore(f, "R9", 13, 1)
-	}
-	f.g("SUBS $1, R12")
-	f.g("BNE trow")
+	rows("trow", func() {
+		f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
+		requantBody(f, out16, kind, shl)
+		f.g("MOVD R11, R13")
+		f.g("ADD R6, R11")
+		partialStore(f, "R9", 13, osz)
+	})
 	f.label("done")
 	f.g("RET")
 }
@@ -329,7 +313,7 @@ func partialStore(f *asmFile, cnt string, ptr, size int) {
 // emitRequantF32 is the EpiFloat epilogue: out = float32(acc)·scale[o]
 // (the logits); prm holds the scales, padded to 16.
 func emitRequantF32(f *asmFile) {
-	f.text("requantF32", `requantF32: float32(acc)·scale[o] (EpiFloat, the logits), rows × n.`,
+	f.text(kernel{op: "requant", types: "I32F32", isa: "NEON"}, `computes float32(acc)·scale[o] (EpiFloat, the logits), rows × n.`,
 		"acc unsafe.Pointer", "ldacc int", "rows int", "n int", "prm unsafe.Pointer", "out unsafe.Pointer", "ldout int")
 	f.loadArgs()
 	f.g("LSR $4, R3, R8")

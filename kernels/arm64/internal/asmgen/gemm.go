@@ -34,8 +34,9 @@ func loadGemmArgs(f *asmFile) {
 
 // gemmKind describes one GEMM family.
 type gemmKind struct {
-	name, doc string
-	mr        int // rows of the main micro-tile
+	kernel kernel
+	doc    string
+	mr     int // rows of the main micro-tile
 	// block returns the bytes of a block of width channels per k (the
 	// init part is 4·width bytes).
 	wBytesPerK int // bytes of one channel's weights per k
@@ -47,7 +48,7 @@ type gemmKind struct {
 // emitGemm emits a kernel: full 16-wide blocks (or 8-wide for width8
 // kinds), then an 8-wide block if half != 0.
 func emitGemm(f *asmFile, g gemmKind, widths []int) {
-	f.text(g.name, g.doc, splitArgs(gemmArgs)...)
+	f.text(g.kernel, g.doc, splitArgs(gemmArgs)...)
 	emitGemmBody(f, g, widths)
 }
 
@@ -294,20 +295,28 @@ func neonBody(f *asmFile, rows, width int, tag string) {
 // c+1}: the layout of the half-reduced accumulators. 16 MACs per three
 // instructions, as in the main loop.
 func neonTail8(f *asmFile, rows int) {
+	zipMlalPadal8(f, rows, 2, 10, func(r, j int) int { return 16 + 8*r + j })
+}
+
+// zipMlalPadal8 is the 8-k step both ARMv8.0 int8 GEMMs share: each row's
+// 8 activations (from its pointer x11+r) ZIP1-doubled in v[r], four
+// weight vectors loaded into v[w]..v[w+3], SMULL+SMLAL2 into the int16
+// products v[p+r], SADALP into accumulator acc(r, j).
+func zipMlalPadal8(f *asmFile, rows, w, p int, acc func(r, j int) int) {
 	for r := 0; r < rows; r++ {
 		f.v("ldr d%d, [x%d], #8", r, 11+r)
 		f.v("zip1 v%d.4s, v%d.4s, v%d.4s", r, r, r)
 	}
-	f.v("ld1 {v2.16b-v5.16b}, [x20], #64")
+	f.v("ld1 {v%d.16b-v%d.16b}, [x20], #64", w, w+3)
 	for j := 0; j < 4; j++ {
 		for r := 0; r < rows; r++ {
-			f.v("smull v%d.8h, v%d.8b, v%d.8b", 10+r, r, 2+j)
+			f.v("smull v%d.8h, v%d.8b, v%d.8b", p+r, r, w+j)
 		}
 		for r := 0; r < rows; r++ {
-			f.v("smlal2 v%d.8h, v%d.16b, v%d.16b", 10+r, r, 2+j)
+			f.v("smlal2 v%d.8h, v%d.16b, v%d.16b", p+r, r, w+j)
 		}
 		for r := 0; r < rows; r++ {
-			f.v("sadalp v%d.4s, v%d.8h", 16+8*r+j, 10+r)
+			f.v("sadalp v%d.4s, v%d.8h", acc(r, j), p+r)
 		}
 	}
 }
@@ -341,8 +350,9 @@ func neonStep16(f *asmFile, rows int) {
 // emitGemmNEON is special: 8-wide blocks with 8 accumulators per row,
 // reduced to 2 before storing.
 func emitGemmNEON(f *asmFile) {
-	f.text("gemm2x8c16NEON", `gemm_2x8c16_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0), 8-channel
-blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
+	f.text(kernel{op: "gemm", types: "I8I8", tile: "2x8c16", isa: "NEON", tech: "MlalPadal"},
+		`is the int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0): 2 rows × 8 channels
+per micro-tile, k in steps of 16, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 128 + 8·K bytes.`, splitArgs(gemmArgs)...)
 	loadGemmArgs(f)
 	f.g("LSL $3, R3, R24")
@@ -379,15 +389,16 @@ blocks (nb of them; half is unused). K (k) is a multiple of 8; a block is
 }
 
 // emitGemmNEONc8 is the ARMv8.0 int8 kernel for short rows (K ≤ 32),
-// where gemm2x8c16NEON's per-tile ADDP reduction and zero-filled
+// where gemmI8I8_2x8c16_NEONMlalPadal's per-tile ADDP reduction and zero-filled
 // accumulators cost more than its faster main loop saves: every 8 k go
 // through neonTail8's layout (activations {k0-3, k0-3, k4-7, k4-7},
 // 16 MACs per three instructions), so a row of 8 channels needs four
 // accumulators {c, c, c+1, c+1} and two ADDPs, and four rows fit in the
 // registers. Rows that do not fill a tile go through a one-row loop.
 func emitGemmNEONc8(f *asmFile) {
-	f.text("gemm4x8c8NEON", `gemm_4x8c8_neon: int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0) for short
-rows, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of
+	f.text(kernel{op: "gemm", types: "I8I8", tile: "4x8c8", isa: "NEON", tech: "MlalPadal"},
+		`is the int8 GEMM with SMULL/SMLAL2/SADALP (ARMv8.0) for short rows:
+4 rows × 8 channels per micro-tile, k in steps of 8, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of
 8; a block is 64 bytes of biases (four vectors {b[c], 0, b[c+1], 0}, c =
 0, 2, 4, 6) then per 8 k four vectors {c k0-3, c+1 k0-3, c k4-7, c+1 k4-7}:
 64 + 8·K bytes.`, splitArgs(gemmArgs)...)
@@ -401,22 +412,7 @@ rows, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of
 		f.g("ADD $64, R4, R20")
 		f.g("MOVD R3, R21")
 		f.label("k8" + tag)
-		for r := 0; r < rows; r++ {
-			f.v("ldr d%d, [x%d], #8", r, 11+r)
-			f.v("zip1 v%d.4s, v%d.4s, v%d.4s", r, r, r)
-		}
-		f.v("ld1 {v4.16b-v7.16b}, [x20], #64")
-		for j := 0; j < 4; j++ {
-			for r := 0; r < rows; r++ {
-				f.v("smull v%d.8h, v%d.8b, v%d.8b", 8+r, r, 4+j)
-			}
-			for r := 0; r < rows; r++ {
-				f.v("smlal2 v%d.8h, v%d.16b, v%d.16b", 8+r, r, 4+j)
-			}
-			for r := 0; r < rows; r++ {
-				f.v("sadalp v%d.4s, v%d.8h", 16+4*r+j, 8+r)
-			}
-		}
+		zipMlalPadal8(f, rows, 4, 8, func(r, j int) int { return 16 + 4*r + j })
 		f.g("SUBS $8, R21")
 		f.g("BNE k8" + tag)
 		for r := 0; r < rows; r++ {
@@ -459,22 +455,22 @@ rows, 8-channel blocks (nb of them; half is unused). K (k) is a multiple of
 }
 
 func emitGemms(f *asmFile) {
-	emitGemm(f, gemmKind{name: "gemm4x16c4SDOT", mr: 4, wBytesPerK: 1, body: sdotBody,
-		doc: `gemm_4x16c4_sdot: int8 GEMM with SDOT (ARMv8.2 dot product), and a 4x8c4
-tile for a last 8-wide block. K (k) is a multiple of 4; a block of width
+	emitGemm(f, gemmKind{kernel: kernel{op: "gemm", types: "I8I8", tile: "4x16c4", isa: "SDOT"}, mr: 4, wBytesPerK: 1, body: sdotBody,
+		doc: `is the int8 GEMM with SDOT (ARMv8.2 dot product): 4 rows × 16 channels
+per micro-tile, k packed by 4, and a 4x8c4 tile for a last 8-wide block. K (k) is a multiple of 4; a block of width
 channels is 4·width bytes of biases, then K/4 groups of [width][4 k] bytes.`}, []int{16, 8})
 	emitGemmNEON(f)
 	emitGemmNEONc8(f)
-	emitGemm(f, gemmKind{name: "gemm4x16I16NEON", mr: 4, wBytesPerK: 2, body: mlalBody(false),
-		doc: `gemm_4x16_neon_mlal_lane: int16 activations times int16 (widened int8)
+	emitGemm(f, gemmKind{kernel: kernel{op: "gemm", types: "I16I16", tile: "4x16", isa: "NEON", tech: "MlalLane"}, mr: 4, wBytesPerK: 2, body: mlalBody(false),
+		doc: `multiplies int16 activations by int16 (widened int8)
 weights, SMLAL by element (4 MACs per instruction on every ARMv8 core), and
 a 4x8 tile for a last 8-wide block. K (k) is a multiple of 4; lda is in
 bytes; a block of width channels is 4·width bytes of biases, then per k
 the width weights as int16.`}, []int{16, 8})
-	emitGemm(f, gemmKind{name: "gemm4x16I8W16NEON", mr: 4, wBytesPerK: 2, body: mlalBody(true),
-		doc: `gemm_4x16_i8w16_neon_mlal_lane: int8 activations (widened with SXTL as
-they are loaded) times int16 weights, for the convs whose weights
-calibration keeps in int16; blocks as gemm4x16I16NEON.`}, []int{16, 8})
+	emitGemm(f, gemmKind{kernel: kernel{op: "gemm", types: "I8I16", tile: "4x16", isa: "NEON", tech: "MlalLane"}, mr: 4, wBytesPerK: 2, body: mlalBody(true),
+		doc: `multiplies int8 activations (widened with SXTL as
+they are loaded) by int16 weights, for the convs whose weights
+calibration keeps in int16; blocks as gemmI16I16_4x16_NEONMlalLane.`}, []int{16, 8})
 	emitGemmI16SDOT(f)
 }
 
@@ -485,7 +481,7 @@ calibration keeps in int16; blocks as gemm4x16I16NEON.`}, []int{16, 8})
 // sums, H and L, combined with one MLA by 256 at the end, and 128·Σw
 // folded into the packed biases. All of it is int32 arithmetic modulo
 // 2^32, so the result is the exact wrapped accumulator. Blocks as
-// gemm4x16c4SDOT; two rows per tile (H needs registers of its own).
+// gemmI8I8_4x16c4_SDOT; two rows per tile (H needs registers of its own).
 func sdotI16Body(f *asmFile, rows, width int, tag string) {
 	nv := width / 4
 	loadInit(f, rows, width) // L accumulators from the biases: v16 + r·nv
@@ -549,12 +545,12 @@ func sdotI16Body(f *asmFile, rows, width int, tag string) {
 }
 
 func emitGemmI16SDOT(f *asmFile) {
-	k := gemmKind{name: "gemm2x16c4I16SDOT", mr: 2, wBytesPerK: 1, body: sdotI16Body,
-		doc: `gemm_2x16c4_i16_sdot: int16 activations times int8 weights with SDOT, each
+	k := gemmKind{kernel: kernel{op: "gemm", types: "I16I8", tile: "2x16c4", isa: "SDOT", tech: "Split"}, mr: 2, wBytesPerK: 1, body: sdotI16Body,
+		doc: `multiplies int16 activations by int8 weights with SDOT, each
 activation split into two int8 halves (see sdotI16Body); lda is in bytes;
-blocks as gemm4x16c4SDOT, with 128·Σw added to the biases.`}
+blocks as gemmI8I8_4x16c4_SDOT, with 128·Σw added to the biases.`}
 	// the constants the body needs, set before the generic driver runs
-	f.text(k.name, k.doc, splitArgs(gemmArgs)...)
+	f.text(k.kernel, k.doc, splitArgs(gemmArgs)...)
 	f.v("movi v14.16b, #128")
 	f.g("MOVD $256, R23")
 	f.v("dup v15.4s, w23")

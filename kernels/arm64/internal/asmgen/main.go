@@ -45,17 +45,45 @@ func generate() (map[string][]byte, error) {
 func build() (*generated, error) {
 	g := &generated{}
 
-	f := g.file("gemm_arm64.s", `GEMM micro-kernels (see internal/asmgen/gemm.go).`)
+	f := g.file("gemm_arm64.s", `GEMM micro-kernels (see internal/asmgen/gemm.go).
+
+Register map (every kernel in this file):
+  R0 a, R1 lda, R2 m, R3 k, R4 w (block), R5 blocks left, R6 acc (block
+  column), R7 ldc, R8 a row, R9 acc row (stepped by post-indexed stores),
+  R10 rows left, R11-R14 row pointers, R20 weight pointer, R21 k left,
+  R22 half flag, R23 scratch, R24 block bytes.
+  v16-v31 int32 accumulators (row r of a tile of width w at v16 + r·w/4),
+  v0-v15 activations, weights and products (the int16 SDOT kernel keeps
+  its constants in v14, v15).`)
 	emitGemms(f)
 
-	f = g.file("dwconv_arm64.s", `Depthwise conv and im2col kernels (see internal/asmgen/dw.go).`)
+	f = g.file("dwconv_arm64.s", `Depthwise conv and im2col kernels (see internal/asmgen/dw.go).
+
+Register map (depthwise kernels):
+  R0 src, R1 prow, R3 cp, R4 step, R5 w, R6 acc, R7 accs, R8 16-channel
+  blocks, R9 ow (pixels left), R10-R20 tap row pointers, R21-R24 tap
+  column offsets kx·cp.
+  Vector registers differ by kernel: the int8 3×3 kernel keeps its nine
+  weight vectors in v0-v8 and biases in v9-v12 for a whole block; the 5×5
+  and int16 kernels stream the weights (see internal/asmgen/dw.go).
+im2col_NEON: its arguments in R0-R7 in order (src, prow, step, n, kh, seg,
+dst, kp).`)
 	emitDwI8Regs(f, 3, 3)
 	emitDwI8Stream(f, 5, 5)
 	emitDwI16(f, 3, 3)
 	emitDwI16(f, 5, 5)
 	emitIm2col(f)
 
-	f = g.file("requant_arm64.s", `Requantization epilogues (see internal/asmgen/epi.go).`)
+	f = g.file("requant_arm64.s", `Requantization epilogues (see internal/asmgen/epi.go).
+
+Register map (every kernel in this file):
+  R0 acc, R1 ldacc, R2 rows, R3 n, R4 prm, R5 out, R6 ldout, R7 sc;
+  R8 16-channel blocks, R9 channels of the tail, R10 acc row, R11 out row,
+  R12 rows left, R13 tail pointers.
+  v8, v9 the scalars of sc; v10-v14 the hardswish/hardsigmoid constants
+  (Three, Six, 0, PostShl, -PostShr); v16-v19 multipliers, v20-v23 right
+  shifts, v24-v27 left shifts of a block; v28 the output zero point, v29,
+  v30 the clamp bounds; v0-v7 the data.`)
 	for _, out16 := range []bool{false, true} {
 		for _, kind := range []epiKind{epiClamp, epiHardswish, epiHardsigmoid} {
 			for _, shl := range []bool{false, true} {
@@ -68,7 +96,13 @@ func build() (*generated, error) {
 	}
 	emitRequantF32(f)
 
-	f = g.file("elementwise_arm64.s", `Element-wise kernels (see internal/asmgen/elem.go).`)
+	f = g.file("elementwise_arm64.s", `Element-wise kernels (see internal/asmgen/elem.go).
+
+Register map: every kernel has its arguments in R0, R1, ... in declaration
+order (loadArgs), and its loop counters and row pointers in the registers
+after them. The scalars of sc (multipliers, shifts, zero points) are
+splatted into vectors (v8-v14 in most kernels, v20, v21 in quantize), v28 the output zero point, v29, v30 the clamp bounds
+(shared with the epilogues' narrowing); v0-v7 and v16-v27 the data.`)
 	for _, in16 := range []bool{false, true} {
 		for _, out16 := range []bool{false, true} {
 			for _, shl := range []bool{false, true} {
