@@ -116,15 +116,11 @@ func (c *ConvBand) check(in generic.DType, inLen int, out generic.DType, outLen 
 // Conv binds the band c to its tensors in and out: the returned function
 // runs it (generic.ConvQ's contract) and allocates nothing.
 func Conv[In, Out generic.Q](c *ConvBand, in []In, out []Out) (func(), error) {
-	if err := c.check(generic.DTypeOf[In](), len(in), generic.DTypeOf[Out](), len(out)); err != nil {
-		return nil, err
+	if f, err := bindArch(c, in, out, generic.DTypeOf[Out]()); f != nil || err != nil {
+		return f, err
 	}
-	switch {
-	case c.arch != nil:
-		r, pi, po := c.arch, unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(out))
-		return func() { r.Run(pi, po) }, nil
-	case c.w16 != nil:
-		in8 := unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(in))), len(in))
+	if c.w16 != nil {
+		in8 := asInt8(in)
 		return func() { generic.ConvQW16(c.p, in8, c.w16, out) }, nil
 	}
 	return func() { generic.ConvQ(c.p, in, c.w, out) }, nil
@@ -132,16 +128,31 @@ func Conv[In, Out generic.Q](c *ConvBand, in []In, out []Out) (func(), error) {
 
 // ConvFloat is Conv for the EpiFloat epilogue (the logits).
 func ConvFloat[In generic.Q](c *ConvBand, in []In, out []float32) (func(), error) {
-	if err := c.check(generic.DTypeOf[In](), len(in), generic.Float32, len(out)); err != nil {
-		return nil, err
+	if f, err := bindArch(c, in, out, generic.Float32); f != nil || err != nil {
+		return f, err
 	}
-	switch {
-	case c.arch != nil:
-		r, pi, po := c.arch, unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(out))
-		return func() { r.Run(pi, po) }, nil
-	case c.w16 != nil:
-		in8 := unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(in))), len(in))
+	if c.w16 != nil {
+		in8 := asInt8(in)
 		return func() { generic.ConvQW16Float(c.p, in8, c.w16, out) }, nil
 	}
 	return func() { generic.ConvQFloat(c.p, in, c.w, out) }, nil
+}
+
+// bindArch checks the binding and returns the band's assembly task; nil
+// and no error when kernels/generic runs the band.
+func bindArch[In generic.Q, Out any](c *ConvBand, in []In, out []Out, outT generic.DType) (func(), error) {
+	if err := c.check(generic.DTypeOf[In](), len(in), outT, len(out)); err != nil {
+		return nil, err
+	}
+	if c.arch == nil {
+		return nil, nil
+	}
+	r, pi, po := c.arch, unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(out))
+	return func() { r.Run(pi, po) }, nil
+}
+
+// asInt8 is in as int8: int16-weight convs take int8 inputs (checked when
+// they are packed).
+func asInt8[In generic.Q](in []In) []int8 {
+	return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(in))), len(in))
 }

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/edged/edged/kernels/generic"
+	"github.com/edged/edged/kernels/internal/kerneltest"
 	"golang.org/x/sys/cpu"
 )
 
@@ -156,24 +157,8 @@ func randWeights(r *rand.Rand, n int) []int8 {
 	return w
 }
 
-// compare reports the first difference between got and want, located as
-// (y, x, channel) in an h×w×c tensor.
-func compare[T comparable](got, want []T, w, c int) error {
-	bad, first := 0, ""
-	for i := range want {
-		if got[i] != want[i] {
-			if bad == 0 {
-				px := i / c
-				first = fmt.Sprintf("at y=%d x=%d c=%d: got %v, want %v", px/w, px%w, i%c, got[i], want[i])
-			}
-			bad++
-		}
-	}
-	if bad > 0 {
-		return fmt.Errorf("%d of %d values differ, first %s", bad, len(want), first)
-	}
-	return nil
-}
+// compare is kerneltest.Compare.
+func compare[T comparable](got, want []T, w, c int) error { return kerneltest.Compare(got, want, w, c) }
 
 const guard = 16
 

@@ -6,6 +6,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/edged/edged/kernels/internal/kerneltest"
 )
 
 // tqGeom builds conv geometry from explicit padding on all four sides, so
@@ -204,27 +206,12 @@ func tqWeights(r *rand.Rand, n int) []int8 {
 
 const tqGuard = 8
 
-// tqCompare reports the first difference between got and want, located
-// as (y, x, channel) in an h×w×c tensor.
+// tqCompare is kerneltest.Compare, for got exactly as long as want.
 func tqCompare[T comparable](got, want []T, w, c int) error {
 	if len(got) != len(want) {
 		return fmt.Errorf("length %d, want %d", len(got), len(want))
 	}
-	bad := 0
-	var first string
-	for i := range got {
-		if got[i] != want[i] {
-			if bad == 0 {
-				px := i / c
-				first = fmt.Sprintf("at y=%d x=%d c=%d: got %v, want %v", px/w, px%w, i%c, got[i], want[i])
-			}
-			bad++
-		}
-	}
-	if bad > 0 {
-		return fmt.Errorf("%d of %d values differ, first %s", bad, len(got), first)
-	}
-	return nil
+	return kerneltest.Compare(got, want, w, c)
 }
 
 // tqCheckConv runs ConvQ on random data and compares it with the reference,

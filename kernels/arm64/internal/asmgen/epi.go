@@ -149,98 +149,69 @@ accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 // requantBody turns the accumulators v0-v3 into v0 (16 int8) or v0, v1
 // (16 int16).
 func requantBody(f *asmFile, out16 bool, kind epiKind, shl bool) {
-	for i := 0; i < 4; i++ {
-		if shl {
-			f.v("sqshl v%d.4s, v%d.4s, v%d.4s", i, i, 24+i)
-		}
-	}
-	for i := 0; i < 4; i++ {
-		f.v("sqrdmulh v%d.4s, v%d.4s, v%d.4s", i, i, 16+i)
-	}
-	for i := 0; i < 4; i++ {
-		f.v("srshl v%d.4s, v%d.4s, v%d.4s", i, i, 20+i)
-	}
-	src := 0
-	if kind != epiClamp {
-		// pre = sat16(requantized); t = clamp(pre + Three, 0, Six) in int16
-		f.v("sqxtn v0.4h, v0.4s")
-		f.v("sqxtn2 v0.8h, v1.4s")
-		f.v("sqxtn v1.4h, v2.4s")
-		f.v("sqxtn2 v1.8h, v3.4s")
-		f.v("sqadd v2.8h, v0.8h, v10.8h")
-		f.v("sqadd v3.8h, v1.8h, v10.8h")
-		f.v("smax v2.8h, v2.8h, v12.8h")
-		f.v("smax v3.8h, v3.8h, v12.8h")
-		f.v("smin v2.8h, v2.8h, v11.8h")
-		f.v("smin v3.8h, v3.8h, v11.8h")
-		if kind == epiHardswish {
-			f.v("smull v4.4s, v0.4h, v2.4h")
-			f.v("smull2 v5.4s, v0.8h, v2.8h")
-			f.v("smull v6.4s, v1.4h, v3.4h")
-			f.v("smull2 v7.4s, v1.8h, v3.8h")
-		} else {
-			f.v("sxtl v4.4s, v2.4h")
-			f.v("sxtl2 v5.4s, v2.8h")
-			f.v("sxtl v6.4s, v3.4h")
-			f.v("sxtl2 v7.4s, v3.8h")
-		}
-		for i := 4; i < 8; i++ {
-			if shl {
-				f.v("sqshl v%d.4s, v%d.4s, v13.4s", i, i)
-			}
-		}
-		for i := 4; i < 8; i++ {
-			f.v("sqrdmulh v%d.4s, v%d.4s, v9.s[1]", i, i)
-		}
-		for i := 4; i < 8; i++ {
-			f.v("srshl v%d.4s, v%d.4s, v14.4s", i, i)
-		}
-		src = 4
-	}
-	narrowOut(f, out16, src)
+	narrowOut(f, out16, requantVectors(f, 4, kind, shl))
 }
 
 // requantBody8 turns the accumulators v0-v1 into v0 (8 int8 or 8 int16).
 func requantBody8(f *asmFile, out16 bool, kind epiKind, shl bool) {
-	for i := 0; i < 2; i++ {
+	narrowOut8(f, out16, requantVectors(f, 2, kind, shl))
+}
+
+// requantVectors requantizes the nv int32 vectors v0.. (4 for 16
+// channels, 2 for 8) and, for hardswish and hardsigmoid, applies the
+// activation; it returns the first of the nv int32 result vectors.
+func requantVectors(f *asmFile, nv int, kind epiKind, shl bool) int {
+	for i := 0; i < nv; i++ {
 		if shl {
 			f.v("sqshl v%d.4s, v%d.4s, v%d.4s", i, i, 24+i)
 		}
 	}
-	for i := 0; i < 2; i++ {
+	for i := 0; i < nv; i++ {
 		f.v("sqrdmulh v%d.4s, v%d.4s, v%d.4s", i, i, 16+i)
 	}
-	for i := 0; i < 2; i++ {
+	for i := 0; i < nv; i++ {
 		f.v("srshl v%d.4s, v%d.4s, v%d.4s", i, i, 20+i)
 	}
-	src := 0
-	if kind != epiClamp {
-		f.v("sqxtn v0.4h, v0.4s")
-		f.v("sqxtn2 v0.8h, v1.4s")
-		f.v("sqadd v2.8h, v0.8h, v10.8h")
-		f.v("smax v2.8h, v2.8h, v12.8h")
-		f.v("smin v2.8h, v2.8h, v11.8h")
-		if kind == epiHardswish {
-			f.v("smull v4.4s, v0.4h, v2.4h")
-			f.v("smull2 v5.4s, v0.8h, v2.8h")
-		} else {
-			f.v("sxtl v4.4s, v2.4h")
-			f.v("sxtl2 v5.4s, v2.8h")
-		}
-		for i := 4; i < 6; i++ {
-			if shl {
-				f.v("sqshl v%d.4s, v%d.4s, v13.4s", i, i)
-			}
-		}
-		for i := 4; i < 6; i++ {
-			f.v("sqrdmulh v%d.4s, v%d.4s, v9.s[1]", i, i)
-		}
-		for i := 4; i < 6; i++ {
-			f.v("srshl v%d.4s, v%d.4s, v14.4s", i, i)
-		}
-		src = 4
+	if kind == epiClamp {
+		return 0
 	}
-	narrowOut8(f, out16, src)
+	// pre = sat16(requantized) in v0.. (nv/2 vectors); t = clamp(pre +
+	// Three, 0, Six) in int16 in v2..
+	h := nv / 2
+	for j := 0; j < h; j++ {
+		f.v("sqxtn v%d.4h, v%d.4s", j, 2*j)
+		f.v("sqxtn2 v%d.8h, v%d.4s", j, 2*j+1)
+	}
+	for j := 0; j < h; j++ {
+		f.v("sqadd v%d.8h, v%d.8h, v10.8h", 2+j, j)
+	}
+	for j := 0; j < h; j++ {
+		f.v("smax v%d.8h, v%d.8h, v12.8h", 2+j, 2+j)
+	}
+	for j := 0; j < h; j++ {
+		f.v("smin v%d.8h, v%d.8h, v11.8h", 2+j, 2+j)
+	}
+	for j := 0; j < h; j++ {
+		if kind == epiHardswish {
+			f.v("smull v%d.4s, v%d.4h, v%d.4h", 4+2*j, j, 2+j)
+			f.v("smull2 v%d.4s, v%d.8h, v%d.8h", 5+2*j, j, 2+j)
+		} else {
+			f.v("sxtl v%d.4s, v%d.4h", 4+2*j, 2+j)
+			f.v("sxtl2 v%d.4s, v%d.8h", 5+2*j, 2+j)
+		}
+	}
+	for i := 4; i < 4+nv; i++ {
+		if shl {
+			f.v("sqshl v%d.4s, v%d.4s, v13.4s", i, i)
+		}
+	}
+	for i := 4; i < 4+nv; i++ {
+		f.v("sqrdmulh v%d.4s, v%d.4s, v9.s[1]", i, i)
+	}
+	for i := 4; i < 4+nv; i++ {
+		f.v("srshl v%d.4s, v%d.4s, v14.4s", i, i)
+	}
+	return 4
 }
 
 // narrowOut adds OutZP to the int32 values v[s..s+3], clamps and narrows
