@@ -182,4 +182,3 @@ func TestDecoderSteadyStateAllocatesNothing(t *testing.T) {
 		}
 	}
 }
-
