@@ -368,3 +368,13 @@ func interleaveI8(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer
 //
 //go:noescape
 func interleaveI16(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer, so int, rows int, hb int)
+
+// yccToRGB: n pixels (a multiple of 16) of Y, Cb, Cr rows to packed RGB at dst (jdcolor.c's ycc_rgb_convert).
+//
+//go:noescape
+func yccToRGB(dst unsafe.Pointer, y unsafe.Pointer, cb unsafe.Pointer, cr unsafe.Pointer, n int)
+
+// h2v2Fancy: 2n upsampled samples at dst from n columns (a multiple of 8) of rows cur and near, reading columns -1 and n too (jdsample.c's h2v2_fancy_upsample, interior).
+//
+//go:noescape
+func h2v2Fancy(dst unsafe.Pointer, cur unsafe.Pointer, near unsafe.Pointer, n int)

@@ -78,6 +78,8 @@ func generate() (map[string][]byte, error) {
 	emitInterleave(f, false)
 	emitInterleave(f, true)
 
+	emitJPEG(g.file("jpeg_arm64.s", `JPEG decoding kernels for preprocess (see internal/asmgen/jpeg.go).`))
+
 	if g.err != nil {
 		return nil, g.err
 	}

@@ -1,0 +1,136 @@
+package main
+
+// JPEG decoding kernels for preprocess: libjpeg-turbo's YCbCr->RGB
+// conversion and h2v2 fancy upsampling, bit-exact with its C code (and so
+// with preprocess's Go code, their oracle).
+
+// emitJPEG writes the JPEG kernels into f.
+func emitJPEG(f *asmFile) {
+	emitYCCToRGB(f)
+	emitH2V2Fancy(f)
+}
+
+// emitYCCToRGB: jdcolor.c's ycc_rgb_convert for n pixels (a multiple of
+// 16), writing packed RGB. The tables' 16.16 fixed point, each constant
+// split into a multiple of 2^16 and an int16 remainder so that SMULL by
+// element and a rounding narrow shift (RSHRN #16, which adds 2^15 first)
+// give exactly floor((c*x + 2^15) / 2^16):
+//
+//	R = Y + cr + (26345*cr + 2^15)>>16             (91881 = 2^16 + 26345)
+//	G = Y - cr + (-22554*cb + 18734*cr + 2^15)>>16 (-46802 = -2^16 + 18734)
+//	B = Y + 2cb + (-14942*cb + 2^15)>>16           (116130 = 2^17 - 14942)
+//
+// with cb, cr = Cb-128, Cr-128; SQXTUN clamps to 0..255.
+func emitYCCToRGB(f *asmFile) {
+	gen.text(f, "yccToRGB", `yccToRGB: n pixels (a multiple of 16) of Y, Cb, Cr rows to packed RGB at dst (jdcolor.c's ycc_rgb_convert).`,
+		"dst unsafe.Pointer", "y unsafe.Pointer", "cb unsafe.Pointer", "cr unsafe.Pointer", "n int")
+	f.arg("dst", "R0")
+	f.arg("y", "R1")
+	f.arg("cb", "R2")
+	f.arg("cr", "R3")
+	f.arg("n", "R4")
+	for i, c := range []int{26345, -14942, -22554, 18734} {
+		f.g("MOVD $%d, R9", c)
+		f.v("mov v0.h[%d], w9", i)
+	}
+	f.g("MOVD $128, R9")
+	f.v("dup v1.8h, w9")
+	f.v("eor v2.16b, v2.16b, v2.16b")
+	f.g("CBZ R4, done")
+	f.label("loop")
+	f.v("ld1 {v3.16b}, [x1], #16")
+	f.v("ld1 {v4.16b}, [x2], #16")
+	f.v("ld1 {v5.16b}, [x3], #16")
+	f.v("zip1 v6.16b, v3.16b, v2.16b")
+	f.v("zip2 v7.16b, v3.16b, v2.16b")
+	f.v("zip1 v16.16b, v4.16b, v2.16b")
+	f.v("zip2 v17.16b, v4.16b, v2.16b")
+	f.v("zip1 v18.16b, v5.16b, v2.16b")
+	f.v("zip2 v19.16b, v5.16b, v2.16b")
+	for _, r := range []int{16, 17, 18, 19} {
+		f.v("sub v%d.8h, v%d.8h, v1.8h", r, r)
+	}
+	for half, regs := range [][3]int{{6, 16, 18}, {7, 17, 19}} {
+		y, cb, cr := regs[0], regs[1], regs[2]
+		two := map[int]string{0: "", 1: "2"}[half]
+		// R in v22, B in v23, G in v24.
+		f.v("smull v20.4s, v%d.4h, v0.h[0]", cr)
+		f.v("smull2 v21.4s, v%d.8h, v0.h[0]", cr)
+		f.v("rshrn v22.4h, v20.4s, #16")
+		f.v("rshrn2 v22.8h, v21.4s, #16")
+		f.v("add v22.8h, v22.8h, v%d.8h", cr)
+		f.v("add v22.8h, v22.8h, v%d.8h", y)
+		f.v("smull v20.4s, v%d.4h, v0.h[1]", cb)
+		f.v("smull2 v21.4s, v%d.8h, v0.h[1]", cb)
+		f.v("rshrn v23.4h, v20.4s, #16")
+		f.v("rshrn2 v23.8h, v21.4s, #16")
+		f.v("add v23.8h, v23.8h, v%d.8h", cb)
+		f.v("add v23.8h, v23.8h, v%d.8h", cb)
+		f.v("add v23.8h, v23.8h, v%d.8h", y)
+		f.v("smull v20.4s, v%d.4h, v0.h[2]", cb)
+		f.v("smull2 v21.4s, v%d.8h, v0.h[2]", cb)
+		f.v("smlal v20.4s, v%d.4h, v0.h[3]", cr)
+		f.v("smlal2 v21.4s, v%d.8h, v0.h[3]", cr)
+		f.v("rshrn v24.4h, v20.4s, #16")
+		f.v("rshrn2 v24.8h, v21.4s, #16")
+		f.v("sub v24.8h, v24.8h, v%d.8h", cr)
+		f.v("add v24.8h, v24.8h, v%d.8h", y)
+		arr := map[int]string{0: "8b", 1: "16b"}[half]
+		f.v("sqxtun%s v25.%s, v22.8h", two, arr)
+		f.v("sqxtun%s v26.%s, v24.8h", two, arr)
+		f.v("sqxtun%s v27.%s, v23.8h", two, arr)
+	}
+	f.v("st3 {v25.16b-v27.16b}, [x0], #48")
+	f.g("SUBS $16, R4")
+	f.g("BNE loop")
+	f.label("done")
+	f.g("RET")
+}
+
+// emitH2V2Fancy: the interior of jdsample.c's h2v2_fancy_upsample for n
+// input columns (a multiple of 8): with s = 3*cur + near per column,
+// dst[2i] = (3s[i] + s[i-1] + 8) >> 4 and dst[2i+1] = (3s[i] + s[i+1] + 7) >> 4.
+// cur and near point at column i = 0 of the run; columns -1 and n are
+// read (the caller keeps the row's edge columns for Go).
+func emitH2V2Fancy(f *asmFile) {
+	gen.text(f, "h2v2Fancy", `h2v2Fancy: 2n upsampled samples at dst from n columns (a multiple of 8) of rows cur and near, reading columns -1 and n too (jdsample.c's h2v2_fancy_upsample, interior).`,
+		"dst unsafe.Pointer", "cur unsafe.Pointer", "near unsafe.Pointer", "n int")
+	f.arg("dst", "R0")
+	f.arg("cur", "R1")
+	f.arg("near", "R2")
+	f.arg("n", "R3")
+	f.g("MOVD $3, R9")
+	f.v("dup v1.8h, w9")
+	f.g("MOVD $7, R9")
+	f.v("dup v12.8h, w9")
+	f.v("eor v2.16b, v2.16b, v2.16b")
+	f.g("SUB $1, R1, R4")
+	f.g("ADD $1, R1, R5")
+	f.g("SUB $1, R2, R6")
+	f.g("ADD $1, R2, R7")
+	f.g("CBZ R3, done")
+	f.label("loop")
+	f.v("ld1 {v3.8b}, [x4], #8")
+	f.v("ld1 {v4.8b}, [x1], #8")
+	f.v("ld1 {v5.8b}, [x5], #8")
+	f.v("ld1 {v6.8b}, [x6], #8")
+	f.v("ld1 {v7.8b}, [x2], #8")
+	f.v("ld1 {v8.8b}, [x7], #8")
+	for _, r := range []int{3, 4, 5, 6, 7, 8} {
+		f.v("zip1 v%d.16b, v%d.16b, v2.16b", r, r)
+	}
+	f.v("mla v6.8h, v3.8h, v1.8h")
+	f.v("mla v7.8h, v4.8h, v1.8h")
+	f.v("mla v8.8h, v5.8h, v1.8h")
+	f.v("mul v9.8h, v7.8h, v1.8h")
+	f.v("add v10.8h, v9.8h, v6.8h")
+	f.v("add v11.8h, v9.8h, v8.8h")
+	f.v("add v11.8h, v11.8h, v12.8h")
+	f.v("rshrn v10.8b, v10.8h, #4")
+	f.v("shrn v11.8b, v11.8h, #4")
+	f.v("st2 {v10.8b, v11.8b}, [x0], #16")
+	f.g("SUBS $8, R3")
+	f.g("BNE loop")
+	f.label("done")
+	f.g("RET")
+}

@@ -1,0 +1,31 @@
+//go:build !purego
+
+package arm64
+
+import "unsafe"
+
+// YCCToRGB converts the longest prefix of 16-pixel groups of the Y, Cb, Cr
+// rows to packed RGB in dst exactly as libjpeg-turbo's jdcolor.c does,
+// and returns how many pixels it converted (the caller does the rest).
+func YCCToRGB(dst, y, cb, cr []uint8) int {
+	n := min(len(y), len(cb), len(cr), len(dst)/3) &^ 15
+	if n == 0 {
+		return 0
+	}
+	yccToRGB(unsafe.Pointer(&dst[0]), unsafe.Pointer(&y[0]), unsafe.Pointer(&cb[0]), unsafe.Pointer(&cr[0]), n)
+	return n
+}
+
+// H2V2Fancy computes the interior of libjpeg-turbo's h2v2 fancy
+// upsampling of a row of len(cur) chroma columns, cur the nearer and
+// near the further input row: the outputs dst[2i], dst[2i+1] of columns
+// i = 1 .. m for the largest m that is a multiple of 8 and <= len(cur)-2.
+// It returns m; the caller does column 0 and columns m+1 .. len(cur)-1.
+func H2V2Fancy(dst, cur, near []uint8) int {
+	m := (min(len(cur), len(near)) - 2) &^ 7
+	if m <= 0 || len(dst) < 2*(m+1) {
+		return 0
+	}
+	h2v2Fancy(unsafe.Pointer(&dst[2]), unsafe.Pointer(&cur[1]), unsafe.Pointer(&near[1]), m)
+	return m
+}

@@ -1,0 +1,24 @@
+//go:build !purego
+
+package preprocess
+
+import "github.com/edged/edged/kernels/arm64"
+
+// The NEON kernels of kernels/arm64 for the JPEG decoder's per-pixel
+// stages. Each does a prefix of its row and returns how much; the Go code
+// (their oracle) does the rest. useArch lets tests compare the two.
+var useArch = true
+
+func yccToRGBArch(dst, ys, cbs, crs []uint8) int {
+	if !useArch {
+		return 0
+	}
+	return arm64.YCCToRGB(dst, ys, cbs, crs)
+}
+
+func h2v2Arch(dst, cur, near []uint8) int {
+	if !useArch {
+		return 0
+	}
+	return arm64.H2V2Fancy(dst, cur, near)
+}
