@@ -22,8 +22,10 @@ const (
 )
 
 // idct4x4 is jpeg_idct_4x4: rows and columns 4 of the input are unused.
-func idct4x4(blk *[64]int32, dst []uint8, stride int) {
+func idct4x4(blk16 *[64]int16, dst []uint8, stride int) {
 	var ws [8 * 4]int32
+	var wide [64]int32
+	blk := widen(&wide, blk16)
 	for c := range 8 {
 		if c == 4 { // the second pass does not use column 4
 			continue
@@ -72,8 +74,10 @@ func odd4(z1, z2, z3, z4 int32) (tmp0, tmp2 int32) {
 }
 
 // idct2x2 is jpeg_idct_2x2: only rows and columns 0, 1, 3, 5, 7 count.
-func idct2x2(blk *[64]int32, dst []uint8, stride int) {
+func idct2x2(blk16 *[64]int16, dst []uint8, stride int) {
 	var ws [8 * 2]int32
+	var wide [64]int32
+	blk := widen(&wide, blk16)
 	for c := range 8 {
 		if c == 2 || c == 4 || c == 6 {
 			continue
@@ -109,4 +113,12 @@ func idct2x2(blk *[64]int32, dst []uint8, stride int) {
 // odd2 is jpeg_idct_2x2's odd part from the inputs at 7, 5, 3, 1.
 func odd2(z7, z5, z3, z1 int32) int32 {
 	return z7*-fix0_720959822 + z5*fix0_850430095 + z3*-fix1_272758580 + z1*fix3_624509785
+}
+
+// widen copies a dequantized block to 32 bits for the reduced IDCTs.
+func widen(w *[64]int32, b *[64]int16) *[64]int32 {
+	for i, v := range b {
+		w[i] = int32(v)
+	}
+	return w
 }
