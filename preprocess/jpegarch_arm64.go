@@ -24,5 +24,5 @@ func h2v2Arch(dst, cur, near []uint8) int {
 }
 
 func idctIslowArch(blk *[64]int16, dst []uint8, stride int) bool {
-	return false
+	return useArch && arm64.IDCTIslow(blk, dst, stride)
 }

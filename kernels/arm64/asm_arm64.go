@@ -378,3 +378,8 @@ func yccToRGB(dst unsafe.Pointer, y unsafe.Pointer, cb unsafe.Pointer, cr unsafe
 //
 //go:noescape
 func h2v2Fancy(dst unsafe.Pointer, cur unsafe.Pointer, near unsafe.Pointer, n int)
+
+// idctIslow: the 8x8 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctint.c's jpeg_idct_islow).
+//
+//go:noescape
+func idctIslow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)

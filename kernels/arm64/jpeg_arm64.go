@@ -29,3 +29,16 @@ func H2V2Fancy(dst, cur, near []uint8) int {
 	h2v2Fancy(unsafe.Pointer(&dst[2]), unsafe.Pointer(&cur[1]), unsafe.Pointer(&near[1]), m)
 	return m
 }
+
+// IDCTIslow writes the 8x8 samples of a block of dequantized coefficients
+// (natural order) to dst, rows stride bytes apart, exactly as
+// preprocess's Go idctIslow (libjpeg-turbo's islow with 16-bit
+// dequantization and intermediate rows). It reports false, doing nothing,
+// when dst is too short.
+func IDCTIslow(blk *[64]int16, dst []uint8, stride int) bool {
+	if stride < 8 || len(dst) < 7*stride+8 {
+		return false
+	}
+	idctIslow(unsafe.Pointer(blk), unsafe.Pointer(&dst[0]), stride)
+	return true
+}

@@ -136,3 +136,314 @@ loop:
 	BNE loop
 done:
 	RET
+
+// idctIslow: the 8x8 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctint.c's jpeg_idct_islow).
+TEXT ·idctIslow(SB), NOSPLIT, $0-24
+	MOVD blk+0(FP), R0
+	MOVD dst+8(FP), R1
+	MOVD stride+16(FP), R2
+	MOVD $4433, R9
+	WORD $0x4e021d2e // mov v14.h[0], w9
+	MOVD $-10704, R9
+	WORD $0x4e061d2e // mov v14.h[1], w9
+	MOVD $10703, R9
+	WORD $0x4e0a1d2e // mov v14.h[2], w9
+	MOVD $-11363, R9
+	WORD $0x4e0e1d2e // mov v14.h[3], w9
+	MOVD $9633, R9
+	WORD $0x4e121d2e // mov v14.h[4], w9
+	MOVD $-6436, R9
+	WORD $0x4e161d2e // mov v14.h[5], w9
+	MOVD $2260, R9
+	WORD $0x4e1a1d2e // mov v14.h[6], w9
+	MOVD $2261, R9
+	WORD $0x4e1e1d2e // mov v14.h[7], w9
+	MOVD $-11362, R9
+	WORD $0x4e021d2f // mov v15.h[0], w9
+	MOVD $6437, R9
+	WORD $0x4e061d2f // mov v15.h[1], w9
+	MOVD $-2259, R9
+	WORD $0x4e0a1d2f // mov v15.h[2], w9
+	MOVD $11363, R9
+	WORD $0x4e0e1d2f // mov v15.h[3], w9
+	WORD $0x4cdf2400 // ld1 {v0.8h-v3.8h}, [x0], #64
+	WORD $0x4c402404 // ld1 {v4.8h-v7.8h}, [x0]
+	MOVD $1024, R9
+	WORD $0x4e040d2d // dup v13.4s, w9
+	WORD $0x0f4ea050 // smull v16.4s, v2.4h, v14.h[0]
+	WORD $0x0f5e20d0 // smlal v16.4s, v6.4h, v14.h[1]
+	WORD $0x0f6ea051 // smull v17.4s, v2.4h, v14.h[2]
+	WORD $0x0f4e20d1 // smlal v17.4s, v6.4h, v14.h[0]
+	WORD $0x0f1da412 // sshll v18.4s, v0.4h, #13
+	WORD $0x0f1da493 // sshll v19.4s, v4.4h, #13
+	WORD $0x4eb38654 // add v20.4s, v18.4s, v19.4s
+	WORD $0x6eb38655 // sub v21.4s, v18.4s, v19.4s
+	WORD $0x4ead8694 // add v20.4s, v20.4s, v13.4s
+	WORD $0x4ead86b5 // add v21.4s, v21.4s, v13.4s
+	WORD $0x4eb18692 // add v18.4s, v20.4s, v17.4s
+	WORD $0x6eb18693 // sub v19.4s, v20.4s, v17.4s
+	WORD $0x4eb086b4 // add v20.4s, v21.4s, v16.4s
+	WORD $0x6eb086b5 // sub v21.4s, v21.4s, v16.4s
+	WORD $0x0f7ea0e8 // smull v8.4s, v7.4h, v14.h[3]
+	WORD $0x0f4e28a8 // smlal v8.4s, v5.4h, v14.h[4]
+	WORD $0x0f5e2868 // smlal v8.4s, v3.4h, v14.h[5]
+	WORD $0x0f6e2828 // smlal v8.4s, v1.4h, v14.h[6]
+	WORD $0x0f4ea8e9 // smull v9.4s, v7.4h, v14.h[4]
+	WORD $0x0f7e28a9 // smlal v9.4s, v5.4h, v14.h[7]
+	WORD $0x0f4f2069 // smlal v9.4s, v3.4h, v15.h[0]
+	WORD $0x0f5f2029 // smlal v9.4s, v1.4h, v15.h[1]
+	WORD $0x0f5ea8ea // smull v10.4s, v7.4h, v14.h[5]
+	WORD $0x0f4f20aa // smlal v10.4s, v5.4h, v15.h[0]
+	WORD $0x0f6f206a // smlal v10.4s, v3.4h, v15.h[2]
+	WORD $0x0f4e282a // smlal v10.4s, v1.4h, v14.h[4]
+	WORD $0x0f6ea8eb // smull v11.4s, v7.4h, v14.h[6]
+	WORD $0x0f5f20ab // smlal v11.4s, v5.4h, v15.h[1]
+	WORD $0x0f4e286b // smlal v11.4s, v3.4h, v14.h[4]
+	WORD $0x0f7f202b // smlal v11.4s, v1.4h, v15.h[3]
+	WORD $0x4eab8656 // add v22.4s, v18.4s, v11.4s
+	WORD $0x6eab8657 // sub v23.4s, v18.4s, v11.4s
+	WORD $0x0f1586d8 // shrn v24.4h, v22.4s, #11
+	WORD $0x0f1586ff // shrn v31.4h, v23.4s, #11
+	WORD $0x4eaa8696 // add v22.4s, v20.4s, v10.4s
+	WORD $0x6eaa8697 // sub v23.4s, v20.4s, v10.4s
+	WORD $0x0f1586d9 // shrn v25.4h, v22.4s, #11
+	WORD $0x0f1586fe // shrn v30.4h, v23.4s, #11
+	WORD $0x4ea986b6 // add v22.4s, v21.4s, v9.4s
+	WORD $0x6ea986b7 // sub v23.4s, v21.4s, v9.4s
+	WORD $0x0f1586da // shrn v26.4h, v22.4s, #11
+	WORD $0x0f1586fd // shrn v29.4h, v23.4s, #11
+	WORD $0x4ea88676 // add v22.4s, v19.4s, v8.4s
+	WORD $0x6ea88677 // sub v23.4s, v19.4s, v8.4s
+	WORD $0x0f1586db // shrn v27.4h, v22.4s, #11
+	WORD $0x0f1586fc // shrn v28.4h, v23.4s, #11
+	WORD $0x4f4ea050 // smull2 v16.4s, v2.8h, v14.h[0]
+	WORD $0x4f5e20d0 // smlal2 v16.4s, v6.8h, v14.h[1]
+	WORD $0x4f6ea051 // smull2 v17.4s, v2.8h, v14.h[2]
+	WORD $0x4f4e20d1 // smlal2 v17.4s, v6.8h, v14.h[0]
+	WORD $0x4f1da412 // sshll2 v18.4s, v0.8h, #13
+	WORD $0x4f1da493 // sshll2 v19.4s, v4.8h, #13
+	WORD $0x4eb38654 // add v20.4s, v18.4s, v19.4s
+	WORD $0x6eb38655 // sub v21.4s, v18.4s, v19.4s
+	WORD $0x4ead8694 // add v20.4s, v20.4s, v13.4s
+	WORD $0x4ead86b5 // add v21.4s, v21.4s, v13.4s
+	WORD $0x4eb18692 // add v18.4s, v20.4s, v17.4s
+	WORD $0x6eb18693 // sub v19.4s, v20.4s, v17.4s
+	WORD $0x4eb086b4 // add v20.4s, v21.4s, v16.4s
+	WORD $0x6eb086b5 // sub v21.4s, v21.4s, v16.4s
+	WORD $0x4f7ea0e8 // smull2 v8.4s, v7.8h, v14.h[3]
+	WORD $0x4f4e28a8 // smlal2 v8.4s, v5.8h, v14.h[4]
+	WORD $0x4f5e2868 // smlal2 v8.4s, v3.8h, v14.h[5]
+	WORD $0x4f6e2828 // smlal2 v8.4s, v1.8h, v14.h[6]
+	WORD $0x4f4ea8e9 // smull2 v9.4s, v7.8h, v14.h[4]
+	WORD $0x4f7e28a9 // smlal2 v9.4s, v5.8h, v14.h[7]
+	WORD $0x4f4f2069 // smlal2 v9.4s, v3.8h, v15.h[0]
+	WORD $0x4f5f2029 // smlal2 v9.4s, v1.8h, v15.h[1]
+	WORD $0x4f5ea8ea // smull2 v10.4s, v7.8h, v14.h[5]
+	WORD $0x4f4f20aa // smlal2 v10.4s, v5.8h, v15.h[0]
+	WORD $0x4f6f206a // smlal2 v10.4s, v3.8h, v15.h[2]
+	WORD $0x4f4e282a // smlal2 v10.4s, v1.8h, v14.h[4]
+	WORD $0x4f6ea8eb // smull2 v11.4s, v7.8h, v14.h[6]
+	WORD $0x4f5f20ab // smlal2 v11.4s, v5.8h, v15.h[1]
+	WORD $0x4f4e286b // smlal2 v11.4s, v3.8h, v14.h[4]
+	WORD $0x4f7f202b // smlal2 v11.4s, v1.8h, v15.h[3]
+	WORD $0x4eab8656 // add v22.4s, v18.4s, v11.4s
+	WORD $0x6eab8657 // sub v23.4s, v18.4s, v11.4s
+	WORD $0x4f1586d8 // shrn2 v24.8h, v22.4s, #11
+	WORD $0x4f1586ff // shrn2 v31.8h, v23.4s, #11
+	WORD $0x4eaa8696 // add v22.4s, v20.4s, v10.4s
+	WORD $0x6eaa8697 // sub v23.4s, v20.4s, v10.4s
+	WORD $0x4f1586d9 // shrn2 v25.8h, v22.4s, #11
+	WORD $0x4f1586fe // shrn2 v30.8h, v23.4s, #11
+	WORD $0x4ea986b6 // add v22.4s, v21.4s, v9.4s
+	WORD $0x6ea986b7 // sub v23.4s, v21.4s, v9.4s
+	WORD $0x4f1586da // shrn2 v26.8h, v22.4s, #11
+	WORD $0x4f1586fd // shrn2 v29.8h, v23.4s, #11
+	WORD $0x4ea88676 // add v22.4s, v19.4s, v8.4s
+	WORD $0x6ea88677 // sub v23.4s, v19.4s, v8.4s
+	WORD $0x4f1586db // shrn2 v27.8h, v22.4s, #11
+	WORD $0x4f1586fc // shrn2 v28.8h, v23.4s, #11
+	WORD $0x4e592b10 // trn1 v16.8h, v24.8h, v25.8h
+	WORD $0x4e596b11 // trn2 v17.8h, v24.8h, v25.8h
+	WORD $0x4e5b2b52 // trn1 v18.8h, v26.8h, v27.8h
+	WORD $0x4e5b6b53 // trn2 v19.8h, v26.8h, v27.8h
+	WORD $0x4e5d2b94 // trn1 v20.8h, v28.8h, v29.8h
+	WORD $0x4e5d6b95 // trn2 v21.8h, v28.8h, v29.8h
+	WORD $0x4e5f2bd6 // trn1 v22.8h, v30.8h, v31.8h
+	WORD $0x4e5f6bd7 // trn2 v23.8h, v30.8h, v31.8h
+	WORD $0x4e922a18 // trn1 v24.4s, v16.4s, v18.4s
+	WORD $0x4e926a1a // trn2 v26.4s, v16.4s, v18.4s
+	WORD $0x4e932a39 // trn1 v25.4s, v17.4s, v19.4s
+	WORD $0x4e936a3b // trn2 v27.4s, v17.4s, v19.4s
+	WORD $0x4e962a9c // trn1 v28.4s, v20.4s, v22.4s
+	WORD $0x4e966a9e // trn2 v30.4s, v20.4s, v22.4s
+	WORD $0x4e972abd // trn1 v29.4s, v21.4s, v23.4s
+	WORD $0x4e976abf // trn2 v31.4s, v21.4s, v23.4s
+	WORD $0x4edc2b00 // trn1 v0.2d, v24.2d, v28.2d
+	WORD $0x4edc6b04 // trn2 v4.2d, v24.2d, v28.2d
+	WORD $0x4edd2b21 // trn1 v1.2d, v25.2d, v29.2d
+	WORD $0x4edd6b25 // trn2 v5.2d, v25.2d, v29.2d
+	WORD $0x4ede2b42 // trn1 v2.2d, v26.2d, v30.2d
+	WORD $0x4ede6b46 // trn2 v6.2d, v26.2d, v30.2d
+	WORD $0x4edf2b63 // trn1 v3.2d, v27.2d, v31.2d
+	WORD $0x4edf6b67 // trn2 v7.2d, v27.2d, v31.2d
+	MOVD $131072, R9
+	WORD $0x4e040d2d // dup v13.4s, w9
+	WORD $0x0f4ea050 // smull v16.4s, v2.4h, v14.h[0]
+	WORD $0x0f5e20d0 // smlal v16.4s, v6.4h, v14.h[1]
+	WORD $0x0f6ea051 // smull v17.4s, v2.4h, v14.h[2]
+	WORD $0x0f4e20d1 // smlal v17.4s, v6.4h, v14.h[0]
+	WORD $0x0f1da412 // sshll v18.4s, v0.4h, #13
+	WORD $0x0f1da493 // sshll v19.4s, v4.4h, #13
+	WORD $0x4eb38654 // add v20.4s, v18.4s, v19.4s
+	WORD $0x6eb38655 // sub v21.4s, v18.4s, v19.4s
+	WORD $0x4ead8694 // add v20.4s, v20.4s, v13.4s
+	WORD $0x4ead86b5 // add v21.4s, v21.4s, v13.4s
+	WORD $0x4eb18692 // add v18.4s, v20.4s, v17.4s
+	WORD $0x6eb18693 // sub v19.4s, v20.4s, v17.4s
+	WORD $0x4eb086b4 // add v20.4s, v21.4s, v16.4s
+	WORD $0x6eb086b5 // sub v21.4s, v21.4s, v16.4s
+	WORD $0x0f7ea0e8 // smull v8.4s, v7.4h, v14.h[3]
+	WORD $0x0f4e28a8 // smlal v8.4s, v5.4h, v14.h[4]
+	WORD $0x0f5e2868 // smlal v8.4s, v3.4h, v14.h[5]
+	WORD $0x0f6e2828 // smlal v8.4s, v1.4h, v14.h[6]
+	WORD $0x0f4ea8e9 // smull v9.4s, v7.4h, v14.h[4]
+	WORD $0x0f7e28a9 // smlal v9.4s, v5.4h, v14.h[7]
+	WORD $0x0f4f2069 // smlal v9.4s, v3.4h, v15.h[0]
+	WORD $0x0f5f2029 // smlal v9.4s, v1.4h, v15.h[1]
+	WORD $0x0f5ea8ea // smull v10.4s, v7.4h, v14.h[5]
+	WORD $0x0f4f20aa // smlal v10.4s, v5.4h, v15.h[0]
+	WORD $0x0f6f206a // smlal v10.4s, v3.4h, v15.h[2]
+	WORD $0x0f4e282a // smlal v10.4s, v1.4h, v14.h[4]
+	WORD $0x0f6ea8eb // smull v11.4s, v7.4h, v14.h[6]
+	WORD $0x0f5f20ab // smlal v11.4s, v5.4h, v15.h[1]
+	WORD $0x0f4e286b // smlal v11.4s, v3.4h, v14.h[4]
+	WORD $0x0f7f202b // smlal v11.4s, v1.4h, v15.h[3]
+	WORD $0x4eab8656 // add v22.4s, v18.4s, v11.4s
+	WORD $0x6eab8657 // sub v23.4s, v18.4s, v11.4s
+	WORD $0x0f1086d8 // shrn v24.4h, v22.4s, #16
+	WORD $0x0f1086ff // shrn v31.4h, v23.4s, #16
+	WORD $0x4eaa8696 // add v22.4s, v20.4s, v10.4s
+	WORD $0x6eaa8697 // sub v23.4s, v20.4s, v10.4s
+	WORD $0x0f1086d9 // shrn v25.4h, v22.4s, #16
+	WORD $0x0f1086fe // shrn v30.4h, v23.4s, #16
+	WORD $0x4ea986b6 // add v22.4s, v21.4s, v9.4s
+	WORD $0x6ea986b7 // sub v23.4s, v21.4s, v9.4s
+	WORD $0x0f1086da // shrn v26.4h, v22.4s, #16
+	WORD $0x0f1086fd // shrn v29.4h, v23.4s, #16
+	WORD $0x4ea88676 // add v22.4s, v19.4s, v8.4s
+	WORD $0x6ea88677 // sub v23.4s, v19.4s, v8.4s
+	WORD $0x0f1086db // shrn v27.4h, v22.4s, #16
+	WORD $0x0f1086fc // shrn v28.4h, v23.4s, #16
+	WORD $0x4f4ea050 // smull2 v16.4s, v2.8h, v14.h[0]
+	WORD $0x4f5e20d0 // smlal2 v16.4s, v6.8h, v14.h[1]
+	WORD $0x4f6ea051 // smull2 v17.4s, v2.8h, v14.h[2]
+	WORD $0x4f4e20d1 // smlal2 v17.4s, v6.8h, v14.h[0]
+	WORD $0x4f1da412 // sshll2 v18.4s, v0.8h, #13
+	WORD $0x4f1da493 // sshll2 v19.4s, v4.8h, #13
+	WORD $0x4eb38654 // add v20.4s, v18.4s, v19.4s
+	WORD $0x6eb38655 // sub v21.4s, v18.4s, v19.4s
+	WORD $0x4ead8694 // add v20.4s, v20.4s, v13.4s
+	WORD $0x4ead86b5 // add v21.4s, v21.4s, v13.4s
+	WORD $0x4eb18692 // add v18.4s, v20.4s, v17.4s
+	WORD $0x6eb18693 // sub v19.4s, v20.4s, v17.4s
+	WORD $0x4eb086b4 // add v20.4s, v21.4s, v16.4s
+	WORD $0x6eb086b5 // sub v21.4s, v21.4s, v16.4s
+	WORD $0x4f7ea0e8 // smull2 v8.4s, v7.8h, v14.h[3]
+	WORD $0x4f4e28a8 // smlal2 v8.4s, v5.8h, v14.h[4]
+	WORD $0x4f5e2868 // smlal2 v8.4s, v3.8h, v14.h[5]
+	WORD $0x4f6e2828 // smlal2 v8.4s, v1.8h, v14.h[6]
+	WORD $0x4f4ea8e9 // smull2 v9.4s, v7.8h, v14.h[4]
+	WORD $0x4f7e28a9 // smlal2 v9.4s, v5.8h, v14.h[7]
+	WORD $0x4f4f2069 // smlal2 v9.4s, v3.8h, v15.h[0]
+	WORD $0x4f5f2029 // smlal2 v9.4s, v1.8h, v15.h[1]
+	WORD $0x4f5ea8ea // smull2 v10.4s, v7.8h, v14.h[5]
+	WORD $0x4f4f20aa // smlal2 v10.4s, v5.8h, v15.h[0]
+	WORD $0x4f6f206a // smlal2 v10.4s, v3.8h, v15.h[2]
+	WORD $0x4f4e282a // smlal2 v10.4s, v1.8h, v14.h[4]
+	WORD $0x4f6ea8eb // smull2 v11.4s, v7.8h, v14.h[6]
+	WORD $0x4f5f20ab // smlal2 v11.4s, v5.8h, v15.h[1]
+	WORD $0x4f4e286b // smlal2 v11.4s, v3.8h, v14.h[4]
+	WORD $0x4f7f202b // smlal2 v11.4s, v1.8h, v15.h[3]
+	WORD $0x4eab8656 // add v22.4s, v18.4s, v11.4s
+	WORD $0x6eab8657 // sub v23.4s, v18.4s, v11.4s
+	WORD $0x4f1086d8 // shrn2 v24.8h, v22.4s, #16
+	WORD $0x4f1086ff // shrn2 v31.8h, v23.4s, #16
+	WORD $0x4eaa8696 // add v22.4s, v20.4s, v10.4s
+	WORD $0x6eaa8697 // sub v23.4s, v20.4s, v10.4s
+	WORD $0x4f1086d9 // shrn2 v25.8h, v22.4s, #16
+	WORD $0x4f1086fe // shrn2 v30.8h, v23.4s, #16
+	WORD $0x4ea986b6 // add v22.4s, v21.4s, v9.4s
+	WORD $0x6ea986b7 // sub v23.4s, v21.4s, v9.4s
+	WORD $0x4f1086da // shrn2 v26.8h, v22.4s, #16
+	WORD $0x4f1086fd // shrn2 v29.8h, v23.4s, #16
+	WORD $0x4ea88676 // add v22.4s, v19.4s, v8.4s
+	WORD $0x6ea88677 // sub v23.4s, v19.4s, v8.4s
+	WORD $0x4f1086db // shrn2 v27.8h, v22.4s, #16
+	WORD $0x4f1086fc // shrn2 v28.8h, v23.4s, #16
+	MOVD $128, R9
+	WORD $0x4e020d2c // dup v12.8h, w9
+	WORD $0x4f145718 // shl v24.8h, v24.8h, #4
+	WORD $0x4f1a0718 // sshr v24.8h, v24.8h, #6
+	WORD $0x4e6c8718 // add v24.8h, v24.8h, v12.8h
+	WORD $0x4f145739 // shl v25.8h, v25.8h, #4
+	WORD $0x4f1a0739 // sshr v25.8h, v25.8h, #6
+	WORD $0x4e6c8739 // add v25.8h, v25.8h, v12.8h
+	WORD $0x4f14575a // shl v26.8h, v26.8h, #4
+	WORD $0x4f1a075a // sshr v26.8h, v26.8h, #6
+	WORD $0x4e6c875a // add v26.8h, v26.8h, v12.8h
+	WORD $0x4f14577b // shl v27.8h, v27.8h, #4
+	WORD $0x4f1a077b // sshr v27.8h, v27.8h, #6
+	WORD $0x4e6c877b // add v27.8h, v27.8h, v12.8h
+	WORD $0x4f14579c // shl v28.8h, v28.8h, #4
+	WORD $0x4f1a079c // sshr v28.8h, v28.8h, #6
+	WORD $0x4e6c879c // add v28.8h, v28.8h, v12.8h
+	WORD $0x4f1457bd // shl v29.8h, v29.8h, #4
+	WORD $0x4f1a07bd // sshr v29.8h, v29.8h, #6
+	WORD $0x4e6c87bd // add v29.8h, v29.8h, v12.8h
+	WORD $0x4f1457de // shl v30.8h, v30.8h, #4
+	WORD $0x4f1a07de // sshr v30.8h, v30.8h, #6
+	WORD $0x4e6c87de // add v30.8h, v30.8h, v12.8h
+	WORD $0x4f1457ff // shl v31.8h, v31.8h, #4
+	WORD $0x4f1a07ff // sshr v31.8h, v31.8h, #6
+	WORD $0x4e6c87ff // add v31.8h, v31.8h, v12.8h
+	WORD $0x4e592b10 // trn1 v16.8h, v24.8h, v25.8h
+	WORD $0x4e596b11 // trn2 v17.8h, v24.8h, v25.8h
+	WORD $0x4e5b2b52 // trn1 v18.8h, v26.8h, v27.8h
+	WORD $0x4e5b6b53 // trn2 v19.8h, v26.8h, v27.8h
+	WORD $0x4e5d2b94 // trn1 v20.8h, v28.8h, v29.8h
+	WORD $0x4e5d6b95 // trn2 v21.8h, v28.8h, v29.8h
+	WORD $0x4e5f2bd6 // trn1 v22.8h, v30.8h, v31.8h
+	WORD $0x4e5f6bd7 // trn2 v23.8h, v30.8h, v31.8h
+	WORD $0x4e922a18 // trn1 v24.4s, v16.4s, v18.4s
+	WORD $0x4e926a1a // trn2 v26.4s, v16.4s, v18.4s
+	WORD $0x4e932a39 // trn1 v25.4s, v17.4s, v19.4s
+	WORD $0x4e936a3b // trn2 v27.4s, v17.4s, v19.4s
+	WORD $0x4e962a9c // trn1 v28.4s, v20.4s, v22.4s
+	WORD $0x4e966a9e // trn2 v30.4s, v20.4s, v22.4s
+	WORD $0x4e972abd // trn1 v29.4s, v21.4s, v23.4s
+	WORD $0x4e976abf // trn2 v31.4s, v21.4s, v23.4s
+	WORD $0x4edc2b00 // trn1 v0.2d, v24.2d, v28.2d
+	WORD $0x4edc6b04 // trn2 v4.2d, v24.2d, v28.2d
+	WORD $0x4edd2b21 // trn1 v1.2d, v25.2d, v29.2d
+	WORD $0x4edd6b25 // trn2 v5.2d, v25.2d, v29.2d
+	WORD $0x4ede2b42 // trn1 v2.2d, v26.2d, v30.2d
+	WORD $0x4ede6b46 // trn2 v6.2d, v26.2d, v30.2d
+	WORD $0x4edf2b63 // trn1 v3.2d, v27.2d, v31.2d
+	WORD $0x4edf6b67 // trn2 v7.2d, v27.2d, v31.2d
+	WORD $0x2e212800 // sqxtun v0.8b, v0.8h
+	WORD $0x0c827020 // st1 {v0.8b}, [x1], x2
+	WORD $0x2e212821 // sqxtun v1.8b, v1.8h
+	WORD $0x0c827021 // st1 {v1.8b}, [x1], x2
+	WORD $0x2e212842 // sqxtun v2.8b, v2.8h
+	WORD $0x0c827022 // st1 {v2.8b}, [x1], x2
+	WORD $0x2e212863 // sqxtun v3.8b, v3.8h
+	WORD $0x0c827023 // st1 {v3.8b}, [x1], x2
+	WORD $0x2e212884 // sqxtun v4.8b, v4.8h
+	WORD $0x0c827024 // st1 {v4.8b}, [x1], x2
+	WORD $0x2e2128a5 // sqxtun v5.8b, v5.8h
+	WORD $0x0c827025 // st1 {v5.8b}, [x1], x2
+	WORD $0x2e2128c6 // sqxtun v6.8b, v6.8h
+	WORD $0x0c827026 // st1 {v6.8b}, [x1], x2
+	WORD $0x2e2128e7 // sqxtun v7.8b, v7.8h
+	WORD $0x0c827027 // st1 {v7.8b}, [x1], x2
+	RET

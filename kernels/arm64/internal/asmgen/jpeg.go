@@ -1,5 +1,7 @@
 package main
 
+import "fmt"
+
 // JPEG decoding kernels for preprocess: libjpeg-turbo's YCbCr->RGB
 // conversion and h2v2 fancy upsampling, bit-exact with its C code (and so
 // with preprocess's Go code, their oracle).
@@ -8,6 +10,7 @@ package main
 func emitJPEG(f *asmFile) {
 	emitYCCToRGB(f)
 	emitH2V2Fancy(f)
+	emitIdctIslow(f)
 }
 
 // emitYCCToRGB: jdcolor.c's ycc_rgb_convert for n pixels (a multiple of
@@ -133,4 +136,135 @@ func emitH2V2Fancy(f *asmFile) {
 	f.g("BNE loop")
 	f.label("done")
 	f.g("RET")
+}
+
+// islowConsts are jidctint.c's products regrouped per input (all fit in
+// int16), so that each output is a sum of SMULL/SMLAL by element: the even
+// part's tmp2 = 4433*r2 - 10704*r6 and tmp3 = 10703*r2 + 4433*r6, and the
+// odd part's 4x4 matrix over rows 7, 5, 3, 1 (see oddPart). Integer
+// arithmetic modulo 2^32 makes the regrouping exact for any input.
+var islowConsts = [12]int{4433, -10704, 10703, -11363, 9633, -6436, 2260, 2261, -11362, 6437, -2259, 11363}
+
+// islowLane names constant c's register lane.
+func islowLane(c int) string {
+	for i, v := range islowConsts {
+		if v == c {
+			return fmt.Sprintf("v%d.h[%d]", 14+i/8, i%8)
+		}
+	}
+	panic(fmt.Sprint("no islow constant ", c))
+}
+
+// emitIdctIslow: jidctint.c's jpeg_idct_islow on one block of dequantized
+// int16 coefficients, the arithmetic of preprocess's idctIslow: 32-bit
+// products and sums, pass-1 rows narrowed to 16 bits, the output's range
+// limit as libjpeg's table (value & 1023, sign-extended, + 128, clamped).
+func emitIdctIslow(f *asmFile) {
+	gen.text(f, "idctIslow", `idctIslow: the 8x8 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctint.c's jpeg_idct_islow).`,
+		"blk unsafe.Pointer", "dst unsafe.Pointer", "stride int")
+	f.arg("blk", "R0")
+	f.arg("dst", "R1")
+	f.arg("stride", "R2")
+	for i, c := range islowConsts {
+		f.g("MOVD $%d, R9", c)
+		f.v("mov v%d.h[%d], w9", 14+i/8, i%8)
+	}
+	f.v("ld1 {v0.8h-v3.8h}, [x0], #64")
+	f.v("ld1 {v4.8h-v7.8h}, [x0]")
+	f.g("MOVD $%d, R9", 1<<10)
+	f.v("dup v13.4s, w9")
+	islowPass(f, 11)
+	transpose8x8h(f, 24, 16, 0)
+	f.g("MOVD $%d, R9", 1<<17)
+	f.v("dup v13.4s, w9")
+	islowPass(f, 16)
+	f.g("MOVD $128, R9")
+	f.v("dup v12.8h, w9")
+	for r := 24; r < 32; r++ {
+		// bits 18..27 of the sum, sign-extended: libjpeg's "& 1023" index
+		f.v("shl v%d.8h, v%d.8h, #4", r, r)
+		f.v("sshr v%d.8h, v%d.8h, #6", r, r)
+		f.v("add v%d.8h, v%d.8h, v12.8h", r, r)
+	}
+	transpose8x8h(f, 24, 16, 0)
+	for r := range 8 {
+		f.v("sqxtun v%d.8b, v%d.8h", r, r)
+		f.v("st1 {v%d.8b}, [x1], x2", r)
+	}
+	f.g("RET")
+}
+
+// islowPass is one 1-D pass over v0..v7 (input k in lane order) into
+// v24..v31: 32-bit sums with v13 (the rounding constant) folded in,
+// narrowed by SHRN #sh.
+func islowPass(f *asmFile, sh int) {
+	for half := range 2 {
+		two, in := "", "4h"
+		if half == 1 {
+			two, in = "2", "8h"
+		}
+		narrow := func(dst, src int) {
+			if half == 0 {
+				f.v("shrn v%d.4h, v%d.4s, #%d", dst, src, sh)
+			} else {
+				f.v("shrn2 v%d.8h, v%d.4s, #%d", dst, src, sh)
+			}
+		}
+		// Even part: v16 = tmp2, v17 = tmp3, v20/v21 = tmp0/tmp1 (+ rounding).
+		f.v("smull%s v16.4s, v2.%s, %s", two, in, islowLane(4433))
+		f.v("smlal%s v16.4s, v6.%s, %s", two, in, islowLane(-10704))
+		f.v("smull%s v17.4s, v2.%s, %s", two, in, islowLane(10703))
+		f.v("smlal%s v17.4s, v6.%s, %s", two, in, islowLane(4433))
+		f.v("sshll%s v18.4s, v0.%s, #13", two, in)
+		f.v("sshll%s v19.4s, v4.%s, #13", two, in)
+		f.v("add v20.4s, v18.4s, v19.4s")
+		f.v("sub v21.4s, v18.4s, v19.4s")
+		f.v("add v20.4s, v20.4s, v13.4s")
+		f.v("add v21.4s, v21.4s, v13.4s")
+		f.v("add v18.4s, v20.4s, v17.4s") // tmp10
+		f.v("sub v19.4s, v20.4s, v17.4s") // tmp13
+		f.v("add v20.4s, v21.4s, v16.4s") // tmp11
+		f.v("sub v21.4s, v21.4s, v16.4s") // tmp12
+		// Odd part: v8..v11 = oddPart's tmp0..tmp3 from rows 7, 5, 3, 1.
+		odd := [4][4]int{
+			{-11363, 9633, -6436, 2260},
+			{9633, 2261, -11362, 6437},
+			{-6436, -11362, -2259, 9633},
+			{2260, 6437, 9633, 11363},
+		}
+		for o, cs := range odd {
+			for k, row := range []int{7, 5, 3, 1} {
+				op := "smlal"
+				if k == 0 {
+					op = "smull"
+				}
+				f.v("%s%s v%d.4s, v%d.%s, %s", op, two, 8+o, row, in, islowLane(cs[k]))
+			}
+		}
+		// out0/7 = tmp10 +- tmp3, out1/6 = tmp11 +- tmp2,
+		// out2/5 = tmp12 +- tmp1, out3/4 = tmp13 +- tmp0.
+		for _, p := range [][4]int{{0, 7, 18, 11}, {1, 6, 20, 10}, {2, 5, 21, 9}, {3, 4, 19, 8}} {
+			f.v("add v22.4s, v%d.4s, v%d.4s", p[2], p[3])
+			f.v("sub v23.4s, v%d.4s, v%d.4s", p[2], p[3])
+			narrow(24+p[0], 22)
+			narrow(24+p[1], 23)
+		}
+	}
+}
+
+// transpose8x8h transposes the 8x8 int16 matrix in registers src..src+7
+// (one row each) into dst..dst+7, using tmp..tmp+7 (src is clobbered).
+func transpose8x8h(f *asmFile, src, tmp, dst int) {
+	for i := 0; i < 8; i += 2 {
+		f.v("trn1 v%d.8h, v%d.8h, v%d.8h", tmp+i, src+i, src+i+1)
+		f.v("trn2 v%d.8h, v%d.8h, v%d.8h", tmp+i+1, src+i, src+i+1)
+	}
+	for _, q := range [][2]int{{0, 2}, {1, 3}, {4, 6}, {5, 7}} {
+		f.v("trn1 v%d.4s, v%d.4s, v%d.4s", src+q[0], tmp+q[0], tmp+q[1])
+		f.v("trn2 v%d.4s, v%d.4s, v%d.4s", src+q[1], tmp+q[0], tmp+q[1])
+	}
+	for i := range 4 {
+		f.v("trn1 v%d.2d, v%d.2d, v%d.2d", dst+i, src+i, src+i+4)
+		f.v("trn2 v%d.2d, v%d.2d, v%d.2d", dst+i+4, src+i, src+i+4)
+	}
 }
