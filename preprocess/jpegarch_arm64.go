@@ -26,3 +26,11 @@ func h2v2Arch(dst, cur, near []uint8) int {
 func idctIslowArch(blk *[64]int16, dst []uint8, stride int) bool {
 	return useArch && arm64.IDCTIslow(blk, dst, stride)
 }
+
+func idct4x4Arch(blk *[64]int16, dst []uint8, stride int) bool {
+	return useArch && arm64.IDCT4x4(blk, dst, stride)
+}
+
+func idct2x2Arch(blk *[64]int16, dst []uint8, stride int) bool {
+	return useArch && arm64.IDCT2x2(blk, dst, stride)
+}

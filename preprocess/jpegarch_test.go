@@ -106,7 +106,7 @@ func TestArchDecodeMatchesGo(t *testing.T) {
 	}
 }
 
-// TestArchIDCTMatchesGo compares the NEON islow IDCT with the Go one on
+// TestArchIDCTMatchesGo compares the NEON IDCTs (8x8, 4x4, 2x2) with the Go ones on
 // random blocks: small coefficients (real images), sparse ones, and
 // full-range int16 (corrupt data, where only the shared arithmetic
 // modulo 2^32 keeps them equal).
@@ -130,19 +130,25 @@ func TestArchIDCTMatchesGo(t *testing.T) {
 				}
 			}
 		}
-		var want, got [8 * 11]uint8
-		for i := range want { // bytes between rows must stay as they are
-			want[i], got[i] = uint8(i), uint8(i)
-		}
-		idctIslow(&blk, want[:], 11)
-		if !idctIslowArch(&blk, got[:], 11) {
-			if useArch {
-				t.Fatal("NEON IDCT refused a valid destination")
+		for _, k := range []struct {
+			size     int
+			goIDCT   func(*[64]int16, []uint8, int)
+			archIDCT func(*[64]int16, []uint8, int) bool
+		}{{8, idctIslow, idctIslowArch}, {4, idct4x4, idct4x4Arch}, {2, idct2x2, idct2x2Arch}} {
+			var want, got [8 * 11]uint8
+			for i := range want { // bytes between rows must stay as they are
+				want[i], got[i] = uint8(i), uint8(i)
 			}
-			return
-		}
-		if want != got {
-			t.Fatalf("trial %d: block %v\nNEON %v\nGo   %v", trial, blk, got, want)
+			k.goIDCT(&blk, want[:], 11)
+			if !k.archIDCT(&blk, got[:], 11) {
+				if useArch {
+					t.Fatalf("NEON %dx%d IDCT refused a valid destination", k.size, k.size)
+				}
+				return
+			}
+			if want != got {
+				t.Fatalf("%dx%d trial %d: block %v\nNEON %v\nGo   %v", k.size, k.size, trial, blk, got, want)
+			}
 		}
 	}
 }

@@ -1,5 +1,7 @@
 package preprocess
 
+import "encoding/binary"
+
 // This file is libjpeg's default inverse DCT, "islow" (jidctint.c: the
 // Loeffler-Ligtenberg-Moschytz algorithm in 13-bit fixed point with 2 extra
 // bits between the passes), which Pillow decodes with. Go's image/jpeg
@@ -62,6 +64,13 @@ func idct(blk *[64]int16, last, bs int, dst []uint8, stride int) {
 			// factor 8.
 			v = idctLimit[descale32(int32(blk[0]<<pass1Bits), pass1Bits+3)&1023]
 		}
+		if bs == 8 {
+			w := uint64(v) * 0x0101010101010101
+			for r := range 8 {
+				binary.LittleEndian.PutUint64(dst[r*stride:], w)
+			}
+			return
+		}
 		for r := range bs {
 			o := dst[r*stride : r*stride+bs]
 			for i := range o {
@@ -76,9 +85,13 @@ func idct(blk *[64]int16, last, bs int, dst []uint8, stride int) {
 			idctIslow(blk, dst, stride)
 		}
 	case 4:
-		idct4x4(blk, dst, stride)
+		if !idct4x4Arch(blk, dst, stride) {
+			idct4x4(blk, dst, stride)
+		}
 	case 2:
-		idct2x2(blk, dst, stride)
+		if !idct2x2Arch(blk, dst, stride) {
+			idct2x2(blk, dst, stride)
+		}
 	default:
 		dst[0] = idctLimit[descale32(int32(blk[0]), 3)&1023]
 	}

@@ -121,14 +121,25 @@ func (d *jpegDecoder) processRestart(scan []*jpegComponent) error {
 // the work for all-zero rows and columns.
 func (d *jpegDecoder) sequentialBlock(c *jpegComponent, blk *[64]int16) (int, error) {
 	b := &d.bits
-	s, err := b.decode(&d.dcTab[c.dc])
-	if err != nil {
-		return 0, err
+	if b.n < 32 {
+		b.fill()
+	}
+	dt := &d.dcTab[c.dc]
+	var s int
+	if e := dt.lookup[(b.acc>>(b.n-lookBits))&(1<<lookBits-1)]; e != 0 {
+		b.n -= uint(e >> 8)
+		s = int(e & 255)
+	} else {
+		sym, err := b.decodeSlow(dt)
+		if err != nil {
+			return 0, err
+		}
+		s = int(sym)
 	}
 	if s > 16 {
 		return 0, errBadHuffman
 	}
-	c.dcPred += b.receiveExtend(int(s))
+	c.dcPred += b.receiveExtend(s)
 	*blk = [64]int16{}
 	qt := &c.qt
 	blk[0] = int16(c.dcPred * qt[0])
@@ -139,8 +150,11 @@ func (d *jpegDecoder) sequentialBlock(c *jpegComponent, blk *[64]int16) (int, er
 			b.fill()
 		}
 		if e := t.fastAC[(b.acc>>(b.n-lookBits))&(1<<lookBits-1)]; e != 0 {
-			k += int(e>>8) & 15
 			b.n -= uint(e & 255)
+			if e&fastEOB != 0 {
+				break
+			}
+			k += int(e>>8) & 15
 			z := zigzag[k] & 63
 			blk[z] = int16((e >> 16) * qt[z])
 			last = k

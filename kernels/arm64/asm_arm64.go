@@ -383,3 +383,13 @@ func h2v2Fancy(dst unsafe.Pointer, cur unsafe.Pointer, near unsafe.Pointer, n in
 //
 //go:noescape
 func idctIslow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
+
+// idct4x4: the 4x4 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctred.c's jpeg_idct_4x4).
+//
+//go:noescape
+func idct4x4(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
+
+// idct2x2: the 2x2 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctred.c's jpeg_idct_2x2).
+//
+//go:noescape
+func idct2x2(blk unsafe.Pointer, dst unsafe.Pointer, stride int)

@@ -42,3 +42,21 @@ func IDCTIslow(blk *[64]int16, dst []uint8, stride int) bool {
 	idctIslow(unsafe.Pointer(blk), unsafe.Pointer(&dst[0]), stride)
 	return true
 }
+
+// IDCT4x4 and IDCT2x2 are IDCTIslow for preprocess's reduced IDCTs
+// (libjpeg-turbo's jidctred.c, used by DCT-domain downscaling).
+func IDCT4x4(blk *[64]int16, dst []uint8, stride int) bool {
+	if stride < 4 || len(dst) < 3*stride+4 {
+		return false
+	}
+	idct4x4(unsafe.Pointer(blk), unsafe.Pointer(&dst[0]), stride)
+	return true
+}
+
+func IDCT2x2(blk *[64]int16, dst []uint8, stride int) bool {
+	if stride < 2 || len(dst) < stride+2 {
+		return false
+	}
+	idct2x2(unsafe.Pointer(blk), unsafe.Pointer(&dst[0]), stride)
+	return true
+}

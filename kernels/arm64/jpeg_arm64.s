@@ -447,3 +447,289 @@ TEXT ·idctIslow(SB), NOSPLIT, $0-24
 	WORD $0x2e2128e7 // sqxtun v7.8b, v7.8h
 	WORD $0x0c827027 // st1 {v7.8b}, [x1], x2
 	RET
+
+// idct4x4: the 4x4 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctred.c's jpeg_idct_4x4).
+TEXT ·idct4x4(SB), NOSPLIT, $0-24
+	MOVD blk+0(FP), R0
+	MOVD dst+8(FP), R1
+	MOVD stride+16(FP), R2
+	MOVD $15137, R9
+	WORD $0x4e021d2e // mov v14.h[0], w9
+	MOVD $-6270, R9
+	WORD $0x4e061d2e // mov v14.h[1], w9
+	MOVD $-1730, R9
+	WORD $0x4e0a1d2e // mov v14.h[2], w9
+	MOVD $11893, R9
+	WORD $0x4e0e1d2e // mov v14.h[3], w9
+	MOVD $-17799, R9
+	WORD $0x4e121d2e // mov v14.h[4], w9
+	MOVD $8697, R9
+	WORD $0x4e161d2e // mov v14.h[5], w9
+	MOVD $-4176, R9
+	WORD $0x4e1a1d2e // mov v14.h[6], w9
+	MOVD $-4926, R9
+	WORD $0x4e1e1d2e // mov v14.h[7], w9
+	MOVD $7373, R9
+	WORD $0x4e021d2f // mov v15.h[0], w9
+	MOVD $20995, R9
+	WORD $0x4e061d2f // mov v15.h[1], w9
+	WORD $0x4cdf2400 // ld1 {v0.8h-v3.8h}, [x0], #64
+	WORD $0x4c402404 // ld1 {v4.8h-v7.8h}, [x0]
+	MOVD $2048, R9
+	WORD $0x4e040d2d // dup v13.4s, w9
+	WORD $0x0f1ea412 // sshll v18.4s, v0.4h, #14
+	WORD $0x4ead8652 // add v18.4s, v18.4s, v13.4s
+	WORD $0x0f4ea050 // smull v16.4s, v2.4h, v14.h[0]
+	WORD $0x0f5e20d0 // smlal v16.4s, v6.4h, v14.h[1]
+	WORD $0x4eb08654 // add v20.4s, v18.4s, v16.4s
+	WORD $0x6eb08655 // sub v21.4s, v18.4s, v16.4s
+	WORD $0x0f6ea0e8 // smull v8.4s, v7.4h, v14.h[2]
+	WORD $0x0f7e20a8 // smlal v8.4s, v5.4h, v14.h[3]
+	WORD $0x0f4e2868 // smlal v8.4s, v3.4h, v14.h[4]
+	WORD $0x0f5e2828 // smlal v8.4s, v1.4h, v14.h[5]
+	WORD $0x0f6ea8e9 // smull v9.4s, v7.4h, v14.h[6]
+	WORD $0x0f7e28a9 // smlal v9.4s, v5.4h, v14.h[7]
+	WORD $0x0f4f2069 // smlal v9.4s, v3.4h, v15.h[0]
+	WORD $0x0f5f2029 // smlal v9.4s, v1.4h, v15.h[1]
+	WORD $0x4ea98696 // add v22.4s, v20.4s, v9.4s
+	WORD $0x6ea98697 // sub v23.4s, v20.4s, v9.4s
+	WORD $0x0f1486d8 // shrn v24.4h, v22.4s, #12
+	WORD $0x0f1486fb // shrn v27.4h, v23.4s, #12
+	WORD $0x4ea886b6 // add v22.4s, v21.4s, v8.4s
+	WORD $0x6ea886b7 // sub v23.4s, v21.4s, v8.4s
+	WORD $0x0f1486d9 // shrn v25.4h, v22.4s, #12
+	WORD $0x0f1486fa // shrn v26.4h, v23.4s, #12
+	WORD $0x4f1ea412 // sshll2 v18.4s, v0.8h, #14
+	WORD $0x4ead8652 // add v18.4s, v18.4s, v13.4s
+	WORD $0x4f4ea050 // smull2 v16.4s, v2.8h, v14.h[0]
+	WORD $0x4f5e20d0 // smlal2 v16.4s, v6.8h, v14.h[1]
+	WORD $0x4eb08654 // add v20.4s, v18.4s, v16.4s
+	WORD $0x6eb08655 // sub v21.4s, v18.4s, v16.4s
+	WORD $0x4f6ea0e8 // smull2 v8.4s, v7.8h, v14.h[2]
+	WORD $0x4f7e20a8 // smlal2 v8.4s, v5.8h, v14.h[3]
+	WORD $0x4f4e2868 // smlal2 v8.4s, v3.8h, v14.h[4]
+	WORD $0x4f5e2828 // smlal2 v8.4s, v1.8h, v14.h[5]
+	WORD $0x4f6ea8e9 // smull2 v9.4s, v7.8h, v14.h[6]
+	WORD $0x4f7e28a9 // smlal2 v9.4s, v5.8h, v14.h[7]
+	WORD $0x4f4f2069 // smlal2 v9.4s, v3.8h, v15.h[0]
+	WORD $0x4f5f2029 // smlal2 v9.4s, v1.8h, v15.h[1]
+	WORD $0x4ea98696 // add v22.4s, v20.4s, v9.4s
+	WORD $0x6ea98697 // sub v23.4s, v20.4s, v9.4s
+	WORD $0x4f1486d8 // shrn2 v24.8h, v22.4s, #12
+	WORD $0x4f1486fb // shrn2 v27.8h, v23.4s, #12
+	WORD $0x4ea886b6 // add v22.4s, v21.4s, v8.4s
+	WORD $0x6ea886b7 // sub v23.4s, v21.4s, v8.4s
+	WORD $0x4f1486d9 // shrn2 v25.8h, v22.4s, #12
+	WORD $0x4f1486fa // shrn2 v26.8h, v23.4s, #12
+	WORD $0x4e592b10 // trn1 v16.8h, v24.8h, v25.8h
+	WORD $0x4e596b11 // trn2 v17.8h, v24.8h, v25.8h
+	WORD $0x4e5b2b52 // trn1 v18.8h, v26.8h, v27.8h
+	WORD $0x4e5b6b53 // trn2 v19.8h, v26.8h, v27.8h
+	WORD $0x4e5d2b94 // trn1 v20.8h, v28.8h, v29.8h
+	WORD $0x4e5d6b95 // trn2 v21.8h, v28.8h, v29.8h
+	WORD $0x4e5f2bd6 // trn1 v22.8h, v30.8h, v31.8h
+	WORD $0x4e5f6bd7 // trn2 v23.8h, v30.8h, v31.8h
+	WORD $0x4e922a18 // trn1 v24.4s, v16.4s, v18.4s
+	WORD $0x4e926a1a // trn2 v26.4s, v16.4s, v18.4s
+	WORD $0x4e932a39 // trn1 v25.4s, v17.4s, v19.4s
+	WORD $0x4e936a3b // trn2 v27.4s, v17.4s, v19.4s
+	WORD $0x4e962a9c // trn1 v28.4s, v20.4s, v22.4s
+	WORD $0x4e966a9e // trn2 v30.4s, v20.4s, v22.4s
+	WORD $0x4e972abd // trn1 v29.4s, v21.4s, v23.4s
+	WORD $0x4e976abf // trn2 v31.4s, v21.4s, v23.4s
+	WORD $0x4edc2b00 // trn1 v0.2d, v24.2d, v28.2d
+	WORD $0x4edc6b04 // trn2 v4.2d, v24.2d, v28.2d
+	WORD $0x4edd2b21 // trn1 v1.2d, v25.2d, v29.2d
+	WORD $0x4edd6b25 // trn2 v5.2d, v25.2d, v29.2d
+	WORD $0x4ede2b42 // trn1 v2.2d, v26.2d, v30.2d
+	WORD $0x4ede6b46 // trn2 v6.2d, v26.2d, v30.2d
+	WORD $0x4edf2b63 // trn1 v3.2d, v27.2d, v31.2d
+	WORD $0x4edf6b67 // trn2 v7.2d, v27.2d, v31.2d
+	MOVD $262144, R9
+	WORD $0x4e040d2d // dup v13.4s, w9
+	WORD $0x0f1ea412 // sshll v18.4s, v0.4h, #14
+	WORD $0x4ead8652 // add v18.4s, v18.4s, v13.4s
+	WORD $0x0f4ea050 // smull v16.4s, v2.4h, v14.h[0]
+	WORD $0x0f5e20d0 // smlal v16.4s, v6.4h, v14.h[1]
+	WORD $0x4eb08654 // add v20.4s, v18.4s, v16.4s
+	WORD $0x6eb08655 // sub v21.4s, v18.4s, v16.4s
+	WORD $0x0f6ea0e8 // smull v8.4s, v7.4h, v14.h[2]
+	WORD $0x0f7e20a8 // smlal v8.4s, v5.4h, v14.h[3]
+	WORD $0x0f4e2868 // smlal v8.4s, v3.4h, v14.h[4]
+	WORD $0x0f5e2828 // smlal v8.4s, v1.4h, v14.h[5]
+	WORD $0x0f6ea8e9 // smull v9.4s, v7.4h, v14.h[6]
+	WORD $0x0f7e28a9 // smlal v9.4s, v5.4h, v14.h[7]
+	WORD $0x0f4f2069 // smlal v9.4s, v3.4h, v15.h[0]
+	WORD $0x0f5f2029 // smlal v9.4s, v1.4h, v15.h[1]
+	WORD $0x4ea98696 // add v22.4s, v20.4s, v9.4s
+	WORD $0x6ea98697 // sub v23.4s, v20.4s, v9.4s
+	WORD $0x0f1086d8 // shrn v24.4h, v22.4s, #16
+	WORD $0x0f1086fb // shrn v27.4h, v23.4s, #16
+	WORD $0x4ea886b6 // add v22.4s, v21.4s, v8.4s
+	WORD $0x6ea886b7 // sub v23.4s, v21.4s, v8.4s
+	WORD $0x0f1086d9 // shrn v25.4h, v22.4s, #16
+	WORD $0x0f1086fa // shrn v26.4h, v23.4s, #16
+	MOVD $128, R9
+	WORD $0x4e020d2c // dup v12.8h, w9
+	WORD $0x4f135718 // shl v24.8h, v24.8h, #3
+	WORD $0x4f1a0718 // sshr v24.8h, v24.8h, #6
+	WORD $0x4e6c8718 // add v24.8h, v24.8h, v12.8h
+	WORD $0x4f135739 // shl v25.8h, v25.8h, #3
+	WORD $0x4f1a0739 // sshr v25.8h, v25.8h, #6
+	WORD $0x4e6c8739 // add v25.8h, v25.8h, v12.8h
+	WORD $0x4f13575a // shl v26.8h, v26.8h, #3
+	WORD $0x4f1a075a // sshr v26.8h, v26.8h, #6
+	WORD $0x4e6c875a // add v26.8h, v26.8h, v12.8h
+	WORD $0x4f13577b // shl v27.8h, v27.8h, #3
+	WORD $0x4f1a077b // sshr v27.8h, v27.8h, #6
+	WORD $0x4e6c877b // add v27.8h, v27.8h, v12.8h
+	WORD $0x4e592b10 // trn1 v16.8h, v24.8h, v25.8h
+	WORD $0x4e596b11 // trn2 v17.8h, v24.8h, v25.8h
+	WORD $0x4e5b2b52 // trn1 v18.8h, v26.8h, v27.8h
+	WORD $0x4e5b6b53 // trn2 v19.8h, v26.8h, v27.8h
+	WORD $0x4e5d2b94 // trn1 v20.8h, v28.8h, v29.8h
+	WORD $0x4e5d6b95 // trn2 v21.8h, v28.8h, v29.8h
+	WORD $0x4e5f2bd6 // trn1 v22.8h, v30.8h, v31.8h
+	WORD $0x4e5f6bd7 // trn2 v23.8h, v30.8h, v31.8h
+	WORD $0x4e922a18 // trn1 v24.4s, v16.4s, v18.4s
+	WORD $0x4e926a1a // trn2 v26.4s, v16.4s, v18.4s
+	WORD $0x4e932a39 // trn1 v25.4s, v17.4s, v19.4s
+	WORD $0x4e936a3b // trn2 v27.4s, v17.4s, v19.4s
+	WORD $0x4e962a9c // trn1 v28.4s, v20.4s, v22.4s
+	WORD $0x4e966a9e // trn2 v30.4s, v20.4s, v22.4s
+	WORD $0x4e972abd // trn1 v29.4s, v21.4s, v23.4s
+	WORD $0x4e976abf // trn2 v31.4s, v21.4s, v23.4s
+	WORD $0x4edc2b00 // trn1 v0.2d, v24.2d, v28.2d
+	WORD $0x4edc6b04 // trn2 v4.2d, v24.2d, v28.2d
+	WORD $0x4edd2b21 // trn1 v1.2d, v25.2d, v29.2d
+	WORD $0x4edd6b25 // trn2 v5.2d, v25.2d, v29.2d
+	WORD $0x4ede2b42 // trn1 v2.2d, v26.2d, v30.2d
+	WORD $0x4ede6b46 // trn2 v6.2d, v26.2d, v30.2d
+	WORD $0x4edf2b63 // trn1 v3.2d, v27.2d, v31.2d
+	WORD $0x4edf6b67 // trn2 v7.2d, v27.2d, v31.2d
+	WORD $0x2e212800 // sqxtun v0.8b, v0.8h
+	WORD $0x0d008020 // st1 {v0.s}[0], [x1]
+	ADD R2, R1
+	WORD $0x2e212821 // sqxtun v1.8b, v1.8h
+	WORD $0x0d008021 // st1 {v1.s}[0], [x1]
+	ADD R2, R1
+	WORD $0x2e212842 // sqxtun v2.8b, v2.8h
+	WORD $0x0d008022 // st1 {v2.s}[0], [x1]
+	ADD R2, R1
+	WORD $0x2e212863 // sqxtun v3.8b, v3.8h
+	WORD $0x0d008023 // st1 {v3.s}[0], [x1]
+	ADD R2, R1
+	RET
+
+// idct2x2: the 2x2 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctred.c's jpeg_idct_2x2).
+TEXT ·idct2x2(SB), NOSPLIT, $0-24
+	MOVD blk+0(FP), R0
+	MOVD dst+8(FP), R1
+	MOVD stride+16(FP), R2
+	MOVD $-5906, R9
+	WORD $0x4e021d2e // mov v14.h[0], w9
+	MOVD $6967, R9
+	WORD $0x4e061d2e // mov v14.h[1], w9
+	MOVD $-10426, R9
+	WORD $0x4e0a1d2e // mov v14.h[2], w9
+	MOVD $29692, R9
+	WORD $0x4e0e1d2e // mov v14.h[3], w9
+	WORD $0x4cdf2400 // ld1 {v0.8h-v3.8h}, [x0], #64
+	WORD $0x4c402404 // ld1 {v4.8h-v7.8h}, [x0]
+	MOVD $4096, R9
+	WORD $0x4e040d2d // dup v13.4s, w9
+	WORD $0x0f1fa412 // sshll v18.4s, v0.4h, #15
+	WORD $0x4ead8652 // add v18.4s, v18.4s, v13.4s
+	WORD $0x0f4ea0e8 // smull v8.4s, v7.4h, v14.h[0]
+	WORD $0x0f5e20a8 // smlal v8.4s, v5.4h, v14.h[1]
+	WORD $0x0f6e2068 // smlal v8.4s, v3.4h, v14.h[2]
+	WORD $0x0f7e2028 // smlal v8.4s, v1.4h, v14.h[3]
+	WORD $0x4ea88656 // add v22.4s, v18.4s, v8.4s
+	WORD $0x6ea88657 // sub v23.4s, v18.4s, v8.4s
+	WORD $0x0f1386d8 // shrn v24.4h, v22.4s, #13
+	WORD $0x0f1386f9 // shrn v25.4h, v23.4s, #13
+	WORD $0x4f1fa412 // sshll2 v18.4s, v0.8h, #15
+	WORD $0x4ead8652 // add v18.4s, v18.4s, v13.4s
+	WORD $0x4f4ea0e8 // smull2 v8.4s, v7.8h, v14.h[0]
+	WORD $0x4f5e20a8 // smlal2 v8.4s, v5.8h, v14.h[1]
+	WORD $0x4f6e2068 // smlal2 v8.4s, v3.8h, v14.h[2]
+	WORD $0x4f7e2028 // smlal2 v8.4s, v1.8h, v14.h[3]
+	WORD $0x4ea88656 // add v22.4s, v18.4s, v8.4s
+	WORD $0x6ea88657 // sub v23.4s, v18.4s, v8.4s
+	WORD $0x4f1386d8 // shrn2 v24.8h, v22.4s, #13
+	WORD $0x4f1386f9 // shrn2 v25.8h, v23.4s, #13
+	WORD $0x4e592b10 // trn1 v16.8h, v24.8h, v25.8h
+	WORD $0x4e596b11 // trn2 v17.8h, v24.8h, v25.8h
+	WORD $0x4e5b2b52 // trn1 v18.8h, v26.8h, v27.8h
+	WORD $0x4e5b6b53 // trn2 v19.8h, v26.8h, v27.8h
+	WORD $0x4e5d2b94 // trn1 v20.8h, v28.8h, v29.8h
+	WORD $0x4e5d6b95 // trn2 v21.8h, v28.8h, v29.8h
+	WORD $0x4e5f2bd6 // trn1 v22.8h, v30.8h, v31.8h
+	WORD $0x4e5f6bd7 // trn2 v23.8h, v30.8h, v31.8h
+	WORD $0x4e922a18 // trn1 v24.4s, v16.4s, v18.4s
+	WORD $0x4e926a1a // trn2 v26.4s, v16.4s, v18.4s
+	WORD $0x4e932a39 // trn1 v25.4s, v17.4s, v19.4s
+	WORD $0x4e936a3b // trn2 v27.4s, v17.4s, v19.4s
+	WORD $0x4e962a9c // trn1 v28.4s, v20.4s, v22.4s
+	WORD $0x4e966a9e // trn2 v30.4s, v20.4s, v22.4s
+	WORD $0x4e972abd // trn1 v29.4s, v21.4s, v23.4s
+	WORD $0x4e976abf // trn2 v31.4s, v21.4s, v23.4s
+	WORD $0x4edc2b00 // trn1 v0.2d, v24.2d, v28.2d
+	WORD $0x4edc6b04 // trn2 v4.2d, v24.2d, v28.2d
+	WORD $0x4edd2b21 // trn1 v1.2d, v25.2d, v29.2d
+	WORD $0x4edd6b25 // trn2 v5.2d, v25.2d, v29.2d
+	WORD $0x4ede2b42 // trn1 v2.2d, v26.2d, v30.2d
+	WORD $0x4ede6b46 // trn2 v6.2d, v26.2d, v30.2d
+	WORD $0x4edf2b63 // trn1 v3.2d, v27.2d, v31.2d
+	WORD $0x4edf6b67 // trn2 v7.2d, v27.2d, v31.2d
+	MOVD $524288, R9
+	WORD $0x4e040d2d // dup v13.4s, w9
+	WORD $0x0f1fa412 // sshll v18.4s, v0.4h, #15
+	WORD $0x4ead8652 // add v18.4s, v18.4s, v13.4s
+	WORD $0x0f4ea0e8 // smull v8.4s, v7.4h, v14.h[0]
+	WORD $0x0f5e20a8 // smlal v8.4s, v5.4h, v14.h[1]
+	WORD $0x0f6e2068 // smlal v8.4s, v3.4h, v14.h[2]
+	WORD $0x0f7e2028 // smlal v8.4s, v1.4h, v14.h[3]
+	WORD $0x4ea88656 // add v22.4s, v18.4s, v8.4s
+	WORD $0x6ea88657 // sub v23.4s, v18.4s, v8.4s
+	WORD $0x0f1086d8 // shrn v24.4h, v22.4s, #16
+	WORD $0x0f1086f9 // shrn v25.4h, v23.4s, #16
+	MOVD $128, R9
+	WORD $0x4e020d2c // dup v12.8h, w9
+	WORD $0x4f125718 // shl v24.8h, v24.8h, #2
+	WORD $0x4f1a0718 // sshr v24.8h, v24.8h, #6
+	WORD $0x4e6c8718 // add v24.8h, v24.8h, v12.8h
+	WORD $0x4f125739 // shl v25.8h, v25.8h, #2
+	WORD $0x4f1a0739 // sshr v25.8h, v25.8h, #6
+	WORD $0x4e6c8739 // add v25.8h, v25.8h, v12.8h
+	WORD $0x4e592b10 // trn1 v16.8h, v24.8h, v25.8h
+	WORD $0x4e596b11 // trn2 v17.8h, v24.8h, v25.8h
+	WORD $0x4e5b2b52 // trn1 v18.8h, v26.8h, v27.8h
+	WORD $0x4e5b6b53 // trn2 v19.8h, v26.8h, v27.8h
+	WORD $0x4e5d2b94 // trn1 v20.8h, v28.8h, v29.8h
+	WORD $0x4e5d6b95 // trn2 v21.8h, v28.8h, v29.8h
+	WORD $0x4e5f2bd6 // trn1 v22.8h, v30.8h, v31.8h
+	WORD $0x4e5f6bd7 // trn2 v23.8h, v30.8h, v31.8h
+	WORD $0x4e922a18 // trn1 v24.4s, v16.4s, v18.4s
+	WORD $0x4e926a1a // trn2 v26.4s, v16.4s, v18.4s
+	WORD $0x4e932a39 // trn1 v25.4s, v17.4s, v19.4s
+	WORD $0x4e936a3b // trn2 v27.4s, v17.4s, v19.4s
+	WORD $0x4e962a9c // trn1 v28.4s, v20.4s, v22.4s
+	WORD $0x4e966a9e // trn2 v30.4s, v20.4s, v22.4s
+	WORD $0x4e972abd // trn1 v29.4s, v21.4s, v23.4s
+	WORD $0x4e976abf // trn2 v31.4s, v21.4s, v23.4s
+	WORD $0x4edc2b00 // trn1 v0.2d, v24.2d, v28.2d
+	WORD $0x4edc6b04 // trn2 v4.2d, v24.2d, v28.2d
+	WORD $0x4edd2b21 // trn1 v1.2d, v25.2d, v29.2d
+	WORD $0x4edd6b25 // trn2 v5.2d, v25.2d, v29.2d
+	WORD $0x4ede2b42 // trn1 v2.2d, v26.2d, v30.2d
+	WORD $0x4ede6b46 // trn2 v6.2d, v26.2d, v30.2d
+	WORD $0x4edf2b63 // trn1 v3.2d, v27.2d, v31.2d
+	WORD $0x4edf6b67 // trn2 v7.2d, v27.2d, v31.2d
+	WORD $0x2e212800 // sqxtun v0.8b, v0.8h
+	WORD $0x0d004020 // st1 {v0.h}[0], [x1]
+	ADD R2, R1
+	WORD $0x2e212821 // sqxtun v1.8b, v1.8h
+	WORD $0x0d004021 // st1 {v1.h}[0], [x1]
+	ADD R2, R1
+	RET

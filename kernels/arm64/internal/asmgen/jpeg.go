@@ -11,6 +11,8 @@ func emitJPEG(f *asmFile) {
 	emitYCCToRGB(f)
 	emitH2V2Fancy(f)
 	emitIdctIslow(f)
+	emitIdctReduced(f, 4)
+	emitIdctReduced(f, 2)
 }
 
 // emitYCCToRGB: jdcolor.c's ycc_rgb_convert for n pixels (a multiple of
@@ -268,3 +270,129 @@ func transpose8x8h(f *asmFile, src, tmp, dst int) {
 		f.v("trn2 v%d.2d, v%d.2d, v%d.2d", dst+i+4, src+i, src+i+4)
 	}
 }
+
+// reducedConsts are jidctred.c's constants for the 4x4 and 2x2 IDCTs.
+var reducedConsts = map[int][]int{
+	4: {15137, -6270, -1730, 11893, -17799, 8697, -4176, -4926, 7373, 20995},
+	2: {-5906, 6967, -10426, 29692},
+}
+
+// emitIdctReduced: jidctred.c's jpeg_idct_4x4 or jpeg_idct_2x2 on one
+// block of dequantized int16 coefficients, with preprocess's arithmetic
+// (32-bit sums, pass-1 rows narrowed to 16 bits, libjpeg's range-limit
+// table). Pass 1 runs over all 8 columns (the unused ones are ignored by
+// pass 2), pass 2 over the size rows in the low lanes.
+func emitIdctReduced(f *asmFile, size int) {
+	name := fmt.Sprintf("idct%dx%d", size, size)
+	gen.text(f, name, fmt.Sprintf(`%s: the %dx%d samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctred.c's jpeg_idct_%dx%d).`, name, size, size, size, size),
+		"blk unsafe.Pointer", "dst unsafe.Pointer", "stride int")
+	f.arg("blk", "R0")
+	f.arg("dst", "R1")
+	f.arg("stride", "R2")
+	cs := reducedConsts[size]
+	lane := func(c int) string {
+		for i, v := range cs {
+			if v == c {
+				return fmt.Sprintf("v%d.h[%d]", 14+i/8, i%8)
+			}
+		}
+		panic(fmt.Sprint("no constant ", c))
+	}
+	for i, c := range cs {
+		f.g("MOVD $%d, R9", c)
+		f.v("mov v%d.h[%d], w9", 14+i/8, i%8)
+	}
+	f.v("ld1 {v0.8h-v3.8h}, [x0], #64")
+	f.v("ld1 {v4.8h-v7.8h}, [x0]")
+	extra := 1 // jidctred.c's extra shift: 1 for 4x4, 2 for 2x2
+	if size == 2 {
+		extra = 2
+	}
+	// pass runs one 1-D pass on v0..v7 into v24.., narrowing by sh after
+	// adding the rounding constant in v13; halves is 2 for 8 lanes.
+	pass := func(sh, halves int) {
+		for half := range halves {
+			two, in := "", "4h"
+			if half == 1 {
+				two, in = "2", "8h"
+			}
+			narrow := func(dst, src int) {
+				if half == 0 {
+					f.v("shrn v%d.4h, v%d.4s, #%d", dst, src, sh)
+				} else {
+					f.v("shrn2 v%d.8h, v%d.4s, #%d", dst, src, sh)
+				}
+			}
+			f.v("sshll%s v18.4s, v0.%s, #%d", two, in, constBitsRed+extra)
+			f.v("add v18.4s, v18.4s, v13.4s")
+			if size == 4 {
+				f.v("smull%s v16.4s, v2.%s, %s", two, in, lane(15137))
+				f.v("smlal%s v16.4s, v6.%s, %s", two, in, lane(-6270))
+				f.v("add v20.4s, v18.4s, v16.4s") // tmp10
+				f.v("sub v21.4s, v18.4s, v16.4s") // tmp12
+				for o, row := range [][4]int{{-1730, 11893, -17799, 8697}, {-4176, -4926, 7373, 20995}} {
+					for k, r := range []int{7, 5, 3, 1} {
+						op := "smlal"
+						if k == 0 {
+							op = "smull"
+						}
+						f.v("%s%s v%d.4s, v%d.%s, %s", op, two, 8+o, r, in, lane(row[k]))
+					}
+				}
+				// out0/3 = tmp10 +- tmp2 (v9), out1/2 = tmp12 +- tmp0 (v8).
+				for _, p := range [][4]int{{0, 3, 20, 9}, {1, 2, 21, 8}} {
+					f.v("add v22.4s, v%d.4s, v%d.4s", p[2], p[3])
+					f.v("sub v23.4s, v%d.4s, v%d.4s", p[2], p[3])
+					narrow(24+p[0], 22)
+					narrow(24+p[1], 23)
+				}
+				continue
+			}
+			for k, r := range []int{7, 5, 3, 1} {
+				op := "smlal"
+				if k == 0 {
+					op = "smull"
+				}
+				f.v("%s%s v8.4s, v%d.%s, %s", op, two, r, in, lane([]int{-5906, 6967, -10426, 29692}[k]))
+			}
+			f.v("add v22.4s, v18.4s, v8.4s")
+			f.v("sub v23.4s, v18.4s, v8.4s")
+			narrow(24, 22)
+			narrow(25, 23)
+		}
+	}
+	sh1 := constBitsRed - pass1BitsRed + extra
+	f.g("MOVD $%d, R9", 1<<(sh1-1))
+	f.v("dup v13.4s, w9")
+	pass(sh1, 2)
+	transpose8x8h(f, 24, 16, 0)
+	sh2 := constBitsRed + pass1BitsRed + 3 + extra
+	f.g("MOVD $%d, R9", 1<<(sh2-1))
+	f.v("dup v13.4s, w9")
+	pass(16, 1) // then >> (sh2-16) below
+	f.g("MOVD $128, R9")
+	f.v("dup v12.8h, w9")
+	for r := 24; r < 24+size; r++ {
+		// bits sh2..sh2+9 of the sum, sign-extended: libjpeg's "& 1023"
+		f.v("shl v%d.8h, v%d.8h, #%d", r, r, 6-(sh2-16))
+		f.v("sshr v%d.8h, v%d.8h, #6", r, r)
+		f.v("add v%d.8h, v%d.8h, v12.8h", r, r)
+	}
+	transpose8x8h(f, 24, 16, 0)
+	for r := range size {
+		f.v("sqxtun v%d.8b, v%d.8h", r, r)
+		if size == 4 {
+			f.v("st1 {v%d.s}[0], [x1]", r)
+		} else {
+			f.v("st1 {v%d.h}[0], [x1]", r)
+		}
+		f.g("ADD R2, R1")
+	}
+	f.g("RET")
+}
+
+// jidctred.c's fixed point: CONST_BITS and PASS1_BITS.
+const (
+	constBitsRed = 13
+	pass1BitsRed = 2
+)
