@@ -8,7 +8,7 @@ import (
 
 // This file is the entropy-coded-data side of the JPEG decoder: a bit
 // reader over the whole input that unstuffs 0xFF00 and stops at markers the
-// way libjpeg's jdhuff.c does, and canonical Huffman tables with a 9-bit
+// way libjpeg's jdhuff.c does, and canonical Huffman tables with a 10-bit
 // lookahead. Speed matters here on every architecture: the reader refills
 // 8 bytes at a time when none of them is 0xFF (almost always), and AC
 // tables carry a second lookahead table that decodes a short code and its
@@ -16,7 +16,7 @@ import (
 // the common coefficient costs one table load.
 
 // lookBits is the lookahead width of the fast Huffman path.
-const lookBits = 9
+const lookBits = 10
 
 type huffTable struct {
 	defined bool
