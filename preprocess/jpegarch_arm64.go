@@ -34,3 +34,10 @@ func idct4x4Arch(blk *[64]int16, dst []uint8, stride int) bool {
 func idct2x2Arch(blk *[64]int16, dst []uint8, stride int) bool {
 	return useArch && arm64.IDCT2x2(blk, dst, stride)
 }
+
+func h2v1Arch(dst, cur []uint8) int {
+	if !useArch {
+		return 0
+	}
+	return arm64.H2V1Fancy(dst, cur)
+}

@@ -14,3 +14,5 @@ func idctIslowArch(blk *[64]int16, dst []uint8, stride int) bool { return false 
 func idct4x4Arch(blk *[64]int16, dst []uint8, stride int) bool { return false }
 
 func idct2x2Arch(blk *[64]int16, dst []uint8, stride int) bool { return false }
+
+func h2v1Arch(dst, cur []uint8) int { return 0 }

@@ -17,8 +17,8 @@ func withArch(on bool, f func()) {
 	f()
 }
 
-// TestArchKernelsMatchGo compares the NEON colour conversion and h2v2
-// upsampling with the Go code on random rows of every length up to 80,
+// TestArchKernelsMatchGo compares the NEON colour conversion and h2v1 and
+// h2v2 upsampling with the Go code on random rows of every length up to 80,
 // including the extremes of every input byte.
 func TestArchKernelsMatchGo(t *testing.T) {
 	if !useArch {
@@ -60,6 +60,14 @@ func TestArchKernelsMatchGo(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Fatalf("yccToRGB n=%d trial %d: NEON %v, Go %v", n, trial, got, want)
+			}
+			var h2v1 [2][]uint8
+			for i, on := range []bool{false, true} {
+				buf := make([]uint8, 2*n+8)
+				withArch(on, func() { h2v1Row(buf, cb); h2v1[i] = buf[:2*n] })
+			}
+			if !bytes.Equal(h2v1[0], h2v1[1]) {
+				t.Fatalf("h2v1 n=%d: NEON %v, Go %v", n, h2v1[1], h2v1[0])
 			}
 			up := upsampler{pix: append(bytes.Clone(cb), cr...), stride: n, w: n, h: 2, hExp: 2, vExp: 2, fancyH: true, fancyV: true}
 			sums := make([]int32, n)

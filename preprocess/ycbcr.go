@@ -185,7 +185,7 @@ func h2v1Row(dst []uint8, cur []uint8) {
 	dst = dst[:2*n]
 	dst[0] = cur[0]
 	dst[1] = uint8((3*int32(cur[0]) + int32(cur[1]) + 2) >> 2)
-	for i := 1; i < n-1; i++ {
+	for i := 1 + h2v1Arch(dst, cur); i < n-1; i++ {
 		t := 3 * int32(cur[i])
 		d := dst[2*i : 2*i+2 : 2*i+2]
 		d[0] = uint8((t + int32(cur[i-1]) + 1) >> 2)

@@ -379,6 +379,11 @@ func yccToRGB(dst unsafe.Pointer, y unsafe.Pointer, cb unsafe.Pointer, cr unsafe
 //go:noescape
 func h2v2Fancy(dst unsafe.Pointer, cur unsafe.Pointer, near unsafe.Pointer, n int)
 
+// h2v1Fancy: 2n upsampled samples at dst from n columns (a multiple of 8) of row cur, reading columns -1 and n too (jdsample.c's h2v1_fancy_upsample, interior).
+//
+//go:noescape
+func h2v1Fancy(dst unsafe.Pointer, cur unsafe.Pointer, n int)
+
 // idctIslow: the 8x8 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctint.c's jpeg_idct_islow).
 //
 //go:noescape

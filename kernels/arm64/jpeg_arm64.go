@@ -60,3 +60,14 @@ func IDCT2x2(blk *[64]int16, dst []uint8, stride int) bool {
 	idct2x2(unsafe.Pointer(blk), unsafe.Pointer(&dst[0]), stride)
 	return true
 }
+
+// H2V1Fancy is H2V2Fancy for libjpeg-turbo's h2v1 fancy upsampling
+// (4:2:2 chroma) of one row cur.
+func H2V1Fancy(dst, cur []uint8) int {
+	m := (len(cur) - 2) &^ 7
+	if m <= 0 || len(dst) < 2*(m+1) {
+		return 0
+	}
+	h2v1Fancy(unsafe.Pointer(&dst[2]), unsafe.Pointer(&cur[1]), m)
+	return m
+}

@@ -137,6 +137,38 @@ loop:
 done:
 	RET
 
+// h2v1Fancy: 2n upsampled samples at dst from n columns (a multiple of 8) of row cur, reading columns -1 and n too (jdsample.c's h2v1_fancy_upsample, interior).
+TEXT ·h2v1Fancy(SB), NOSPLIT, $0-24
+	MOVD dst+0(FP), R0
+	MOVD cur+8(FP), R1
+	MOVD n+16(FP), R3
+	MOVD $3, R9
+	WORD $0x4e020d21 // dup v1.8h, w9
+	MOVD $1, R9
+	WORD $0x4e020d2c // dup v12.8h, w9
+	WORD $0x6e221c42 // eor v2.16b, v2.16b, v2.16b
+	SUB $1, R1, R4
+	ADD $1, R1, R5
+	CBZ R3, done
+loop:
+	WORD $0x0cdf7083 // ld1 {v3.8b}, [x4], #8
+	WORD $0x0cdf7024 // ld1 {v4.8b}, [x1], #8
+	WORD $0x0cdf70a5 // ld1 {v5.8b}, [x5], #8
+	WORD $0x4e023863 // zip1 v3.16b, v3.16b, v2.16b
+	WORD $0x4e023884 // zip1 v4.16b, v4.16b, v2.16b
+	WORD $0x4e0238a5 // zip1 v5.16b, v5.16b, v2.16b
+	WORD $0x4e619c89 // mul v9.8h, v4.8h, v1.8h
+	WORD $0x4e63852a // add v10.8h, v9.8h, v3.8h
+	WORD $0x4e6c854a // add v10.8h, v10.8h, v12.8h
+	WORD $0x4e65852b // add v11.8h, v9.8h, v5.8h
+	WORD $0x0f0e854a // shrn v10.8b, v10.8h, #2
+	WORD $0x0f0e8d6b // rshrn v11.8b, v11.8h, #2
+	WORD $0x0c9f800a // st2 {v10.8b, v11.8b}, [x0], #16
+	SUBS $8, R3
+	BNE loop
+done:
+	RET
+
 // idctIslow: the 8x8 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctint.c's jpeg_idct_islow).
 TEXT ·idctIslow(SB), NOSPLIT, $0-24
 	MOVD blk+0(FP), R0

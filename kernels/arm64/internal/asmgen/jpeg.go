@@ -10,6 +10,7 @@ import "fmt"
 func emitJPEG(f *asmFile) {
 	emitYCCToRGB(f)
 	emitH2V2Fancy(f)
+	emitH2V1Fancy(f)
 	emitIdctIslow(f)
 	emitIdctReduced(f, 4)
 	emitIdctReduced(f, 2)
@@ -133,6 +134,43 @@ func emitH2V2Fancy(f *asmFile) {
 	f.v("add v11.8h, v11.8h, v12.8h")
 	f.v("rshrn v10.8b, v10.8h, #4")
 	f.v("shrn v11.8b, v11.8h, #4")
+	f.v("st2 {v10.8b, v11.8b}, [x0], #16")
+	f.g("SUBS $8, R3")
+	f.g("BNE loop")
+	f.label("done")
+	f.g("RET")
+}
+
+// emitH2V1Fancy: the interior of jdsample.c's h2v1_fancy_upsample for n
+// input columns (a multiple of 8): dst[2i] = (3c[i] + c[i-1] + 1) >> 2 and
+// dst[2i+1] = (3c[i] + c[i+1] + 2) >> 2, reading columns -1 and n too.
+func emitH2V1Fancy(f *asmFile) {
+	gen.text(f, "h2v1Fancy", `h2v1Fancy: 2n upsampled samples at dst from n columns (a multiple of 8) of row cur, reading columns -1 and n too (jdsample.c's h2v1_fancy_upsample, interior).`,
+		"dst unsafe.Pointer", "cur unsafe.Pointer", "n int")
+	f.arg("dst", "R0")
+	f.arg("cur", "R1")
+	f.arg("n", "R3")
+	f.g("MOVD $3, R9")
+	f.v("dup v1.8h, w9")
+	f.g("MOVD $1, R9")
+	f.v("dup v12.8h, w9")
+	f.v("eor v2.16b, v2.16b, v2.16b")
+	f.g("SUB $1, R1, R4")
+	f.g("ADD $1, R1, R5")
+	f.g("CBZ R3, done")
+	f.label("loop")
+	f.v("ld1 {v3.8b}, [x4], #8")
+	f.v("ld1 {v4.8b}, [x1], #8")
+	f.v("ld1 {v5.8b}, [x5], #8")
+	for _, r := range []int{3, 4, 5} {
+		f.v("zip1 v%d.16b, v%d.16b, v2.16b", r, r)
+	}
+	f.v("mul v9.8h, v4.8h, v1.8h")
+	f.v("add v10.8h, v9.8h, v3.8h")
+	f.v("add v10.8h, v10.8h, v12.8h")
+	f.v("add v11.8h, v9.8h, v5.8h")
+	f.v("shrn v10.8b, v10.8h, #2")
+	f.v("rshrn v11.8b, v11.8h, #2")
 	f.v("st2 {v10.8b, v11.8b}, [x0], #16")
 	f.g("SUBS $8, R3")
 	f.g("BNE loop")
