@@ -144,6 +144,18 @@ func TestProgressiveScanBomb(t *testing.T) {
 	if _, err := d.Decode(bomb, DecodeOptions{MaxScans: 5000}); err != nil {
 		t.Errorf("with MaxScans 5000: %v", err)
 	}
+	// Empty 10-byte AC refinement scans (no entropy data at all), the
+	// attack as reported: refused at the first one, whatever the cap.
+	empty := append(bytes.Clone(src[:len(src)-2]), bytes.Repeat(sos([]byte{1}, 1, 63, 0x10, nil), 3000)...)
+	empty = append(empty, 0xFF, 0xD9)
+	start = time.Now()
+	_, err = d.Decode(empty, DecodeOptions{MaxScans: 5000})
+	if err == nil || !strings.Contains(err.Error(), "before it fills the declared 96x77 image") {
+		t.Errorf("3000 empty refinement scans: %v; want a scan-ends-early error", err)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Errorf("refusing took %v; want well under 10 s", el)
+	}
 }
 
 // TestDecodeTimeout: a decode past DecodeOptions.Timeout stops with
