@@ -171,7 +171,10 @@ func (d *Decoder) decodeJPEG(data []byte, opts DecodeOptions) error {
 	if err != nil {
 		switch {
 		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-			return fmt.Errorf("preprocess: truncated JPEG: %w", ErrTruncated)
+			if err == io.ErrUnexpectedEOF || err == io.EOF || err == errTruncatedScan {
+				return fmt.Errorf("preprocess: truncated JPEG: %w", ErrTruncated)
+			}
+			return fmt.Errorf("preprocess: truncated JPEG: %w (%v)", ErrTruncated, err)
 		case errors.Is(err, ErrTimeout):
 			return fmt.Errorf("preprocess: decode JPEG: %w (over %v, DecodeOptions.Timeout)", err, j.timeout())
 		}

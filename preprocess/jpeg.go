@@ -67,6 +67,7 @@ type jpegDecoder struct {
 	w, h        int
 	denom       int // DCT-domain scale: output is ceil(w/denom) x ceil(h/denom)
 	progressive bool
+	allocated   bool // planes sized for this image (at the first scan)
 	comps       []jpegComponent
 	compBuf     [4]jpegComponent
 	planeBuf    [4][]uint8
@@ -316,7 +317,7 @@ func (d *jpegDecoder) readDHT(n int) error {
 		if total > 256 || total > n {
 			return errJPEG("bad DHT code counts")
 		}
-		vals := make([]uint8, total)
+		vals := d.tmp[:total]
 		if err := d.readFull(vals); err != nil {
 			return err
 		}
@@ -407,15 +408,54 @@ func (d *jpegDecoder) readSOF(n int, progressive bool) error {
 		return fmt.Errorf("%s JPEG of %dx%d pixels with %d components needs %d MB to decode, over the %d MB memory budget (DecodeOptions.MemoryBudget); downscale it first",
 			kind, d.w, d.h, nc, (need+1<<20-1)>>20, budget>>20)
 	}
+	return nil
+}
+
+// allocate sizes the planes (and a progressive image's coefficients) at
+// the first scan, once readSOS has seen that the input can fill them.
+func (d *jpegDecoder) allocate() {
 	for i := range d.comps {
 		c := &d.comps[i]
 		c.plane = growSlice(d.planeBuf[i], c.stride*c.bh*c.bs)
 		d.planeBuf[i] = c.plane
-		if progressive {
+		if d.progressive {
 			c.coef = growSlice(d.coefBuf[i], c.bw*c.bh*64)
 			clear(c.coef)
 			d.coefBuf[i] = c.coef
 		}
+	}
+	d.allocated = true
+}
+
+// checkScanData refuses a scan whose remaining input cannot hold it: a
+// sequential block takes at least 2 bits (a DC code and an end-of-block
+// code), a block of a first DC scan at least 1. Progressive AC and
+// refinement scans can cover thousands of blocks with one end-of-band run,
+// so they get no such bound (the scan cap and the deadline bound them).
+// This catches a few hundred bytes declaring a gigapixel before any pixel
+// memory is allocated.
+func (d *jpegDecoder) checkScanData(scan []*jpegComponent, ss, ah int) error {
+	bits := int64(0)
+	switch {
+	case !d.progressive:
+		bits = 2
+	case ss == 0 && ah == 0:
+		bits = 1
+	default:
+		return nil
+	}
+	var blocks int64
+	if len(scan) == 1 {
+		blocks = int64(scan[0].cbw) * int64(scan[0].cbh)
+	} else {
+		for _, c := range scan {
+			blocks += int64(d.mcusX) * int64(d.mcusY) * int64(c.h*c.v)
+		}
+	}
+	need := (blocks*bits + 7) / 8
+	if left := int64(len(d.bits.data) - d.bits.pos); left < need {
+		return fmt.Errorf("scan of %d blocks needs at least %d bytes of data, the file has %d left: it cannot fill the declared %dx%d image: %w",
+			blocks, need, left, d.w, d.h, io.ErrUnexpectedEOF)
 	}
 	return nil
 }
@@ -463,7 +503,8 @@ func (d *jpegDecoder) readSOS(n int) error {
 	if ns < 1 || ns > 4 || n != 4+2*ns {
 		return errJPEG("bad SOS length")
 	}
-	var scan []*jpegComponent
+	var scanBuf [4]*jpegComponent
+	scan := scanBuf[:0]
 	for i := range ns {
 		id, sel := d.tmp[1+2*i], d.tmp[2+2*i]
 		var c *jpegComponent
@@ -507,6 +548,12 @@ func (d *jpegDecoder) readSOS(n int) error {
 	d.scans++
 	if max := d.opts.maxScans(); d.scans > max {
 		return fmt.Errorf("JPEG has more than %d scans (DecodeOptions.MaxScans); a real progressive file has about 10, so this one is corrupt or hostile", max)
+	}
+	if err := d.checkScanData(scan, ss, ah); err != nil {
+		return err
+	}
+	if !d.allocated {
+		d.allocate()
 	}
 	return d.decodeScan(scan, ss, se, ah, al)
 }

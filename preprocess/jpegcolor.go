@@ -24,7 +24,7 @@ func (dd *Decoder) toRGB() error {
 	ow, oh := d.outSize()
 	minBS := 8 / d.denom
 	var ups [4]upsampler
-	var blk [64]int32
+	var blk [64]int16
 	for i := range d.comps {
 		c := &d.comps[i]
 		switch {

@@ -8,7 +8,7 @@ import (
 
 // This file is the entropy-coded-data side of the JPEG decoder: a bit
 // reader over the whole input that unstuffs 0xFF00 and stops at markers the
-// way libjpeg's jdhuff.c does, and canonical Huffman tables with a 9-bit
+// way libjpeg's jdhuff.c does, and canonical Huffman tables with a 10-bit
 // lookahead. Speed matters here on every architecture: the reader refills
 // 8 bytes at a time when none of them is 0xFF (almost always), and AC
 // tables carry a second lookahead table that decodes a short code and its
@@ -16,7 +16,7 @@ import (
 // the common coefficient costs one table load.
 
 // lookBits is the lookahead width of the fast Huffman path.
-const lookBits = 9
+const lookBits = 10
 
 type huffTable struct {
 	defined bool
@@ -24,7 +24,8 @@ type huffTable struct {
 	// 0 when the code is longer than lookBits.
 	lookup [1 << lookBits]uint16
 	// fastAC[b]: for AC tables, when the code and its magnitude bits both
-	// fit in lookBits: value<<16 | run<<8 | total bits; else 0.
+	// fit in lookBits: value<<16 | run<<8 | total bits; fastEOB | code
+	// length for the end-of-block code; else 0.
 	fastAC [1 << lookBits]int32
 	// maxCode[l] is the largest code of length l (-1: none); valPtr[l]
 	// the index in vals of the smallest one minus that code.
@@ -72,6 +73,10 @@ func (t *huffTable) build(counts *[16]uint8, vals []uint8) error {
 		}
 		l, rs := int(e>>8), int(e&255)
 		r, s := rs>>4, rs&15
+		if rs == 0 { // end of block
+			t.fastAC[b] = fastEOB | int32(l)
+			continue
+		}
 		if s == 0 || l+s > lookBits {
 			continue
 		}
@@ -81,6 +86,9 @@ func (t *huffTable) build(counts *[16]uint8, vals []uint8) error {
 	}
 	return nil
 }
+
+// fastEOB flags the end-of-block entry of huffTable.fastAC.
+const fastEOB = 1 << 12
 
 // extend turns s magnitude bits into the signed value (JPEG F.2.2.1).
 func extend(v int32, s int) int32 {

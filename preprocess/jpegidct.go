@@ -1,5 +1,7 @@
 package preprocess
 
+import "encoding/binary"
+
 // This file is libjpeg's default inverse DCT, "islow" (jidctint.c: the
 // Loeffler-Ligtenberg-Moschytz algorithm in 13-bit fixed point with 2 extra
 // bits between the passes), which Pillow decodes with. Go's image/jpeg
@@ -51,15 +53,23 @@ var idctLimit = func() (t [1024]uint8) {
 // last is the zigzag index of the last nonzero coefficient, 0 when only
 // the DC is (or may be) nonzero: the block is then flat, the common case
 // in chroma, and costs a fill.
-func idct(blk *[64]int32, last, bs int, dst []uint8, stride int) {
+func idct(blk *[64]int16, last, bs int, dst []uint8, stride int) {
 	if last == 0 {
 		var v uint8
 		if bs == 1 {
-			v = idctLimit[descale32(blk[0], 3)&1023]
+			v = idctLimit[descale32(int32(blk[0]), 3)&1023]
 		} else {
-			// Pass 1 scales the DC by 2^pass1Bits; the row pass's
-			// zero-AC shortcut removes it with the IDCT's factor 8.
-			v = idctLimit[descale32(blk[0]<<pass1Bits, pass1Bits+3)&1023]
+			// Pass 1 scales the DC by 2^pass1Bits (into 16 bits); the
+			// row pass's zero-AC shortcut removes it with the IDCT's
+			// factor 8.
+			v = idctLimit[descale32(int32(blk[0]<<pass1Bits), pass1Bits+3)&1023]
+		}
+		if bs == 8 {
+			w := uint64(v) * 0x0101010101010101
+			for r := range 8 {
+				binary.LittleEndian.PutUint64(dst[r*stride:], w)
+			}
+			return
 		}
 		for r := range bs {
 			o := dst[r*stride : r*stride+bs]
@@ -71,21 +81,29 @@ func idct(blk *[64]int32, last, bs int, dst []uint8, stride int) {
 	}
 	switch bs {
 	case 8:
-		idctIslow(blk, dst, stride)
+		if !idctIslowArch(blk, dst, stride) {
+			idctIslow(blk, dst, stride)
+		}
 	case 4:
-		idct4x4(blk, dst, stride)
+		if !idct4x4Arch(blk, dst, stride) {
+			idct4x4(blk, dst, stride)
+		}
 	case 2:
-		idct2x2(blk, dst, stride)
+		if !idct2x2Arch(blk, dst, stride) {
+			idct2x2(blk, dst, stride)
+		}
 	default:
-		dst[0] = idctLimit[descale32(blk[0], 3)&1023]
+		dst[0] = idctLimit[descale32(int32(blk[0]), 3)&1023]
 	}
 }
 
 // idctIslow writes the 8x8 samples of dequantized coefficients blk
-// (natural order) to dst with the given stride. It computes in 32 bits as
-// libjpeg-turbo's SIMD versions do (its C code uses a 64-bit JLONG; both
-// are exact for the coefficients of 8-bit images).
-func idctIslow(blk *[64]int32, dst []uint8, stride int) {
+// (natural order) to dst with the given stride. It computes as
+// libjpeg-turbo's SIMD versions do: 32-bit products and sums, and the
+// intermediate rows kept in 16 bits (its C code uses a 64-bit JLONG and
+// int rows; all are exact for the coefficients of 8-bit images). The NEON
+// kernel reproduces this arithmetic modulo 2^32 for every input.
+func idctIslow(blk *[64]int16, dst []uint8, stride int) {
 	var ws [64]int32
 
 	// Pass 1: columns, results scaled up by 2^pass1Bits.
@@ -93,7 +111,7 @@ func idctIslow(blk *[64]int32, dst []uint8, stride int) {
 		col := blk[c : c+57 : c+57]
 		if col[8] == 0 && col[16] == 0 && col[24] == 0 && col[32] == 0 &&
 			col[40] == 0 && col[48] == 0 && col[56] == 0 {
-			dc := col[0] << pass1Bits
+			dc := int32(col[0] << pass1Bits)
 			for r := range 8 {
 				ws[r*8+c] = dc
 			}
@@ -101,28 +119,28 @@ func idctIslow(blk *[64]int32, dst []uint8, stride int) {
 		}
 
 		// Even part.
-		z2, z3 := col[16], col[48]
+		z2, z3 := int32(col[16]), int32(col[48])
 		z1 := (z2 + z3) * fix0_541196100
 		tmp2 := z1 + z3*-fix1_847759065
 		tmp3 := z1 + z2*fix0_765366865
-		z2, z3 = col[0], col[32]
+		z2, z3 = int32(col[0]), int32(col[32])
 		tmp0 := (z2 + z3) << constBits
 		tmp1 := (z2 - z3) << constBits
 		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
 		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
 
 		// Odd part.
-		tmp0, tmp1, tmp2, tmp3 = oddPart(col[56], col[40], col[24], col[8])
+		tmp0, tmp1, tmp2, tmp3 = oddPart(int32(col[56]), int32(col[40]), int32(col[24]), int32(col[8]))
 
 		const sh = constBits - pass1Bits
-		ws[0*8+c] = descale32(tmp10+tmp3, sh)
-		ws[7*8+c] = descale32(tmp10-tmp3, sh)
-		ws[1*8+c] = descale32(tmp11+tmp2, sh)
-		ws[6*8+c] = descale32(tmp11-tmp2, sh)
-		ws[2*8+c] = descale32(tmp12+tmp1, sh)
-		ws[5*8+c] = descale32(tmp12-tmp1, sh)
-		ws[3*8+c] = descale32(tmp13+tmp0, sh)
-		ws[4*8+c] = descale32(tmp13-tmp0, sh)
+		ws[0*8+c] = int32(int16(descale32(tmp10+tmp3, sh)))
+		ws[7*8+c] = int32(int16(descale32(tmp10-tmp3, sh)))
+		ws[1*8+c] = int32(int16(descale32(tmp11+tmp2, sh)))
+		ws[6*8+c] = int32(int16(descale32(tmp11-tmp2, sh)))
+		ws[2*8+c] = int32(int16(descale32(tmp12+tmp1, sh)))
+		ws[5*8+c] = int32(int16(descale32(tmp12-tmp1, sh)))
+		ws[3*8+c] = int32(int16(descale32(tmp13+tmp0, sh)))
+		ws[4*8+c] = int32(int16(descale32(tmp13-tmp0, sh)))
 	}
 
 	// Pass 2: rows, removing the pass-1 scale and the IDCT's factor 8.
@@ -183,13 +201,14 @@ func oddPart(tmp0, tmp1, tmp2, tmp3 int32) (int32, int32, int32, int32) {
 // descale32 is libjpeg's DESCALE: shift right by n, rounding half up.
 func descale32(x int32, n uint) int32 { return (x + 1<<(n-1)) >> n }
 
-// dequantize expands a progressive block's coefficients (natural order)
-// into blk and reports whether any AC coefficient is nonzero.
-func dequantize(coef *[64]int16, qt *[64]int32, blk *[64]int32) (ac bool) {
-	blk[0] = int32(coef[0]) * qt[0]
+// dequantize multiplies a progressive block's coefficients (natural
+// order) by qt into blk, in 16 bits as sequentialBlock does, and reports
+// whether any AC coefficient is nonzero.
+func dequantize(coef *[64]int16, qt *[64]int32, blk *[64]int16) (ac bool) {
+	blk[0] = int16(int32(coef[0]) * qt[0])
 	var any int16
 	for i := 1; i < 64; i++ {
-		blk[i] = int32(coef[i]) * qt[i]
+		blk[i] = int16(int32(coef[i]) * qt[i])
 		any |= coef[i]
 	}
 	return any != 0

@@ -22,7 +22,9 @@ const (
 )
 
 // idct4x4 is jpeg_idct_4x4: rows and columns 4 of the input are unused.
-func idct4x4(blk *[64]int32, dst []uint8, stride int) {
+// Like idctIslow it keeps the pass-1 rows in 16 bits, as the NEON kernels
+// (and libjpeg-turbo's SIMD code) do; real images never notice.
+func idct4x4(blk *[64]int16, dst []uint8, stride int) {
 	var ws [8 * 4]int32
 	for c := range 8 {
 		if c == 4 { // the second pass does not use column 4
@@ -30,19 +32,19 @@ func idct4x4(blk *[64]int32, dst []uint8, stride int) {
 		}
 		col := blk[c : c+57 : c+57]
 		if col[8] == 0 && col[16] == 0 && col[24] == 0 && col[40] == 0 && col[48] == 0 && col[56] == 0 {
-			dc := col[0] << pass1Bits
+			dc := int32(col[0] << pass1Bits)
 			ws[c], ws[8+c], ws[16+c], ws[24+c] = dc, dc, dc, dc
 			continue
 		}
-		tmp0 := col[0] << (constBits + 1)
-		tmp2 := col[16]*fix1_847759065 + col[48]*-fix0_765366865
+		tmp0 := int32(col[0]) << (constBits + 1)
+		tmp2 := int32(col[16])*fix1_847759065 + int32(col[48])*-fix0_765366865
 		tmp10, tmp12 := tmp0+tmp2, tmp0-tmp2
-		o0, o2 := odd4(col[56], col[40], col[24], col[8])
+		o0, o2 := odd4(int32(col[56]), int32(col[40]), int32(col[24]), int32(col[8]))
 		const sh = constBits - pass1Bits + 1
-		ws[c] = descale32(tmp10+o2, sh)
-		ws[24+c] = descale32(tmp10-o2, sh)
-		ws[8+c] = descale32(tmp12+o0, sh)
-		ws[16+c] = descale32(tmp12-o0, sh)
+		ws[c] = int32(int16(descale32(tmp10+o2, sh)))
+		ws[24+c] = int32(int16(descale32(tmp10-o2, sh)))
+		ws[8+c] = int32(int16(descale32(tmp12+o0, sh)))
+		ws[16+c] = int32(int16(descale32(tmp12-o0, sh)))
 	}
 	for r := range 4 {
 		w := ws[r*8 : r*8+8 : r*8+8]
@@ -72,7 +74,7 @@ func odd4(z1, z2, z3, z4 int32) (tmp0, tmp2 int32) {
 }
 
 // idct2x2 is jpeg_idct_2x2: only rows and columns 0, 1, 3, 5, 7 count.
-func idct2x2(blk *[64]int32, dst []uint8, stride int) {
+func idct2x2(blk *[64]int16, dst []uint8, stride int) {
 	var ws [8 * 2]int32
 	for c := range 8 {
 		if c == 2 || c == 4 || c == 6 {
@@ -80,15 +82,15 @@ func idct2x2(blk *[64]int32, dst []uint8, stride int) {
 		}
 		col := blk[c : c+57 : c+57]
 		if col[8] == 0 && col[24] == 0 && col[40] == 0 && col[56] == 0 {
-			dc := col[0] << pass1Bits
+			dc := int32(col[0] << pass1Bits)
 			ws[c], ws[8+c] = dc, dc
 			continue
 		}
-		tmp10 := col[0] << (constBits + 2)
-		tmp0 := odd2(col[56], col[40], col[24], col[8])
+		tmp10 := int32(col[0]) << (constBits + 2)
+		tmp0 := odd2(int32(col[56]), int32(col[40]), int32(col[24]), int32(col[8]))
 		const sh = constBits - pass1Bits + 2
-		ws[c] = descale32(tmp10+tmp0, sh)
-		ws[8+c] = descale32(tmp10-tmp0, sh)
+		ws[c] = int32(int16(descale32(tmp10+tmp0, sh)))
+		ws[8+c] = int32(int16(descale32(tmp10-tmp0, sh)))
 	}
 	for r := range 2 {
 		w := ws[r*8 : r*8+8 : r*8+8]

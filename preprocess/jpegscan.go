@@ -27,7 +27,7 @@ func (d *jpegDecoder) decodeScan(scan []*jpegComponent, ss, se, ah, al int) erro
 	if len(scan) == 1 { // non-interleaved: one block per MCU, image blocks only
 		mcusX, mcusY = scan[0].cbw, scan[0].cbh
 	}
-	var blk [64]int32
+	var blk [64]int16
 	restartsLeft := d.restart
 	for my := range mcusY {
 		if err := d.deadline.check(); err != nil {
@@ -114,22 +114,35 @@ func (d *jpegDecoder) processRestart(scan []*jpegComponent) error {
 }
 
 // sequentialBlock decodes one baseline/extended block into blk, natural
-// order and dequantized, and returns the zigzag index of its last
+// order and dequantized to 16 bits as libjpeg-turbo's SIMD IDCTs do (the
+// low 16 bits of coefficient x quantizer: exact for real images), and
+// returns the zigzag index of its last
 // nonzero coefficient (0 for a DC-only block), which lets the IDCT skip
 // the work for all-zero rows and columns.
-func (d *jpegDecoder) sequentialBlock(c *jpegComponent, blk *[64]int32) (int, error) {
+func (d *jpegDecoder) sequentialBlock(c *jpegComponent, blk *[64]int16) (int, error) {
 	b := &d.bits
-	s, err := b.decode(&d.dcTab[c.dc])
-	if err != nil {
-		return 0, err
+	if b.n < 32 {
+		b.fill()
+	}
+	dt := &d.dcTab[c.dc]
+	var s int
+	if e := dt.lookup[(b.acc>>(b.n-lookBits))&(1<<lookBits-1)]; e != 0 {
+		b.n -= uint(e >> 8)
+		s = int(e & 255)
+	} else {
+		sym, err := b.decodeSlow(dt)
+		if err != nil {
+			return 0, err
+		}
+		s = int(sym)
 	}
 	if s > 16 {
 		return 0, errBadHuffman
 	}
-	c.dcPred += b.receiveExtend(int(s))
-	*blk = [64]int32{}
+	c.dcPred += b.receiveExtend(s)
+	*blk = [64]int16{}
 	qt := &c.qt
-	blk[0] = c.dcPred * qt[0]
+	blk[0] = int16(c.dcPred * qt[0])
 	t := &d.acTab[c.ac]
 	last := 0
 	for k := 1; k < 64; k++ {
@@ -137,10 +150,13 @@ func (d *jpegDecoder) sequentialBlock(c *jpegComponent, blk *[64]int32) (int, er
 			b.fill()
 		}
 		if e := t.fastAC[(b.acc>>(b.n-lookBits))&(1<<lookBits-1)]; e != 0 {
-			k += int(e>>8) & 15
 			b.n -= uint(e & 255)
+			if e&fastEOB != 0 {
+				break
+			}
+			k += int(e>>8) & 15
 			z := zigzag[k] & 63
-			blk[z] = (e >> 16) * qt[z]
+			blk[z] = int16((e >> 16) * qt[z])
 			last = k
 			continue
 		}
@@ -158,7 +174,7 @@ func (d *jpegDecoder) sequentialBlock(c *jpegComponent, blk *[64]int32) (int, er
 		}
 		k += r
 		z := zigzag[k] & 63
-		blk[z] = b.receiveExtend(s) * qt[z]
+		blk[z] = int16(b.receiveExtend(s) * qt[z])
 		last = k
 	}
 	return last, nil

@@ -113,6 +113,12 @@ func (c *upsampler) row(buf []uint8, width, y int, sums []int32) []uint8 {
 		}
 		nr = min(max(nr, 0), c.h-1)
 		near := c.pix[nr*c.stride : nr*c.stride+c.w]
+		if c.fancyH {
+			if m := h2v2Arch(buf, cur, near); m > 0 {
+				h2v2Edges(buf, cur, near, m)
+				return buf
+			}
+		}
 		sums = sums[:len(cur)]
 		near = near[:len(sums)]
 		for i, v := range cur {
@@ -153,6 +159,25 @@ func h2v2Row(dst []uint8, sums []int32) {
 	dst[2*n-1] = uint8((4*sums[n-1] + 7) >> 4)
 }
 
+// h2v2Edges finishes a row whose columns 1..m h2v2Arch did: column 0 and
+// columns m+1 .. n-1, as h2v2Row computes them.
+func h2v2Edges(dst, cur, near []uint8, m int) {
+	n := len(cur)
+	near = near[:n]
+	dst = dst[:2*n]
+	s := func(i int) int32 { return 3*int32(cur[i]) + int32(near[i]) }
+	dst[0] = uint8((4*s(0) + 8) >> 4)
+	dst[1] = uint8((3*s(0) + s(1) + 7) >> 4)
+	for i := m + 1; i < n-1; i++ {
+		t := 3 * s(i)
+		dst[2*i] = uint8((t + s(i-1) + 8) >> 4)
+		dst[2*i+1] = uint8((t + s(i+1) + 7) >> 4)
+	}
+	t := 3 * s(n-1)
+	dst[2*n-2] = uint8((t + s(n-2) + 8) >> 4)
+	dst[2*n-1] = uint8((4*s(n-1) + 7) >> 4)
+}
+
 // h2v1Row is jdsample.c's h2v1_fancy_upsample (n >= 3 samples):
 // (3*nearer + further + 1 or 2) / 4.
 func h2v1Row(dst []uint8, cur []uint8) {
@@ -160,7 +185,7 @@ func h2v1Row(dst []uint8, cur []uint8) {
 	dst = dst[:2*n]
 	dst[0] = cur[0]
 	dst[1] = uint8((3*int32(cur[0]) + int32(cur[1]) + 2) >> 2)
-	for i := 1; i < n-1; i++ {
+	for i := 1 + h2v1Arch(dst, cur); i < n-1; i++ {
 		t := 3 * int32(cur[i])
 		d := dst[2*i : 2*i+2 : 2*i+2]
 		d[0] = uint8((t + int32(cur[i-1]) + 1) >> 2)
@@ -220,7 +245,9 @@ func yccToRGB(dst, ys, cbs, crs []uint8) {
 	t := &yccTables
 	n := len(dst) / 3
 	ys, cbs, crs = ys[:n], cbs[:n], crs[:n]
-	for x, yv := range ys {
+	done := yccToRGBArch(dst, ys, cbs, crs)
+	for x := done; x < n; x++ {
+		yv := ys[x]
 		Y, u, v := int(yv)+clampOffset, cbs[x], crs[x]
 		d := dst[3*x : 3*x+3 : 3*x+3]
 		d[0] = clampTab[(Y+int(t.crR[v]))&1023]

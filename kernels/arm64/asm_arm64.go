@@ -400,3 +400,44 @@ func interleaveI8_NEON(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Po
 //
 //go:noescape
 func interleaveI16_NEON(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer, so int, rows int, hb int)
+
+// yccToRGBU8_NEON converts n pixels (a multiple of 16) of Y, Cb, Cr rows to
+// packed RGB at dst (jdcolor.c's ycc_rgb_convert).
+//
+//go:noescape
+func yccToRGBU8_NEON(dst unsafe.Pointer, y unsafe.Pointer, cb unsafe.Pointer, cr unsafe.Pointer, n int)
+
+// upsampleU8_h2v2_NEONFancy writes 2n upsampled samples at dst from n columns
+// (a multiple of 8) of rows cur and near, reading columns -1 and n too
+// (jdsample.c's h2v2_fancy_upsample, interior).
+//
+//go:noescape
+func upsampleU8_h2v2_NEONFancy(dst unsafe.Pointer, cur unsafe.Pointer, near unsafe.Pointer, n int)
+
+// upsampleU8_h2v1_NEONFancy writes 2n upsampled samples at dst from n columns
+// (a multiple of 8) of row cur, reading columns -1 and n too (jdsample.c's
+// h2v1_fancy_upsample, interior).
+//
+//go:noescape
+func upsampleU8_h2v1_NEONFancy(dst unsafe.Pointer, cur unsafe.Pointer, n int)
+
+// idctI16U8_8x8_NEONIslow writes the 8x8 samples of a block of 64 dequantized
+// int16 coefficients (natural order) at dst, rows stride bytes apart
+// (jidctint.c's jpeg_idct_islow).
+//
+//go:noescape
+func idctI16U8_8x8_NEONIslow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
+
+// idctI16U8_4x4_NEONIslow writes the 4x4 samples of a block of 64 dequantized
+// int16 coefficients (natural order) at dst, rows stride bytes apart
+// (jidctred.c's jpeg_idct_4x4).
+//
+//go:noescape
+func idctI16U8_4x4_NEONIslow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
+
+// idctI16U8_2x2_NEONIslow writes the 2x2 samples of a block of 64 dequantized
+// int16 coefficients (natural order) at dst, rows stride bytes apart
+// (jidctred.c's jpeg_idct_2x2).
+//
+//go:noescape
+func idctI16U8_2x2_NEONIslow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)

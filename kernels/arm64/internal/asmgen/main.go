@@ -124,6 +124,8 @@ splatted into vectors (v8-v14 in most kernels, v20, v21 in quantize), v28 the ou
 	emitInterleave(f, false)
 	emitInterleave(f, true)
 
+	emitJPEG(g.file("jpeg_arm64.s", `JPEG decoding kernels for preprocess (see internal/asmgen/jpeg.go).`))
+
 	if g.err != nil {
 		return nil, g.err
 	}

@@ -1,0 +1,18 @@
+//go:build !arm64 || purego
+
+package preprocess
+
+// Without NEON kernels the Go code does every pixel.
+var useArch = false
+
+func yccToRGBArch(dst, ys, cbs, crs []uint8) int { return 0 }
+
+func h2v2Arch(dst, cur, near []uint8) int { return 0 }
+
+func idctIslowArch(blk *[64]int16, dst []uint8, stride int) bool { return false }
+
+func idct4x4Arch(blk *[64]int16, dst []uint8, stride int) bool { return false }
+
+func idct2x2Arch(blk *[64]int16, dst []uint8, stride int) bool { return false }
+
+func h2v1Arch(dst, cur []uint8) int { return 0 }
