@@ -24,6 +24,7 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/edged/edged/internal/testdata"
 )
 
 // This file is the test harness: a real mosquitto per test, on 127.0.0.1
@@ -31,23 +32,13 @@ import (
 
 // findTool locates a mosquitto program: PATH, then /usr/sbin (Debian puts
 // the broker there, outside a normal user's PATH). Without it the test is
-// skipped, or fails when EDGED_REQUIRE_MOSQUITTO=1 (CI).
+// skipped, or fails in CI (testdata.Required, or EDGED_REQUIRE_MOSQUITTO=1).
 func findTool(t *testing.T, name string) string {
 	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin", "/usr/bin"} {
-		if p := filepath.Join(dir, name); fileExists(p) {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("%s not found: install it (apt-get install -y mosquitto mosquitto-clients; bash .ci/run does) to run the MQTT integration tests", name)
 	if os.Getenv("EDGED_REQUIRE_MOSQUITTO") == "1" {
-		t.Fatal(msg + " (EDGED_REQUIRE_MOSQUITTO=1)")
+		t.Setenv("EDGED_REQUIRE_TESTDATA", "1")
 	}
-	t.Skip(msg)
-	return ""
+	return testdata.Tool(t, name, "mosquitto mosquitto-clients")
 }
 
 func fileExists(p string) bool {

@@ -30,20 +30,10 @@ type mosquitto struct {
 
 func startMosquitto(t *testing.T) *mosquitto {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
-			if _, err := os.Stat(p); err == nil {
-				bin = p
-			}
-		}
+	if os.Getenv("EDGED_REQUIRE_MOSQUITTO") != "" {
+		t.Setenv("EDGED_REQUIRE_TESTDATA", "1")
 	}
-	if bin == "" {
-		if os.Getenv("EDGED_REQUIRE_MOSQUITTO") != "" {
-			t.Fatal("mosquitto not installed (apt-get install mosquitto)")
-		}
-		t.Skip("mosquitto not installed: apt-get install mosquitto")
-	}
+	bin := testdata.Tool(t, "mosquitto", "mosquitto")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -152,11 +142,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // meantime, in order, none lost; SIGTERM leaves a retained offline, and
 // SIGKILL makes the broker publish the will.
 func TestEdgedRunMosquitto(t *testing.T) {
+	broker := startMosquitto(t) // first: a missing broker is reported before missing data
 	bin := buildEdged(t)
 	sample := testdata.Path(t, "imagenet-sample", "images")
 	images := sampleFiles(t, sample)
 	model := calibrateModel(t, bin, testdata.Path(t, "models", "shufflenet_v2_x0_5.pth"), images[:4])
-	broker := startMosquitto(t)
 	sub := subscribe(t, broker.addr())
 
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
