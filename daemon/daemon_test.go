@@ -375,6 +375,11 @@ cameras:
 
 	eventually(t, "a prediction on MQTT", func() bool { return msg("edged/test/cam/prediction") != nil })
 	eventually(t, "stats on MQTT", func() bool { return msg("edged/test/stats") != nil })
+	// The public payloads, by their raw JSON keys (README, MQTT topics).
+	checkPrediction(t, msg("edged/test/cam/prediction"), "test", "cam", "shufflenet_v2_x0_5")
+	eventually(t, "the camera state", func() bool { return msg("edged/test/cam/state") != nil })
+	checkState(t, msg("edged/test/cam/state"))
+	checkStats(t, msg("edged/test/stats"))
 	var st Stats
 	if err := json.Unmarshal(msg("edged/test/stats"), &st); err != nil {
 		t.Fatal(err)
