@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -323,4 +324,66 @@ func ctxWithin(ctx context.Context, d time.Duration) context.Context {
 	c, cancel := context.WithTimeout(ctx, d)
 	context.AfterFunc(c, cancel)
 	return c
+}
+
+// oneFrameSource delivers one frame and then fails, like a camera that
+// streams and drops off again.
+type oneFrameSource struct{ n int }
+
+func (s *oneFrameSource) Next(ctx context.Context) (Frame, error) {
+	if s.n++; s.n == 1 {
+		return Frame{W: 1, H: 1, Data: []byte{1}}, nil
+	}
+	return Frame{}, errors.New("stream dropped")
+}
+func (s *oneFrameSource) Close() error { return nil }
+
+// retryLog records the retry_in of the camera's reconnect warnings: the
+// waits the camera actually chose.
+type retryLog struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (l *retryLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *retryLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *retryLog) WithGroup(string) slog.Handler            { return l }
+func (l *retryLog) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "retry_in" {
+			l.mu.Lock()
+			l.waits = append(l.waits, a.Value.Duration())
+			l.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+func (l *retryLog) snapshot() []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Duration(nil), l.waits...)
+}
+
+// TestCameraBackoffResetsAfterStreaming: a source that worked for a while
+// is retried soon (the backoff starts over), not after a wait that kept
+// growing across sessions that each delivered frames.
+func TestCameraBackoffResetsAfterStreaming(t *testing.T) {
+	const initial = 40 * time.Millisecond
+	rl := &retryLog{}
+	cam := NewCamera("flaky", "nowhere", 1000, Options{BackoffInitial: initial, BackoffMax: 10 * time.Second, Logger: slog.New(rl)})
+	cam.open = func(string, Options) (Source, error) { return &oneFrameSource{}, nil }
+	ctx := runCamera(t, cam)
+	for len(rl.snapshot()) < 5 {
+		if ctx.Err() != nil {
+			t.Fatal(ctx.Err())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for i, w := range rl.snapshot() {
+		if w > initial {
+			t.Errorf("reconnect %d after a session that streamed: retry_in %s, want <= %s (the backoff must reset)", i, w, initial)
+		}
+	}
 }
