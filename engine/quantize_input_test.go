@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/edged/edged/engine"
-	"github.com/edged/edged/quant"
 )
 
 // TestInputQuantized checks the first step exactly: after a run, the
@@ -21,10 +20,7 @@ func TestInputQuantized(t *testing.T) {
 			t.Fatal(err)
 		}
 		in := m.Tensors[0]
-		lo, hi := -128.0, 127.0
-		if in.DType == quant.Int16 {
-			lo, hi = -32768, 32767
-		}
+		lo, hi := float64(in.DType.Min()), float64(in.DType.Max())
 		inv := float64(1 / in.Scale)
 		for n, x := range inputs[:2] {
 			if _, err := e.Run(x); err != nil {
