@@ -44,8 +44,8 @@ multiplier-truncates ::: kernels/generic/multiplier_q.go ::: m := int64(math.Rou
 quantize-rounds-half-away ::: kernels/generic/elementwise_q.go ::: math.RoundToEven(float64(x)*s) ::: math.Round(float64(x)*s) ::: ./kernels/generic
 # --- JPEG decoder (chroma upsampling) and resampler ---
 upsample-h1v2-bias ::: preprocess/ycbcr.go ::: bias := int32(1 + y%2) ::: bias := int32(2 - y%2) ::: ./preprocess
-upsample-h2v2-bias ::: preprocess/ycbcr.go ::: + 7) >> 4) ::: + 8) >> 4) ::: ./preprocess
-upsample-h2v1-bias ::: preprocess/ycbcr.go ::: int32(cur[max(i-1, 0)]) + 1) >> 2) ::: int32(cur[max(i-1, 0)]) + 2) >> 2) ::: ./preprocess
+upsample-h2v2-bias ::: preprocess/ycbcr.go ::: d[1] = uint8((t + sums[i+1] + 7) >> 4) ::: d[1] = uint8((t + sums[i+1] + 8) >> 4) ::: ./preprocess
+upsample-h2v1-bias ::: preprocess/ycbcr.go ::: d[0] = uint8((t + int32(cur[i-1]) + 1) >> 2) ::: d[0] = uint8((t + int32(cur[i-1]) + 2) >> 2) ::: ./preprocess
 resample-no-rounding ::: preprocess/resample.go ::: s := int32(1 << (precisionBits - 1)) ::: s := int32(0) ::: ./preprocess
 resample-weights-truncated ::: preprocess/resample.go ::: k.w = append(k.w, int32(0.5+float64(w*(1<<precisionBits)))) ::: k.w = append(k.w, int32(float64(w*(1<<precisionBits)))) ::: ./preprocess
 # --- publish: queue, reconnect, topics, Home Assistant ---
