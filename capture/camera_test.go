@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -271,36 +272,50 @@ func TestCameraStopsOnCancel(t *testing.T) {
 // A source that fails on every open is retried with waits that grow to the
 // maximum, never in a tight loop; cancelling stops the retries.
 func TestCameraBacksOffWhileSourceIsMissing(t *testing.T) {
-	var opens atomic.Int32
-	cam := NewCamera("gone", "nowhere", 5, Options{BackoffInitial: time.Millisecond, BackoffMax: 4 * time.Millisecond})
-	cam.open = func(string, Options) (Source, error) {
-		opens.Add(1)
-		return nil, errors.New("device unplugged")
-	}
-	var waits []time.Duration
-	var mu sync.Mutex
-	bo := newBackoff(cam.opts.BackoffInitial, cam.opts.BackoffMax)
-	for range 6 {
-		mu.Lock()
-		waits = append(waits, bo.next())
-		mu.Unlock()
-	}
-	for i, w := range waits {
+	// The backoff's own waits: [ceiling/2, ceiling], doubling to the cap.
+	bo := newBackoff(time.Millisecond, 4*time.Millisecond)
+	for i := range 6 {
+		w := bo.next()
 		ceiling := min(time.Millisecond<<i, 4*time.Millisecond)
 		if w < ceiling/2 || w > ceiling {
 			t.Errorf("wait %d = %s, want within [%s, %s]", i, w, ceiling/2, ceiling)
 		}
 	}
+
+	// The waits the camera actually makes, seen as the times it reopens
+	// the source: each gap is at least half the current backoff, which
+	// doubles from 20 ms to the 80 ms cap. A camera that retried in a
+	// tight loop, or never grew its wait, fails. (Only lower bounds: a
+	// loaded machine makes gaps longer, never shorter.)
+	const initial, maxWait = 20 * time.Millisecond, 80 * time.Millisecond
+	var mu sync.Mutex
+	var opens []time.Time
+	cam := NewCamera("gone", "nowhere", 5, Options{BackoffInitial: initial, BackoffMax: maxWait})
+	cam.open = func(string, Options) (Source, error) {
+		mu.Lock()
+		opens = append(opens, time.Now())
+		mu.Unlock()
+		return nil, errors.New("device unplugged")
+	}
+	nOpens := func() int { mu.Lock(); defer mu.Unlock(); return len(opens) }
 	states := watchStates(cam)
 	ctx := runCamera(t, cam)
 	states.waitFor(t, ctx, StateReconnecting)
-	for opens.Load() < 5 {
+	for nOpens() < 6 {
 		if _, err := cam.Latest(ctxWithin(ctx, time.Millisecond)); err == nil {
 			t.Fatal("a frame from a source that never opened")
 		}
 	}
+	mu.Lock()
+	for i := 1; i < 6; i++ {
+		floor := min(initial<<(i-1), maxWait) / 2
+		if gap := opens[i].Sub(opens[i-1]); gap < floor {
+			t.Errorf("reopen %d came %s after the previous one, want at least %s (backoff %s..%s)", i, gap, floor, initial, maxWait)
+		}
+	}
+	mu.Unlock()
 	st := cam.Stats()
-	if st.State != StateReconnecting || st.Failed < 4 || st.Reconnects < 4 || st.Captured != 0 {
+	if st.State != StateReconnecting || st.Failed < 5 || st.Reconnects < 5 || st.Captured != 0 {
 		t.Fatalf("stats = %+v", st)
 	}
 }
@@ -309,4 +324,66 @@ func ctxWithin(ctx context.Context, d time.Duration) context.Context {
 	c, cancel := context.WithTimeout(ctx, d)
 	context.AfterFunc(c, cancel)
 	return c
+}
+
+// oneFrameSource delivers one frame and then fails, like a camera that
+// streams and drops off again.
+type oneFrameSource struct{ n int }
+
+func (s *oneFrameSource) Next(ctx context.Context) (Frame, error) {
+	if s.n++; s.n == 1 {
+		return Frame{W: 1, H: 1, Data: []byte{1}}, nil
+	}
+	return Frame{}, errors.New("stream dropped")
+}
+func (s *oneFrameSource) Close() error { return nil }
+
+// retryLog records the retry_in of the camera's reconnect warnings: the
+// waits the camera actually chose.
+type retryLog struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (l *retryLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *retryLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *retryLog) WithGroup(string) slog.Handler            { return l }
+func (l *retryLog) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "retry_in" {
+			l.mu.Lock()
+			l.waits = append(l.waits, a.Value.Duration())
+			l.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+func (l *retryLog) snapshot() []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Duration(nil), l.waits...)
+}
+
+// TestCameraBackoffResetsAfterStreaming: a source that worked for a while
+// is retried soon (the backoff starts over), not after a wait that kept
+// growing across sessions that each delivered frames.
+func TestCameraBackoffResetsAfterStreaming(t *testing.T) {
+	const initial = 40 * time.Millisecond
+	rl := &retryLog{}
+	cam := NewCamera("flaky", "nowhere", 1000, Options{BackoffInitial: initial, BackoffMax: 10 * time.Second, Logger: slog.New(rl)})
+	cam.open = func(string, Options) (Source, error) { return &oneFrameSource{}, nil }
+	ctx := runCamera(t, cam)
+	for len(rl.snapshot()) < 5 {
+		if ctx.Err() != nil {
+			t.Fatal(ctx.Err())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for i, w := range rl.snapshot() {
+		if w > initial {
+			t.Errorf("reconnect %d after a session that streamed: retry_in %s, want <= %s (the backoff must reset)", i, w, initial)
+		}
+	}
 }

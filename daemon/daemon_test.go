@@ -199,7 +199,8 @@ func metricValue(t *testing.T, text, series string) float64 {
 
 // TestHealth: a camera whose source does not exist yet makes /healthz 503
 // naming it; once the directory appears the camera recovers and /healthz
-// is 200.
+// is 200; when it goes away again /healthz turns 503 once the camera's
+// last frame is older than the health window.
 func TestHealth(t *testing.T) {
 	m := testModel(t)
 	files := sampleImages(t, 10, 2)
@@ -210,7 +211,7 @@ cameras:
   - {name: cam, source: `+missing+`, fps: 20, reconnect: {initial: 20ms, max: 100ms}}
 `, m)
 	var out lines
-	d := startDaemon(t, cfg, Options{Predictions: &out})
+	d := startDaemon(t, cfg, Options{Predictions: &out, HealthMaxAge: time.Second})
 	srv := httptest.NewServer(d.handler())
 	defer srv.Close()
 
@@ -233,6 +234,13 @@ cameras:
 	if r := d.Stats().Cameras["cam"].Reconnects; r == 0 {
 		t.Errorf("reconnects = 0, want > 0")
 	}
+	if err := os.Rename(missing, src); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "/healthz 503 for a camera whose frames stopped", func() bool {
+		code, body := get(t, srv.URL+"/healthz")
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "camera cam: no frame for")
+	})
 }
 
 // TestBrokerDown: with the broker unreachable the daemon still classifies
@@ -375,6 +383,11 @@ cameras:
 
 	eventually(t, "a prediction on MQTT", func() bool { return msg("edged/test/cam/prediction") != nil })
 	eventually(t, "stats on MQTT", func() bool { return msg("edged/test/stats") != nil })
+	// The public payloads, by their raw JSON keys (README, MQTT topics).
+	checkPrediction(t, msg("edged/test/cam/prediction"), "test", "cam", "shufflenet_v2_x0_5")
+	eventually(t, "the camera state", func() bool { return msg("edged/test/cam/state") != nil })
+	checkState(t, msg("edged/test/cam/state"))
+	checkStats(t, msg("edged/test/stats"))
 	var st Stats
 	if err := json.Unmarshal(msg("edged/test/stats"), &st); err != nil {
 		t.Fatal(err)

@@ -56,7 +56,7 @@ func sampleImages(t testing.TB, first, n int) []string {
 	}
 	sort.Strings(files)
 	if len(files) < first+n {
-		t.Skipf("%s has %d images, need %d", dir, len(files), first+n)
+		testdata.Skipf(t, "%s has %d images, need %d", dir, len(files), first+n)
 	}
 	return files[first : first+n]
 }

@@ -91,9 +91,16 @@ func TestThreadsBitIdentical(t *testing.T) {
 }
 
 // TestInt8TracksFloat: the int8 engine's logits follow the float model's
-// on images it was not calibrated on.
+// on images it was not calibrated on. Calibration and the kernels are
+// deterministic (every path bit-identical), so the SQNR is an exact number
+// for this code: measured 11.9 dB (ShuffleNetV2) and 9.1 dB (MobileNetV3),
+// and the bound sits 0.5 dB below, room for a harmless change in
+// calibration's float summation order, not for a quantization slip.
+// (An input zero point off by one moves it less than that:
+// TestInputQuantized checks the input step exactly.)
 func TestInt8TracksFloat(t *testing.T) {
 	ms, gs, inputs := models(t)
+	minDB := map[string]float64{"shufflenet_v2_x0_5": 11.9 - 0.5, "mobilenet_v3_small": 9.1 - 0.5}
 	for arch, m := range ms {
 		e, err := engine.New(m, engine.Options{Threads: 1})
 		if err != nil {
@@ -111,9 +118,9 @@ func TestInt8TracksFloat(t *testing.T) {
 			}
 		}
 		db := 10 * math.Log10(sig/noise)
-		t.Logf("%s: logits SQNR %.1f dB (4 calibration images)", arch, db)
-		if db < 8 {
-			t.Errorf("%s: logits SQNR %.1f dB: the int8 engine does not track the float model", arch, db)
+		t.Logf("%s: logits SQNR %.2f dB (2 held-out images)", arch, db)
+		if bound, ok := minDB[arch]; !ok || db < bound {
+			t.Errorf("%s: logits SQNR %.2f dB, want at least %.1f dB: the int8 engine does not track the float model", arch, db, bound)
 		}
 		e.Close()
 	}

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -12,14 +13,24 @@ import (
 // TestPaths checks the paths this build and CPU offer: the best first,
 // generic always, NEON exactly on arm64 builds without purego, dotprod
 // exactly where the CPU has the dot product.
+//
+// EDGED_EXPECT_KERNELS names the best path the run must have (.ci/arm64.sh
+// sets neon for qemu's cortex-a72 and dotprod for "max"), so a feature
+// test that stops seeing the dot product fails too.
 func TestPaths(t *testing.T) {
 	p := Paths()
 	if p[len(p)-1] != Generic {
 		t.Errorf("Paths() = %v: generic must always be available, last", p)
 	}
 	neon := slices.Contains(p, NEON)
-	if neon != (runtime.GOARCH == "arm64" && len(p) > 1) {
-		t.Errorf("Paths() = %v on %s", p, runtime.GOARCH)
+	if neon != ArchKernelsBuilt {
+		t.Errorf("Paths() = %v on %s: NEON offered = %v, want %v (arm64 build without purego)", p, runtime.GOARCH, neon, ArchKernelsBuilt)
+	}
+	if want := os.Getenv("EDGED_EXPECT_KERNELS"); want != "" && p[0] != want {
+		t.Errorf("Paths() = %v: EDGED_EXPECT_KERNELS=%s wants %s first (the CPU offers it)", p, want, want)
+	}
+	if ArchKernelsBuilt && cpu.ARM64.HasASIMDDP && p[0] != DotProd {
+		t.Errorf("Paths() = %v: the CPU has the dot product but dotprod is not offered first", p)
 	}
 	if slices.Contains(p, DotProd) && !(neon && cpu.ARM64.HasASIMDDP) {
 		t.Errorf("Paths() = %v offers dotprod without the dot-product extension", p)

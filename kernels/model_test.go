@@ -6,7 +6,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/edged/edged/calibrate"
@@ -32,6 +34,25 @@ import (
 // realModel returns the int8 model of checkpoint ckpt: from
 // EDGED_KERNEL_MODELS, or calibrated here on a few images.
 func realModel(t testing.TB, data, ckpt string, pad model.Padding) *quant.Model {
+	t.Helper()
+	realModelsMu.Lock()
+	defer realModelsMu.Unlock()
+	if m := realModels[ckpt]; m != nil {
+		return m
+	}
+	m := loadRealModel(t, data, ckpt, pad)
+	realModels[ckpt] = m
+	return m
+}
+
+// realModels keeps each calibrated model for the other tests of the run:
+// calibrating is the slow part, twice so under qemu.
+var (
+	realModelsMu sync.Mutex
+	realModels   = map[string]*quant.Model{}
+)
+
+func loadRealModel(t testing.TB, data, ckpt string, pad model.Padding) *quant.Model {
 	t.Helper()
 	name := ckpt[:len(ckpt)-len(filepath.Ext(ckpt))] + ".edgeq"
 	if dir := os.Getenv("EDGED_KERNEL_MODELS"); dir != "" {
@@ -101,12 +122,14 @@ func runPath(t *testing.T, m *quant.Model, path string, threads int, inputs [][]
 // TestAllImplementations runs both models on every kernel path this build
 // and CPU offer (as crypto/sha256's test of the same name does), each path
 // bound by its own engines in one process, and compares every path with
-// generic bit for bit. With only the generic kernels (other architectures,
-// purego) it still runs both models on them.
+// generic bit for bit, for one thread and several (row bands). With only
+// the generic kernels (other architectures, purego) it still compares
+// generic on several threads with one; on an arm64 build the NEON path
+// must be there (TestPaths), never silently absent.
 func TestAllImplementations(t *testing.T) {
 	paths := kernels.Paths()
-	if len(paths) == 1 {
-		t.Logf("only the %s kernels exist in this build: running them, nothing to compare", paths[0])
+	if kernels.ArchKernelsBuilt && len(paths) == 1 {
+		t.Fatalf("an arm64 build offers only %v: the NEON kernels are gone", paths)
 	}
 	data := filepath.Dir(testdata.Path(t, "golden"))
 	golden, err := filepath.Glob(filepath.Join(data, "golden", "inputs", "*.f32"))
@@ -129,10 +152,10 @@ func TestAllImplementations(t *testing.T) {
 			t.Logf("%s: %d int16 tensors, %d int16-weight convs", m.Arch, m.Int16Tensors(), m.Int16Weights())
 			want, wantT := runPath(t, m, kernels.Generic, 1, inputs)
 			for _, p := range paths {
-				if p == kernels.Generic {
-					continue
-				}
 				for _, threads := range []int{1, 3} {
+					if p == kernels.Generic && threads == 1 {
+						continue // the reference itself
+					}
 					got, gotT := runPath(t, m, p, threads, inputs)
 					for ti := range wantT {
 						if !slices.Equal(gotT[ti], wantT[ti]) {
@@ -169,8 +192,11 @@ func sameBits(got, want []float32) error {
 // generic path's pooled scratch may allocate after a GC; it is only
 // logged.
 func TestModelsNoAllocs(t *testing.T) {
+	if !kernels.ArchKernelsBuilt {
+		t.Skipf("no arm64 kernels in this build (%s): generic allocations are only logged; .ci/arm64.sh runs this under qemu", runtime.GOARCH)
+	}
 	if len(kernels.Paths()) == 1 {
-		t.Skipf("only the %s kernels exist in this build: no NEON path to check", kernels.Path())
+		t.Fatalf("an arm64 build offers only %v: the NEON kernels are gone", kernels.Paths())
 	}
 	data := filepath.Dir(testdata.Path(t, "models"))
 	m := realModel(t, data, "mobilenet_v3_small_tf.pth", model.PadTF)

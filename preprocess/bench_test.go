@@ -6,13 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/edged/edged/internal/testdata"
 )
 
 // benchJPEG is a typical ImageNet photo: 500x375, 4:4:4, baseline.
 func benchJPEG(b *testing.B) []byte {
 	data, err := os.ReadFile(filepath.Join(testdataDir(b), "imagenet-sample", "images", "n02504458_African_elephant.JPEG"))
 	if err != nil {
-		b.Skip(err)
+		testdata.Skipf(b, "%v", err)
 	}
 	return data
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/edged/edged/internal/testdata"
 )
 
 // TestGoldenInputs runs the whole pipeline (decode, resize, crop,
@@ -20,7 +22,7 @@ func TestGoldenInputs(t *testing.T) {
 	dir := testdataDir(t)
 	goldens, err := filepath.Glob(filepath.Join(dir, "golden", "inputs", "*.f32"))
 	if err != nil || len(goldens) == 0 {
-		t.Skipf("no golden inputs under %s/golden/inputs", dir)
+		testdata.Skipf(t, "no golden inputs under %s/golden/inputs", dir)
 	}
 	tr := ImageNet()
 	got := make([]float32, Size*Size*3)
@@ -87,7 +89,7 @@ func TestSampleDecodeAgainstGoIDCT(t *testing.T) {
 	dir := testdataDir(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "imagenet-sample", "images", "*.JPEG"))
 	if len(files) == 0 {
-		t.Skip("no images in imagenet-sample")
+		testdata.Skipf(t, "no images in %s/imagenet-sample/images", dir)
 	}
 	sort.Strings(files)
 	if testing.Short() {

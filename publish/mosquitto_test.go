@@ -16,200 +16,39 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/edged/edged/internal/mosquittotest"
 )
 
-// This file is the test harness: a real mosquitto per test, on 127.0.0.1
-// and a free port, plus subscribers and certificates.
+// This file is the test harness: a real mosquitto per test
+// (internal/mosquittotest), plus subscribers and certificates.
 
-// findTool locates a mosquitto program: PATH, then /usr/sbin (Debian puts
-// the broker there, outside a normal user's PATH). Without it the test is
-// skipped, or fails when EDGED_REQUIRE_MOSQUITTO=1 (CI).
-func findTool(t *testing.T, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin", "/usr/bin"} {
-		if p := filepath.Join(dir, name); fileExists(p) {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("%s not found: install it (apt-get install -y mosquitto mosquitto-clients; bash .ci/run does) to run the MQTT integration tests", name)
-	if os.Getenv("EDGED_REQUIRE_MOSQUITTO") == "1" {
-		t.Fatal(msg + " (EDGED_REQUIRE_MOSQUITTO=1)")
-	}
-	t.Skip(msg)
-	return ""
-}
+func findTool(t *testing.T, name string) string { return mosquittotest.Tool(t, name) }
 
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
-}
-
-type mosquitto struct {
-	t    *testing.T
-	bin  string
-	dir  string
-	conf string
-	port int
-	log  *bytes.Buffer // broker output of all runs, shown when the test fails
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-}
+// mosquitto is the shared broker harness under the names these tests use.
+type mosquitto struct{ *mosquittotest.Broker }
 
 // startMosquitto runs a broker with persistence in a temp dir. extra is
 // appended after the listener line (TLS, auth, more listeners); "" means
 // plain and anonymous.
 func startMosquitto(t *testing.T, extra string) *mosquitto {
 	t.Helper()
-	m := &mosquitto{t: t, bin: findTool(t, "mosquitto"), dir: t.TempDir(), port: freePort(t), log: new(bytes.Buffer)}
-	m.conf = filepath.Join(m.dir, "mosquitto.conf")
-	if extra == "" {
-		extra = "allow_anonymous true\n"
-	}
-	conf := fmt.Sprintf(`listener %d 127.0.0.1
-%s
-persistence true
-persistence_location %s/
-autosave_interval 3600
-max_queued_messages 100000
-queue_qos0_messages true
-log_dest stderr
-log_type error
-log_type warning
-log_type notice
-log_type information
-connection_messages true
-`, m.port, extra, m.dir)
-	if os.Geteuid() == 0 {
-		// As root mosquitto would switch to user mosquitto, which cannot
-		// write the test's private temp dir.
-		conf += "user root\n"
-	}
-	if err := os.WriteFile(m.conf, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		m.kill()
-		if t.Failed() {
-			m.mu.Lock()
-			t.Logf("mosquitto output:\n%s", m.log.String())
-			m.mu.Unlock()
-		}
-	})
-	m.start()
-	return m
+	return &mosquitto{mosquittotest.Start(t, extra)}
 }
 
-func (m *mosquitto) url() string { return "tcp://127.0.0.1:" + strconv.Itoa(m.port) }
+func (m *mosquitto) url() string    { return m.URL() }
+func (m *mosquitto) start()         { m.Start() }
+func (m *mosquitto) output() string { return m.Output() }
+func (m *mosquitto) kill()          { m.Kill() }
+func (m *mosquitto) stop()          { m.Stop() }
+func (m *mosquitto) save()          { m.Save() }
 
-// start runs the broker and waits until its port accepts connections.
-func (m *mosquitto) start() {
-	m.t.Helper()
-	cmd := exec.Command(m.bin, "-c", m.conf)
-	w := &lockedWriter{mu: &m.mu, w: m.log}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		m.t.Fatalf("start mosquitto: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	m.mu.Lock()
-	m.cmd, m.done = cmd, done
-	m.mu.Unlock()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(m.port), time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		select {
-		case <-done:
-			m.t.Fatalf("mosquitto exited at start-up:\n%s", m.output())
-		default:
-		}
-		if time.Now().After(deadline) {
-			m.t.Fatalf("mosquitto does not listen on port %d: %v\n%s", m.port, err, m.output())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (m *mosquitto) output() string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.log.String()
-}
-
-// kill ends the broker abruptly: no state saved, connections reset.
-func (m *mosquitto) kill() { m.signal(syscall.SIGKILL) }
-
-// stop ends the broker gracefully: it saves its persistence database.
-func (m *mosquitto) stop() { m.signal(syscall.SIGTERM) }
-
-func (m *mosquitto) signal(sig syscall.Signal) {
-	m.mu.Lock()
-	cmd, done := m.cmd, m.done
-	m.cmd = nil
-	m.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	_ = cmd.Process.Signal(sig)
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
-}
-
-// save makes the running broker write its persistence database (SIGUSR1)
-// and waits for the file, so that a later kill keeps the sessions saved.
-func (m *mosquitto) save() {
-	m.t.Helper()
-	db := filepath.Join(m.dir, "mosquitto.db")
-	_ = os.Remove(db)
-	m.mu.Lock()
-	cmd := m.cmd
-	m.mu.Unlock()
-	if err := cmd.Process.Signal(syscall.SIGUSR1); err != nil {
-		m.t.Fatal(err)
-	}
-	waitFor(m.t, "mosquitto to save "+db, func() bool { return fileExists(db) })
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return mosquittotest.FreePort(t) }
 
 // waitFor polls cond until it holds; the deadline only keeps a broken
 // build from hanging, it asserts nothing about speed.

@@ -43,6 +43,18 @@ func TestChangeFilter(t *testing.T) {
 		}
 	}
 
+	// The boundary itself, in binary-exact numbers: a change of exactly
+	// score_delta is not "more than" it (package documentation).
+	edge := newChangeFilter(Options{OnChange: true, ScoreDelta: 0.125})
+	for i, s := range []struct {
+		score float64
+		want  bool
+	}{{0.5, true}, {0.625, false}, {0.375, false}, {0.625 + 1.0/1024, true}, {0.5, true}, {0.5 + 1.0/1024, false}} {
+		if got := edge.allow(pred("a", uint64(i), 1, s.score), t0); got != s.want {
+			t.Fatalf("score_delta 0.125, step %d (score %v): allow=%v, want %v", i, s.score, got, s.want)
+		}
+	}
+
 	all := newChangeFilter(Options{OnChange: false})
 	for i := 0; i < 3; i++ {
 		if !all.allow(pred("a", 1, 1, 0.5), t0) {

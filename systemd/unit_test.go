@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/edged/edged/internal/testdata"
 )
 
 const execStart = "/usr/local/bin/edged run --config /etc/edged/config.yaml"
@@ -19,10 +21,7 @@ const execStart = "/usr/local/bin/edged run --config /etc/edged/config.yaml"
 // exists). Any output is a failure: verify exits 0 on unknown keys and only
 // warns.
 func TestUnitVerifies(t *testing.T) {
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Skip("systemd-analyze not installed (Debian: apt-get install systemd); bash .ci/run installs it")
-	}
+	analyze := testdata.Tool(t, "systemd-analyze", "systemd")
 	unit, err := os.ReadFile("edged.service")
 	if err != nil {
 		t.Fatal(err)

@@ -76,7 +76,7 @@ func sampleFiles(t *testing.T, dir string) []string {
 	}
 	sort.Strings(files)
 	if len(files) < 26 {
-		t.Skipf("%s: %d images, the tests need 26", dir, len(files))
+		testdata.Skipf(t, "%s: %d images, the tests need 26", dir, len(files))
 	}
 	return files
 }

@@ -1,7 +1,8 @@
 // Package testdata finds edged's shared test data (checkpoints, ImageNet
 // sample images, golden tensors): $EDGED_TESTDATA, else ../shared beside
 // the module root. Tests skip with a clear message when it is absent, as it
-// is on a user's machine.
+// is on a user's machine, and fail instead in CI (see Required): a renamed
+// or missing file must not turn CI green by skipping.
 package testdata
 
 import (
@@ -38,17 +39,17 @@ func Dir() string {
 	}
 }
 
-// Path joins elem under the test data directory, skipping t when the
-// directory or the file is absent.
+// Path joins elem under the test data directory, skipping t (failing it
+// when Required) when the directory or the file is absent.
 func Path(t testing.TB, elem ...string) string {
 	t.Helper()
 	d := Dir()
 	if d == "" {
-		t.Skip("shared test data not found: set EDGED_TESTDATA or put it at ../shared beside the repository")
+		Skipf(t, "shared test data not found (EDGED_TESTDATA=%q): set EDGED_TESTDATA or put it at ../shared beside the repository", os.Getenv("EDGED_TESTDATA"))
 	}
 	p := filepath.Join(append([]string{d}, elem...)...)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("test data %s absent: %v", p, err)
+		Skipf(t, "test data %s absent: %v", p, err)
 	}
 	return p
 }

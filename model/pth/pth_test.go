@@ -33,7 +33,7 @@ func ckptRealModel(t testing.TB, name string) string {
 	t.Helper()
 	path := filepath.Join(ckptTestdata(t), "models", name)
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("checkpoint %s not available: %v", path, err)
+		testdata.Skipf(t, "checkpoint %s not available: %v", path, err)
 	}
 	return path
 }

@@ -8,19 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/edged/edged/internal/testdata"
 )
 
 // gnuAssemble assembles lines with GNU as and returns one word per line.
 func gnuAssemble(t *testing.T, lines []string) []uint32 {
 	t.Helper()
-	as, err := exec.LookPath("aarch64-linux-gnu-as")
-	if err != nil {
-		t.Skip("aarch64-linux-gnu-as not installed (apt-get install binutils-aarch64-linux-gnu); the golden table still pins the encodings")
-	}
-	objcopy, err := exec.LookPath("aarch64-linux-gnu-objcopy")
-	if err != nil {
-		t.Skip("aarch64-linux-gnu-objcopy not installed")
-	}
+	// Without binutils the golden table still pins the encodings; CI
+	// installs it, so there a missing assembler fails.
+	as := testdata.Tool(t, "aarch64-linux-gnu-as", "binutils-aarch64-linux-gnu")
+	objcopy := testdata.Tool(t, "aarch64-linux-gnu-objcopy", "binutils-aarch64-linux-gnu")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "a.s")
 	obj := filepath.Join(dir, "a.o")

@@ -1,0 +1,6 @@
+//go:build !arm64 || purego
+
+package kernels
+
+// ArchKernelsBuilt: without arm64 or with purego only generic exists.
+const ArchKernelsBuilt = false
