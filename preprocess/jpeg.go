@@ -74,6 +74,7 @@ type jpegDecoder struct {
 	eobrun      int32
 	scans       int
 	tmp         [256]byte
+	mem         *jpegMem // a Decoder's reusable buffers; nil: allocate (reuse.go)
 }
 
 // errJPEG is corrupt or unsupported JPEG structure.
@@ -84,7 +85,13 @@ func (e errJPEG) Error() string { return string(e) }
 // decodeJPEG decodes a JPEG stream to RGB as Pillow's
 // Image.open(f).convert("RGB") would.
 func decodeJPEG(r *bufio.Reader) (*RGB, error) {
-	d := &jpegDecoder{r: r}
+	return decodeJPEGWith(&jpegDecoder{}, r)
+}
+
+// decodeJPEGWith is decodeJPEG with a decoder that may carry reusable
+// memory (Decoder.Decode resets it first).
+func decodeJPEGWith(d *jpegDecoder, r *bufio.Reader) (*RGB, error) {
+	d.r = r
 	d.bits.r = r
 	if err := d.decode(); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
@@ -283,7 +290,7 @@ func (d *jpegDecoder) readDHT(n int) error {
 		if total > 256 || total > n {
 			return errJPEG("bad DHT code counts")
 		}
-		vals := make([]uint8, total)
+		vals := d.tmp[:total] // counts were copied out; build copies vals
 		if err := readFull(d.r, vals); err != nil {
 			return err
 		}
@@ -331,7 +338,7 @@ func (d *jpegDecoder) readSOF(n int, progressive bool) error {
 		return err
 	}
 	d.progressive = progressive
-	d.comps = make([]jpegComponent, nc)
+	d.comps = d.mem.components(nc)
 	d.maxH, d.maxV = 1, 1
 	for i := range d.comps {
 		c := &d.comps[i]
@@ -354,9 +361,9 @@ func (d *jpegDecoder) readSOF(n int, progressive bool) error {
 		// ceil(ceil(w*h/maxH)/8), as libjpeg's width_in_blocks.
 		c.cbw = ((d.w*c.h+d.maxH-1)/d.maxH + 7) / 8
 		c.cbh = ((d.h*c.v+d.maxV-1)/d.maxV + 7) / 8
-		c.plane = make([]uint8, c.bw*8*c.bh*8)
+		c.plane = d.mem.plane(i, c.bw*8*c.bh*8)
 		if progressive {
-			c.coef = make([]int16, c.bw*c.bh*64)
+			c.coef = d.mem.coef(i, c.bw*c.bh*64)
 		}
 	}
 	return nil

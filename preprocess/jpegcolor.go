@@ -11,7 +11,7 @@ package preprocess
 //     convention) and converts with cmyk2rgb.
 
 func (d *jpegDecoder) toRGB() (*RGB, error) {
-	ups := make([]upsampler, len(d.comps))
+	ups := d.mem.upsamplers(len(d.comps))
 	for i := range d.comps {
 		c := &d.comps[i]
 		switch {
@@ -30,16 +30,8 @@ func (d *jpegDecoder) toRGB() (*RGB, error) {
 		}
 		ups[i] = newUpsampler(c.plane, c.bw*8, d.w, d.h, d.maxH/c.h, d.maxV/c.v)
 	}
-	out := NewRGB(d.w, d.h)
-	rows := make([][]uint8, len(d.comps))
-	for i := range rows {
-		rows[i] = make([]uint8, d.w)
-	}
-	sums := make([]int32, d.w)
-	var cmyk []uint8
-	if len(d.comps) == 4 {
-		cmyk = make([]uint8, 4*d.w)
-	}
+	out := d.mem.rgb(d.w, d.h)
+	rows, sums, cmyk := d.mem.rows(len(d.comps), d.w)
 	rgb := len(d.comps) == 3 && d.isRGB()
 	ycck := len(d.comps) == 4 && d.adobe && d.adobeXform != 0
 	for y := range d.h {

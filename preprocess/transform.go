@@ -144,22 +144,53 @@ func (t Transform) Apply(img *RGB, dst []float32) error {
 	return nil
 }
 
-// normLUT tabulates ToTensor+Normalize for every byte value: float32(v)/255
-// (ToTensor's div), then sub mean, div std, each rounded to float32.
-// The table is cached in the scratch for the last Mean and Std.
+// normLUT is NormTable cached in the scratch for the last Mean and Std.
 func (s *scratch) normLUT(mean, std [3]float32) *[3][256]float32 {
 	if s.lutOK && s.lutFor == [2][3]float32{mean, std} {
 		return &s.lut
 	}
-	for c := range 3 {
-		m, sd := mean[c], std[c]
-		for v := range 256 {
-			x := float32(v) / 255
-			s.lut[c][v] = (x - m) / sd
-		}
-	}
+	s.lut = Transform{Mean: mean, Std: std}.NormTable()
 	s.lutFor, s.lutOK = [2][3]float32{mean, std}, true
 	return &s.lut
+}
+
+// NormTable tabulates ToTensor+Normalize for every byte value of each
+// channel: float32(v)/255 (ToTensor's div), then sub Mean, div Std, each
+// rounded to float32 as torchvision computes it. Apply's values are
+// exactly these entries.
+func (t Transform) NormTable() (lut [3][256]float32) {
+	for c := range 3 {
+		m, sd := t.Mean[c], t.Std[c]
+		for v := range 256 {
+			x := float32(v) / 255
+			lut[c][v] = (x - m) / sd
+		}
+	}
+	return lut
+}
+
+// Cropper is ApplyUint8 with working memory of its own rather than from a
+// pool: the frame path of a camera or worker keeps one, so that resizing
+// allocates nothing once it has seen its largest image. Not safe for
+// concurrent use; the zero value is ready.
+type Cropper struct {
+	s scratch
+}
+
+// Apply is t.ApplyUint8(img, dst) using c's memory.
+func (c *Cropper) Apply(t Transform, img *RGB, dst []uint8) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if err := img.Validate(); err != nil {
+		return err
+	}
+	n := t.Crop * t.Crop * 3
+	if len(dst) < n {
+		return fmt.Errorf("preprocess: destination holds %d bytes, need %d (%dx%dx3)", len(dst), n, t.Crop, t.Crop)
+	}
+	t.resizeCrop(&c.s, img, dst[:n])
+	return nil
 }
 
 // resizeCrop computes only the crop window of Pillow's resize (see
