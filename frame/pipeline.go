@@ -96,18 +96,24 @@ func (p *Pipeline) Crop(img Image) ([]uint8, error) {
 // Float is Crop followed by ToTensor+Normalize: the NHWC float32 input of
 // the float reference model and of calibration. The slice belongs to p.
 func (p *Pipeline) Float(img Image) ([]float32, error) {
-	crop, err := p.Crop(img)
-	if err != nil {
+	if _, err := p.Crop(img); err != nil {
 		return nil, err
 	}
-	lut := &p.norm
+	return p.Normalize(), nil
+}
+
+// Normalize returns ToTensor+Normalize of the last frame's crop (what
+// Float returns), e.g. for a float reference beside the int8 path. The
+// slice belongs to p.
+func (p *Pipeline) Normalize() []float32 {
+	crop, lut := p.crop, &p.norm
 	if len(p.x) != len(crop) {
 		p.x = make([]float32, len(crop))
 	}
 	for i := 0; i+2 < len(crop); i += 3 {
 		p.x[i], p.x[i+1], p.x[i+2] = lut[0][crop[i]], lut[1][crop[i+1]], lut[2][crop[i+2]]
 	}
-	return p.x, nil
+	return p.x
 }
 
 // Quantize is Crop followed by the quantization of a model input in (from
