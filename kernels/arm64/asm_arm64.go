@@ -368,3 +368,13 @@ func interleaveI8(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer
 //
 //go:noescape
 func interleaveI16(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer, so int, rows int, hb int)
+
+// resampleV8: one row of Pillow's vertical pass, width bytes (a multiple of 16) from n rows of src (stride bytes apart) weighted by n int32 w.
+//
+//go:noescape
+func resampleV8(src unsafe.Pointer, stride int, n int, w unsafe.Pointer, dst unsafe.Pointer, width int)
+
+// resampleH8: rows rows of Pillow's horizontal pass over packed RGB: outW pixels per row, pixel x from n[x] source pixels at start[x] weighted by the next n[x] int32 of w. Reads one byte past each last tap.
+//
+//go:noescape
+func resampleH8(src unsafe.Pointer, ss int, rows int, dst unsafe.Pointer, ds int, start unsafe.Pointer, n unsafe.Pointer, w unsafe.Pointer, outW int)

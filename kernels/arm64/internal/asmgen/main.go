@@ -78,6 +78,10 @@ func generate() (map[string][]byte, error) {
 	emitInterleave(f, false)
 	emitInterleave(f, true)
 
+	f = g.file("resample_arm64.s", `Pillow's resampling passes for package preprocess (see internal/asmgen/resample.go).`)
+	emitResampleV(f)
+	emitResampleH(f)
+
 	if g.err != nil {
 		return nil, g.err
 	}
