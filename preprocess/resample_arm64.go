@@ -12,7 +12,7 @@ import (
 // the Go code, the oracle they are tested against).
 
 // archResampleH runs resampleH's rows through the NEON kernel and reports
-// whether it did. The kernel reads one byte past each pixel's last tap:
+// whether it did. The kernel reads up to 4 bytes past a pixel's last tap:
 // inside the image except at the end of its final row, so when the rows
 // reach it, that row goes through Go.
 func archResampleH(dst, src []uint8, srcW, y0, y1 int, k *kernel) bool {

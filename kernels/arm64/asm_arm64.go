@@ -374,7 +374,7 @@ func interleaveI16(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointe
 //go:noescape
 func resampleV8(src unsafe.Pointer, stride int, n int, w unsafe.Pointer, dst unsafe.Pointer, width int)
 
-// resampleH8: rows rows of Pillow's horizontal pass over packed RGB: outW pixels per row, pixel x from n[x] source pixels at start[x] weighted by the next n[x] int32 of w. Reads one byte past each last tap.
+// resampleH8: rows rows of Pillow's horizontal pass over packed RGB: outW pixels per row, pixel x from n[x] source pixels at start[x] weighted by the next n[x] int32 of w. Reads up to 4 bytes past a pixel's last tap.
 //
 //go:noescape
 func resampleH8(src unsafe.Pointer, ss int, rows int, dst unsafe.Pointer, ds int, start unsafe.Pointer, n unsafe.Pointer, w unsafe.Pointer, outW int)

@@ -24,8 +24,9 @@ func ResampleV8(dst, src []uint8, stride int, w []int32, width int) bool {
 
 // ResampleH8 runs the horizontal pass over rows rows of packed RGB: row r
 // of src starts at r·ss, of dst at r·ds; output pixel x reads n[x] pixels
-// from start[x], weighted by the next n[x] values of w. Every tap loads 4
-// bytes, so src must hold one byte past the last tap of the last row.
+// from start[x], weighted by the next n[x] values of w. The loads reach up
+// to 4 bytes past a pixel's last tap, so src must hold 4 bytes past the
+// last tap of the last row.
 func ResampleH8(dst []uint8, ds int, src []uint8, ss, rows int, start, n []int, w []int32) bool {
 	outW := len(n)
 	if rows <= 0 || outW == 0 || len(start) != outW {
@@ -38,7 +39,7 @@ func ResampleH8(dst []uint8, ds int, src []uint8, ss, rows int, start, n []int, 
 		}
 		end, taps = max(end, start[x]+k), taps+k
 	}
-	if taps > len(w) || len(src) < (rows-1)*ss+end*3+1 || len(dst) < (rows-1)*ds+outW*3 {
+	if taps > len(w) || len(src) < (rows-1)*ss+end*3+4 || len(dst) < (rows-1)*ds+outW*3 {
 		return false
 	}
 	resampleH8(ptr(src), ss, rows, ptr(dst), ds, unsafe.Pointer(&start[0]), unsafe.Pointer(&n[0]), ptr(w), outW)

@@ -59,7 +59,7 @@ tap:
 done:
 	RET
 
-// resampleH8: rows rows of Pillow's horizontal pass over packed RGB: outW pixels per row, pixel x from n[x] source pixels at start[x] weighted by the next n[x] int32 of w. Reads one byte past each last tap.
+// resampleH8: rows rows of Pillow's horizontal pass over packed RGB: outW pixels per row, pixel x from n[x] source pixels at start[x] weighted by the next n[x] int32 of w. Reads up to 4 bytes past a pixel's last tap.
 TEXT ·resampleH8(SB), NOSPLIT, $0-72
 	MOVD src+0(FP), R0
 	MOVD ss+8(FP), R1
@@ -74,7 +74,22 @@ TEXT ·resampleH8(SB), NOSPLIT, $0-72
 	CBZ R8, done
 	MOVD $2097152, R9
 	WORD $0x4e040d3e // dup v30.4s, w9
-	WORD $0x4f00e41f // movi v31.16b, #0
+	MOVD $0xffffff01ffffff00, R9
+	MOVD $0xffffffffffffff02, R10
+	WORD $0x4e081d38 // mov v24.d[0], x9
+	WORD $0x4e181d58 // mov v24.d[1], x10
+	MOVD $0xffffff04ffffff03, R9
+	MOVD $0xffffffffffffff05, R10
+	WORD $0x4e081d39 // mov v25.d[0], x9
+	WORD $0x4e181d59 // mov v25.d[1], x10
+	MOVD $0xffffff07ffffff06, R9
+	MOVD $0xffffffffffffff08, R10
+	WORD $0x4e081d3a // mov v26.d[0], x9
+	WORD $0x4e181d5a // mov v26.d[1], x10
+	MOVD $0xffffff0affffff09, R9
+	MOVD $0xffffffffffffff0b, R10
+	WORD $0x4e081d3b // mov v27.d[0], x9
+	WORD $0x4e181d5b // mov v27.d[1], x10
 row:
 	MOVD R5, R10
 	MOVD R6, R11
@@ -87,17 +102,35 @@ pixel:
 	ADD R15<<1, R15, R15
 	ADD R0, R15, R16
 	WORD $0x4ebe1fc0 // mov v0.16b, v30.16b
+	WORD $0x4f00e407 // movi v7.16b, #0
+	CMP $4, R17
+	BLT one
+four:
+	WORD $0x4c407201 // ld1 {v1.16b}, [x16]
+	ADD $12, R16
+	WORD $0x4cdf7982 // ld1 {v2.4s}, [x12], #16
+	WORD $0x4e180023 // tbl v3.16b, {v1.16b}, v24.16b
+	WORD $0x4e190024 // tbl v4.16b, {v1.16b}, v25.16b
+	WORD $0x4e1a0025 // tbl v5.16b, {v1.16b}, v26.16b
+	WORD $0x4e1b0026 // tbl v6.16b, {v1.16b}, v27.16b
+	WORD $0x6f820060 // mla v0.4s, v3.4s, v2.s[0]
+	WORD $0x6fa20087 // mla v7.4s, v4.4s, v2.s[1]
+	WORD $0x6f8208a0 // mla v0.4s, v5.4s, v2.s[2]
+	WORD $0x6fa208c7 // mla v7.4s, v6.4s, v2.s[3]
+	SUB $4, R17
+	CMP $4, R17
+	BGE four
+one:
 	CBZ R17, store
-tap:
 	WORD $0x0d408201 // ld1 {v1.s}[0], [x16]
 	ADD $3, R16
 	WORD $0x4ddfc982 // ld1r {v2.4s}, [x12], #4
-	WORD $0x4e1f3821 // zip1 v1.16b, v1.16b, v31.16b
-	WORD $0x4e5f3821 // zip1 v1.8h, v1.8h, v31.8h
-	WORD $0x4ea29420 // mla v0.4s, v1.4s, v2.4s
-	SUBS $1, R17
-	BNE tap
+	WORD $0x4e180023 // tbl v3.16b, {v1.16b}, v24.16b
+	WORD $0x4ea29460 // mla v0.4s, v3.4s, v2.4s
+	SUB $1, R17
+	B one
 store:
+	WORD $0x4ea78400 // add v0.4s, v0.4s, v7.4s
 	WORD $0x4f2a0400 // sshr v0.4s, v0.4s, #22
 	WORD $0x2e612800 // sqxtun v0.4h, v0.4s
 	WORD $0x2e212800 // sqxtun v0.8b, v0.8h

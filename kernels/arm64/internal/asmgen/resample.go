@@ -65,10 +65,13 @@ func emitResampleV(f *asmFile) {
 // emitResampleH: rows rows of the horizontal pass over packed RGB. Output
 // pixel x of a row reads n[x] pixels from start[x] (int64 arrays), with
 // the next n[x] weights of w (the kernel's weights are consecutive); the
-// three channels ride in lanes 0-2 of one int32 vector. Each tap loads 4
-// bytes, so the caller keeps the last tap's pixel off the end of src.
+// three channels ride in lanes 0-2 of an int32 vector, which TBL fills
+// straight from the loaded bytes (index 0xff gives the zero high bytes).
+// Taps go four at a time (one 16-byte load, one weight vector, MLA by
+// element) and then one at a time (a 4-byte load), so a row is read up to
+// 4 bytes past its last tap: the caller keeps that inside src.
 func emitResampleH(f *asmFile) {
-	gen.text(f, "resampleH8", `resampleH8: rows rows of Pillow's horizontal pass over packed RGB: outW pixels per row, pixel x from n[x] source pixels at start[x] weighted by the next n[x] int32 of w. Reads one byte past each last tap.`,
+	gen.text(f, "resampleH8", `resampleH8: rows rows of Pillow's horizontal pass over packed RGB: outW pixels per row, pixel x from n[x] source pixels at start[x] weighted by the next n[x] int32 of w. Reads up to 4 bytes past a pixel's last tap.`,
 		"src unsafe.Pointer", "ss int", "rows int", "dst unsafe.Pointer", "ds int",
 		"start unsafe.Pointer", "n unsafe.Pointer", "w unsafe.Pointer", "outW int")
 	f.arg("src", "R0")
@@ -84,7 +87,16 @@ func emitResampleH(f *asmFile) {
 	f.g("CBZ R8, done")
 	f.g("MOVD $%d, R9", 1<<21)
 	f.v("dup v30.4s, w9")
-	f.v("movi v31.16b, #0")
+	// TBL indexes: tap t's bytes 3t, 3t+1, 3t+2 into the low byte of
+	// lanes 0, 1, 2; everything else 0xff (zero).
+	for t := range 4 {
+		lo := uint64(0xffffff00|3*t) | uint64(0xffffff00|(3*t+1))<<32
+		hi := uint64(0xffffffffffffff00 | uint64(3*t+2))
+		f.g("MOVD $0x%016x, R9", lo)
+		f.g("MOVD $0x%016x, R10", hi)
+		f.v("mov v%d.d[0], x9", 24+t)
+		f.v("mov v%d.d[1], x10", 24+t)
+	}
 	f.label("row")
 	f.g("MOVD R5, R10")
 	f.g("MOVD R6, R11")
@@ -97,17 +109,33 @@ func emitResampleH(f *asmFile) {
 	f.g("ADD R15<<1, R15, R15") // 3·start: bytes
 	f.g("ADD R0, R15, R16")
 	f.v("mov v0.16b, v30.16b")
+	f.v("movi v7.16b, #0")
+	f.g("CMP $4, R17")
+	f.g("BLT one")
+	f.label("four")
+	f.v("ld1 {v1.16b}, [x16]")
+	f.g("ADD $12, R16")
+	f.v("ld1 {v2.4s}, [x12], #16")
+	for t := range 4 {
+		f.v("tbl v%d.16b, {v1.16b}, v%d.16b", 3+t, 24+t)
+	}
+	for t := range 4 {
+		f.v("mla v%d.4s, v%d.4s, v2.s[%d]", []int{0, 7}[t%2], 3+t, t)
+	}
+	f.g("SUB $4, R17")
+	f.g("CMP $4, R17")
+	f.g("BGE four")
+	f.label("one")
 	f.g("CBZ R17, store")
-	f.label("tap")
 	f.v("ld1 {v1.s}[0], [x16]")
 	f.g("ADD $3, R16")
 	f.v("ld1r {v2.4s}, [x12], #4")
-	f.v("zip1 v1.16b, v1.16b, v31.16b")
-	f.v("zip1 v1.8h, v1.8h, v31.8h")
-	f.v("mla v0.4s, v1.4s, v2.4s")
-	f.g("SUBS $1, R17")
-	f.g("BNE tap")
+	f.v("tbl v3.16b, {v1.16b}, v24.16b")
+	f.v("mla v0.4s, v3.4s, v2.4s")
+	f.g("SUB $1, R17")
+	f.g("B one")
 	f.label("store")
+	f.v("add v0.4s, v0.4s, v7.4s")
 	f.v("sshr v0.4s, v0.4s, #22")
 	f.v("sqxtun v0.4h, v0.4s")
 	f.v("sqxtun v0.8b, v0.8h")
