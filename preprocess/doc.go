@@ -20,7 +20,10 @@
 // decoded images and the 224x224 crops equal Pillow 9.4's byte for byte,
 // and the golden tensors are reproduced exactly.
 //
-// For int8 models, ApplyUint8 returns the cropped bytes so that the
-// quantized input can be tabulated per byte value instead of going
-// through float32.
+// For int8 models, ApplyUint8 (or a Cropper) returns the cropped bytes so
+// that package frame can quantize the input through a table per byte
+// value instead of going through float32. A Decoder and a Cropper keep
+// their memory between calls: a camera's frames allocate nothing. On
+// arm64 the two resampling passes run as NEON kernels (kernels/arm64)
+// unless the kernel path is generic; they give the same bytes.
 package preprocess
