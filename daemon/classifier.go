@@ -48,16 +48,15 @@ func newClassifier(path string, threads int) (*classifier, error) {
 	return &classifier{eng: e, arch: m.Arch, path: path, threads: threads}, nil
 }
 
-// input is how the current model quantizes its input, for
-// frame.Pipeline.Quantize. If a reload swaps the model before classify,
-// Pipeline.Logits quantizes the frame again for the new one.
-func (c *classifier) input() engine.Input {
+// engine returns the current engine, for frame.Pipeline.Quantize, which
+// only reads it and may run beside an inference. If a reload swaps the
+// model before classify, Pipeline.Logits quantizes the frame again for the
+// new one; the old engine stays usable for that read after swap closes it
+// (Close only stops its workers).
+func (c *classifier) engine() *engine.Engine {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.eng == nil {
-		return engine.Input{} // closed: Quantize refuses it
-	}
-	return c.eng.Input()
+	return c.eng
 }
 
 // classify runs the input p has prepared and returns its top k classes (a

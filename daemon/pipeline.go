@@ -75,7 +75,11 @@ func (c *camera) classify(f capture.Frame, p *frame.Pipeline) (pred publish.Pred
 	}()
 	taken := time.Now()
 	img := frame.Image{Data: f.Data, W: f.W, H: f.H, BGR: f.BGR}
-	if err := p.Quantize(img, c.d.cls.input()); err != nil {
+	eng := c.d.cls.engine()
+	if eng == nil {
+		return pred, fmt.Errorf("frame %d: the model is closed (shutting down)", f.Seq)
+	}
+	if err := p.Quantize(img, eng); err != nil {
 		return pred, fmt.Errorf("frame %d: %w", f.Seq, err)
 	}
 	prep := time.Since(taken)

@@ -5,36 +5,48 @@ import (
 	"time"
 
 	"github.com/edged/edged/kernels"
-	"github.com/edged/edged/quant"
+	"github.com/edged/edged/kernels/generic"
 )
 
 // Input is how a model quantizes its input tensor: Run's first step turns
 // each float32 value x into clamp(RoundToEven(x·(1/Scale)) + ZP) in DType.
 // A caller whose input comes from bytes (a camera frame's uint8 crop) can
-// tabulate that step per byte value with Quantize and skip float32
+// tabulate that step per byte value with QuantizeInput and skip float32
 // altogether: RunQuantized then runs the rest of the model.
 type Input struct {
-	DType quant.DType // quant.Int8 or quant.Int16
+	DType generic.DType // generic.Int8 or generic.Int16
 	Scale float32
 	ZP    int32
 	Len   int // values in the input tensor (224·224·3 for ImageNet)
 }
 
-// Input returns the quantization of e's input tensor.
+// Input returns the quantization of e's input tensor. It only reads what
+// New fixed, so it may be called while another goroutine runs e.
 func (e *Engine) Input() Input {
 	t := &e.m.Tensors[0]
 	return Input{DType: t.DType, Scale: t.Scale, ZP: t.ZP, Len: len(e.input)}
 }
 
-// Quantize does to x exactly what Run's first step does to its input,
-// through the same kernel, writing out8 (DType int8) or out16 (int16),
-// each at least len(x) long.
-func (in Input) Quantize(x []float32, out8 []int8, out16 []int16) {
-	if in.DType == quant.Int16 {
-		kernels.QuantizeF32(x, 1/in.Scale, in.ZP, out16[:len(x)])
-		return
+// QuantizeInput does to x exactly what Run's first step does to its
+// input, with the same kernel path, writing out8 (an int8 input) or out16
+// (int16), each at least len(x) long. It uses none of e's buffers, so it
+// may be called while another goroutine runs e.
+func (e *Engine) QuantizeInput(x []float32, out8 []int8, out16 []int16) error {
+	in := e.Input()
+	if in.DType == generic.Int16 {
+		f, err := kernels.Quantize[int16](e.ks, 1/in.Scale, in.ZP)
+		if err != nil {
+			return err
+		}
+		f(x, out16[:len(x)])
+		return nil
 	}
-	kernels.QuantizeF32(x, 1/in.Scale, in.ZP, out8[:len(x)])
+	f, err := kernels.Quantize[int8](e.ks, 1/in.Scale, in.ZP)
+	if err != nil {
+		return err
+	}
+	f(x, out8[:len(x)])
+	return nil
 }
 
 // RunQuantized computes the logits of an input already quantized as

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/edged/edged/engine"
+	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/quant"
 )
 
@@ -13,11 +14,11 @@ import (
 func TestRunQuantizedEqualsRun(t *testing.T) {
 	ms, _, inputs := models(t)
 	for arch, m := range ms {
-		for _, dt := range []quant.DType{quant.Int8, quant.Int16} {
+		for _, dt := range []generic.DType{generic.Int8, generic.Int16} {
 			mm := *m
 			mm.Tensors = append([]quant.Tensor(nil), m.Tensors...)
-			if dt == quant.Int16 && mm.Tensors[0].DType != quant.Int16 {
-				mm.Tensors[0].DType = quant.Int16
+			if dt == generic.Int16 && mm.Tensors[0].DType != generic.Int16 {
+				mm.Tensors[0].DType = generic.Int16
 				mm.Tensors[0].Scale /= 256 // int16 range, same span
 				mm.Tensors[0].ZP = 0       // symmetric, as the scheme requires
 			}
@@ -36,7 +37,9 @@ func TestRunQuantizedEqualsRun(t *testing.T) {
 					t.Fatal(err)
 				}
 				want = append([]float32(nil), want...)
-				in.Quantize(x, q8, q16)
+				if err := e.QuantizeInput(x, q8, q16); err != nil {
+					t.Fatal(err)
+				}
 				got, err := e.RunQuantized(q8, q16)
 				if err != nil {
 					t.Fatal(err)

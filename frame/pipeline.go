@@ -6,7 +6,7 @@ import (
 	"github.com/edged/edged/engine"
 	"github.com/edged/edged/imagenet"
 	"github.com/edged/edged/preprocess"
-	"github.com/edged/edged/quant"
+	"github.com/edged/edged/kernels/generic"
 )
 
 // Image is one frame: an encoded JPEG or PNG (Data, from files, HTTP and
@@ -81,7 +81,7 @@ func (p *Pipeline) Crop(img Image) ([]uint8, error) {
 	}
 	opts := preprocess.DecodeOptions{}
 	if p.mode == Fast {
-		opts.MinShort = p.t.ResizeShort
+		opts.MinSide = p.t.ResizeShort
 	}
 	rgb, err = p.dec.Decode(img.Data, opts)
 	if err != nil {
@@ -116,25 +116,30 @@ func (p *Pipeline) Normalize() []float32 {
 	return p.x
 }
 
-// Quantize is Crop followed by the quantization of a model input in (from
-// engine.Engine.Input): the input is then ready for Logits.
-func (p *Pipeline) Quantize(img Image, in engine.Input) error {
+// Quantize is Crop followed by the quantization of e's model input: the
+// input is then ready for Logits. It only reads e (its input's
+// quantization, and its kernels to build the table once per model), so it
+// may run while another goroutine runs e.
+func (p *Pipeline) Quantize(img Image, e *engine.Engine) error {
 	if _, err := p.Crop(img); err != nil {
 		return err
 	}
-	return p.quantize(in)
+	return p.quantize(e)
 }
 
-// quantize fills q8 or q16 from the crop through the table for in,
-// building the table when in differs from the last one.
-func (p *Pipeline) quantize(in engine.Input) error {
+// quantize fills q8 or q16 from the crop through the table for e's input,
+// building the table when that input differs from the last one.
+func (p *Pipeline) quantize(e *engine.Engine) error {
+	in := e.Input()
 	if in.Len != len(p.crop) {
 		return fmt.Errorf("the model's input has %d values; the transform makes %dx%dx3 = %d", in.Len, p.t.Crop, p.t.Crop, len(p.crop))
 	}
 	if !p.qOK || p.q != in {
-		p.buildTable(in)
+		if err := p.buildTable(e, in); err != nil {
+			return err
+		}
 	}
-	if in.DType == quant.Int16 {
+	if in.DType == generic.Int16 {
 		lookup(p.q16, p.crop, &p.tab16)
 	} else {
 		lookup(p.q8, p.crop, &p.tab8)
@@ -145,17 +150,20 @@ func (p *Pipeline) quantize(in engine.Input) error {
 // buildTable quantizes NormTable's 256 float32 values per channel with
 // the engine's own input quantization: entry v of channel c is exactly
 // what Run's first step makes of the float path's value for byte v.
-func (p *Pipeline) buildTable(in engine.Input) {
-	lut := &p.norm
+func (p *Pipeline) buildTable(e *engine.Engine, in engine.Input) error {
+	p.qOK = false
 	for c := range 3 {
-		in.Quantize(lut[c][:], p.tab8[c][:], p.tab16[c][:])
+		if err := e.QuantizeInput(p.norm[c][:], p.tab8[c][:], p.tab16[c][:]); err != nil {
+			return err
+		}
 	}
-	if in.DType == quant.Int16 {
+	if in.DType == generic.Int16 {
 		p.q16, p.q8 = make([]int16, in.Len), nil
 	} else {
 		p.q8, p.q16 = make([]int8, in.Len), nil
 	}
 	p.q, p.qOK = in, true
+	return nil
 }
 
 // lookup maps packed RGB bytes to quantized values, channel by channel.
@@ -177,7 +185,7 @@ func (p *Pipeline) Logits(e *engine.Engine) ([]float32, error) {
 		return nil, fmt.Errorf("frame: Logits before Quantize")
 	}
 	if in := e.Input(); in != p.q {
-		if err := p.quantize(in); err != nil {
+		if err := p.quantize(e); err != nil {
 			return nil, err
 		}
 	}
@@ -193,7 +201,7 @@ func (p *Pipeline) TopK(logits []float32, k int) []imagenet.Class {
 // Run is the whole frame: Quantize for e's model, Logits, TopK. The
 // classes belong to p and are overwritten by the next frame.
 func (p *Pipeline) Run(img Image, e *engine.Engine, k int) ([]imagenet.Class, error) {
-	if err := p.Quantize(img, e.Input()); err != nil {
+	if err := p.Quantize(img, e); err != nil {
 		return nil, err
 	}
 	logits, err := p.Logits(e)

@@ -12,6 +12,7 @@ import (
 	"github.com/edged/edged/engine"
 	"github.com/edged/edged/frame"
 	"github.com/edged/edged/internal/testdata"
+	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/preprocess"
 	"github.com/edged/edged/quant"
@@ -63,8 +64,8 @@ func testImages(t testing.TB, n int) []string {
 func int16Input(m *quant.Model) *quant.Model {
 	mm := *m
 	mm.Tensors = append([]quant.Tensor(nil), m.Tensors...)
-	if mm.Tensors[0].DType != quant.Int16 {
-		mm.Tensors[0].DType, mm.Tensors[0].Scale, mm.Tensors[0].ZP = quant.Int16, mm.Tensors[0].Scale/256, 0
+	if mm.Tensors[0].DType != generic.Int16 {
+		mm.Tensors[0].DType, mm.Tensors[0].Scale, mm.Tensors[0].ZP = generic.Int16, mm.Tensors[0].Scale/256, 0
 	}
 	return &mm
 }
@@ -111,7 +112,7 @@ func TestPipelineEqualsFloatPath(t *testing.T) {
 				t.Fatal(err)
 			}
 			wl = append([]float32(nil), wl...)
-			if err := p.Quantize(frame.Image{Data: data}, e.Input()); err != nil {
+			if err := p.Quantize(frame.Image{Data: data}, e); err != nil {
 				t.Fatal(err)
 			}
 			gl, err := p.Logits(e)
@@ -215,7 +216,16 @@ func TestPipelineRejects(t *testing.T) {
 	if _, err := p.Crop(frame.Image{Data: []byte("GIF89a")}); err == nil {
 		t.Error("a GIF was decoded")
 	}
-	if err := p.Quantize(frame.Image{W: 1, H: 1, BGR: []byte{1, 2, 3}}, engine.Input{DType: quant.Int8, Scale: 1, Len: 12}); err == nil {
-		t.Error("Quantize accepted a model input of 12 values")
+	tr := preprocess.ImageNet()
+	tr.Crop = 100
+	p, _ = frame.New(tr, frame.Exact)
+	m, _ := shuffleNet(t)
+	e, err := engine.New(m, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := p.Quantize(frame.Image{W: 1, H: 1, BGR: []byte{1, 2, 3}}, e); err == nil {
+		t.Error("Quantize accepted a 100x100 crop for a 224x224 model")
 	}
 }

@@ -96,10 +96,10 @@ func clip8(ss int32) uint8 {
 
 // resampleH runs the horizontal pass over rows [y0, y1) of src (packed RGB,
 // width srcW) into dst (packed RGB, one row per source row, len(k.n)
-// pixels wide): with the NEON kernel where the kernel path has one, which
-// gives the same bytes.
-func resampleH(dst, src []uint8, srcW, y0, y1 int, k *kernel) {
-	if !archResampleH(dst, src, srcW, y0, y1, k) {
+// pixels wide): with the NEON kernel when simd is set and the architecture
+// has one, which gives the same bytes.
+func resampleH(dst, src []uint8, srcW, y0, y1 int, k *kernel, simd bool) {
+	if !simd || !archResampleH(dst, src, srcW, y0, y1, k) {
 		resampleHGo(dst, src, srcW, y0, y1, k)
 	}
 }
@@ -127,15 +127,18 @@ func resampleHGo(dst, src []uint8, srcW, y0, y1 int, k *kernel) {
 
 // resampleV runs the vertical pass: output row yy reads rows
 // k.start[yy]-rowBase ... of src (packed RGB, width w bytes/3). Each row's
-// first multiple of 16 bytes goes through the NEON kernel where the kernel
-// path has one, the rest (and everything elsewhere) through Go.
-func resampleV(dst, src []uint8, w, rowBase int, k *kernel) {
+// first multiple of 16 bytes goes through the NEON kernel when simd is set
+// and the architecture has one, the rest (and everything else) through Go.
+func resampleV(dst, src []uint8, w, rowBase int, k *kernel, simd bool) {
 	stride := w * 3
 	for yy := range k.n {
 		wts := k.w[k.off[yy] : k.off[yy]+k.n[yy]]
 		base := (k.start[yy] - rowBase) * stride
 		o := dst[yy*stride : (yy+1)*stride]
-		x0 := archResampleV(o, src[base:], stride, wts)
+		x0 := 0
+		if simd {
+			x0 = archResampleV(o, src[base:], stride, wts)
+		}
 		resampleVGo(o, src, base, stride, wts, x0)
 	}
 }

@@ -51,8 +51,8 @@ func TestDecoderReuseEqualsDecode(t *testing.T) {
 			t.Errorf("bad input: Decoder error %v, Decode error %v", gerr, werr)
 		}
 	}
-	if _, err := d.Decode(good, DecodeOptions{MinShort: -1}); err == nil {
-		t.Error("MinShort -1 accepted")
+	if _, err := d.Decode(good, DecodeOptions{MinSide: -1}); err == nil {
+		t.Error("MinSide -1 accepted")
 	}
 	if _, err := d.Decode(good, DecodeOptions{}); err != nil {
 		t.Errorf("after errors: %v", err)

@@ -77,6 +77,8 @@ type scratch struct {
 	out    []uint8 // vertical pass output
 	crop   []uint8 // ApplyUint8 result for Apply
 
+	simd, simdOK bool // whether the resampler may use NEON (useSIMD, asked once)
+
 	lut    [3][256]float32 // normalization table for lutFor
 	lutFor [2][3]float32   // the Mean and Std lut was built for
 	lutOK  bool
@@ -201,6 +203,9 @@ func (t Transform) resizeCrop(s *scratch, img *RGB, dst []uint8) {
 	top, padT := cropAxis(nh, t.Crop)
 	cw, ch := min(nw, t.Crop), min(nh, t.Crop) // resized pixels kept
 	needH, needV := nw != img.W, nh != img.H
+	if !s.simdOK {
+		s.simd, s.simdOK = useSIMD(), true
+	}
 
 	// Source rows the vertical pass (or the crop) reads.
 	r0, r1 := top, top+ch
@@ -217,7 +222,7 @@ func (t Transform) resizeCrop(s *scratch, img *RGB, dst []uint8) {
 	s.tmp = grow(s.tmp, (r1-r0)*cw*3)
 	if needH {
 		s.kh.make(img.W, nw, left, cw)
-		resampleH(s.tmp, img.Pix, img.W, r0, r1, &s.kh)
+		resampleH(s.tmp, img.Pix, img.W, r0, r1, &s.kh, s.simd)
 	} else {
 		for y := r0; y < r1; y++ {
 			copy(s.tmp[(y-r0)*cw*3:(y-r0+1)*cw*3], img.Pix[(y*img.W+left)*3:])
@@ -226,7 +231,7 @@ func (t Transform) resizeCrop(s *scratch, img *RGB, dst []uint8) {
 	src := s.tmp
 	if needV {
 		s.out = grow(s.out, ch*cw*3)
-		resampleV(s.out, s.tmp, cw, r0, &s.kv)
+		resampleV(s.out, s.tmp, cw, r0, &s.kv, s.simd)
 		src = s.out
 	}
 	if cw == t.Crop && ch == t.Crop {

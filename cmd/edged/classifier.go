@@ -53,7 +53,7 @@ func (m *modelFlags) load() (c classifier, name string, qm *quant.Model, close f
 		}
 		return model.NewFloat(g), g.Arch, nil, func() {}, nil
 	case m.model != "":
-		if err := kernels.Select(); err != nil {
+		if _, err := kernels.Default(); err != nil {
 			return nil, "", nil, nil, err
 		}
 		qm, err = quant.ReadFile(m.model)
@@ -99,7 +99,7 @@ func (r *fileRunner) run(path string) ([]float32, error) {
 	}
 	img := frame.Image{Data: data}
 	if e, ok := r.c.(*engine.Engine); ok {
-		if err := r.p.Quantize(img, e.Input()); err != nil {
+		if err := r.p.Quantize(img, e); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return r.p.Logits(e)
