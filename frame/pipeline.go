@@ -5,8 +5,8 @@ import (
 
 	"github.com/edged/edged/engine"
 	"github.com/edged/edged/imagenet"
-	"github.com/edged/edged/preprocess"
 	"github.com/edged/edged/kernels/generic"
+	"github.com/edged/edged/preprocess"
 )
 
 // Image is one frame: an encoded JPEG or PNG (Data, from files, HTTP and
