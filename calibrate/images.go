@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/edged/edged/frame"
 	"github.com/edged/edged/preprocess"
 )
 
@@ -46,17 +48,24 @@ func Spread[T any](files []T, n int) []T {
 	return out
 }
 
-// LoadInputs decodes and preprocesses images into NHWC float32 tensors.
-// Images that fail to decode are skipped and returned as errors.
+// LoadInputs decodes and preprocesses images into NHWC float32 tensors,
+// through the same frame path as classify and the daemon (package frame),
+// decoding exactly (full size, Pillow-exact). Images that fail to decode
+// are skipped and returned as errors.
 func LoadInputs(files []string, progress func(done int)) (inputs [][]float32, used []string, bad []error) {
-	t := preprocess.ImageNet()
+	p, err := frame.New(preprocess.ImageNet(), frame.Exact)
+	if err != nil {
+		return nil, nil, []error{err}
+	}
 	for i, f := range files {
-		img, err := preprocess.DecodeFile(f)
+		data, err := os.ReadFile(f)
 		if err == nil {
-			x := make([]float32, preprocess.Size*preprocess.Size*3)
-			if err = t.Apply(img, x); err == nil {
-				inputs = append(inputs, x)
+			var x []float32
+			if x, err = p.Float(frame.Image{Data: data}); err == nil {
+				inputs = append(inputs, slices.Clone(x))
 				used = append(used, f)
+			} else {
+				err = fmt.Errorf("%s: %w", f, err)
 			}
 		}
 		if err != nil {

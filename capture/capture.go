@@ -58,6 +58,9 @@ type Options struct {
 	Name string
 	// FPS is the frame rate the camera wants; GoCV devices are asked for it.
 	FPS float64
+	// Width and Height, when positive, are the frame size GoCV devices
+	// and streams are asked for; the size delivered is logged once.
+	Width, Height int
 	// BackoffInitial is the wait before the first reconnect; each further
 	// one waits twice as long (with jitter) up to BackoffMax. Defaults:
 	// 500ms and 30s.

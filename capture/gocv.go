@@ -37,6 +37,9 @@ type gocvSource struct {
 	pending chan gocvResult // the call in progress, if any
 	frames  uint64          // frames read since the (re)open, for looping files
 	seq     uint64
+	// the frame size last logged: the size delivered is logged once, and
+	// again only if a reopen brings another.
+	loggedW, loggedH int
 }
 
 type gocvResult struct {
@@ -146,6 +149,11 @@ func (s *gocvSource) readFrame() (Frame, error) {
 	if img.Type() != gocv.MatTypeCV8UC3 {
 		return Frame{}, fmt.Errorf("OpenCV frame type %v, want 8-bit BGR", img.Type())
 	}
+	if w, h := img.Cols(), img.Rows(); w != s.loggedW || h != s.loggedH {
+		s.loggedW, s.loggedH = w, h
+		s.opts.Logger.Info("capture: frame size delivered", "source", s.desc, "width", w, "height", h,
+			"requested_width", s.opts.Width, "requested_height", s.opts.Height)
+	}
 	if !img.IsContinuous() {
 		img = img.Clone()
 		defer img.Close()
@@ -153,6 +161,19 @@ func (s *gocvSource) readFrame() (Frame, error) {
 	s.seq++
 	// ToBytes copies: the Mat is reused by the next read.
 	return Frame{Seq: s.seq, Time: time.Now(), W: img.Cols(), H: img.Rows(), BGR: img.ToBytes()}, nil
+}
+
+// requestSize asks the device for the configured frame size
+// (CAP_PROP_FRAME_WIDTH/HEIGHT): a request, the driver picks the nearest
+// size it supports. A frame no larger than the model needs (its shorter
+// side just over 256 pixels) costs the least to decode and resize.
+func (s *gocvSource) requestSize(vc *gocv.VideoCapture) {
+	if s.opts.Width > 0 {
+		vc.Set(gocv.VideoCaptureFrameWidth, float64(s.opts.Width))
+	}
+	if s.opts.Height > 0 {
+		vc.Set(gocv.VideoCaptureFrameHeight, float64(s.opts.Height))
+	}
 }
 
 var videoN = regexp.MustCompile(`^/dev/video(\d+)$`)
@@ -185,10 +206,17 @@ func (s *gocvSource) open() error {
 			// A request: the driver picks the nearest rate it supports.
 			vc.Set(gocv.VideoCaptureFPS, s.opts.FPS)
 		}
+		if err == nil {
+			s.requestSize(vc)
+		}
 	case kindPipeline:
+		// The pipeline string says its own caps (video/x-raw,width=...).
 		vc, err = gocv.VideoCaptureFileWithAPI(s.sp.target, gocv.VideoCaptureGstreamer)
 	default: // video files and stream URLs
 		vc, err = gocv.VideoCaptureFile(s.sp.target)
+		if err == nil {
+			s.requestSize(vc) // files ignore it; some stream backends honour it
+		}
 	}
 	if err != nil || !vc.IsOpened() {
 		if vc != nil {

@@ -3,8 +3,11 @@
 package capture
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"image/color"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -196,5 +199,32 @@ func TestGoCVGStreamerPipeline(t *testing.T) {
 	}
 	if b, g, r := f.BGR[3*(10*80+2)], f.BGR[3*(10*80+2)+1], f.BGR[3*(10*80+2)+2]; b < 150 || g < 150 || r < 150 {
 		t.Errorf("left bar pixel B,G,R = %d,%d,%d, want light grey/white", b, g, r)
+	}
+}
+
+// Width and height are requested from the source; what it delivers is
+// logged once (a video file keeps its own size).
+func TestGoCVRequestedSizeLogged(t *testing.T) {
+	path := writeTestVideo(t)
+	var logs bytes.Buffer
+	src, err := Open(path, Options{Name: "clip", Width: 640, Height: 480,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for range 3 {
+		f, err := src.Next(testCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.W != vidW || f.H != vidH {
+			t.Fatalf("frame %dx%d, want the file's %dx%d", f.W, f.H, vidW, vidH)
+		}
+	}
+	out := logs.String()
+	want := fmt.Sprintf("width=%d height=%d requested_width=640 requested_height=480", vidW, vidH)
+	if strings.Count(out, "frame size delivered") != 1 || !strings.Contains(out, want) {
+		t.Errorf("log:\n%s\nwant one \"frame size delivered\" line with %q", out, want)
 	}
 }

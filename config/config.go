@@ -47,6 +47,15 @@ type Camera struct {
 	MinScore  float64   `yaml:"min_score"` // below: no confident class; default 0
 	Enabled   bool      `yaml:"enabled"`   // default true
 	Reconnect Reconnect `yaml:"reconnect"` // backoff after a source fails
+	// Decode is how JPEG frames are decoded: "fast" (default) lets the
+	// decoder downscale in the DCT domain toward the model's resize size,
+	// "exact" decodes at full size (Pillow-exact, as classify does).
+	Decode string `yaml:"decode"`
+	// Width and Height are the frame size requested from the device
+	// (GoCV sources; 0 keeps the device's default). The device may
+	// deliver another size: the one delivered is logged once.
+	Width  int `yaml:"width"`
+	Height int `yaml:"height"`
 }
 
 // Reconnect is the exponential backoff of a failing source: the first retry

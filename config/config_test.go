@@ -88,6 +88,7 @@ func TestDefaultsApplied(t *testing.T) {
 		Cameras: []Camera{{
 			Name: "front", Source: "0", FPS: 5, MinScore: 0, Enabled: true,
 			Reconnect: Reconnect{Initial: 500 * time.Millisecond, Max: 30 * time.Second},
+			Decode:    "fast",
 		}},
 		MQTT: MQTT{
 			Broker:         "tcp://127.0.0.1:1883",

@@ -11,6 +11,7 @@ import (
 const (
 	DefaultTopK            = 5
 	DefaultFPS             = 5
+	DefaultDecode          = "fast"
 	DefaultReconnectInit   = 500 * time.Millisecond
 	DefaultReconnectMax    = 30 * time.Second
 	DefaultEmbeddedListen  = "127.0.0.1:1883"
@@ -51,6 +52,7 @@ func defaults() *Config {
 func (c *Camera) setDefaults() {
 	*c = Camera{
 		FPS:       DefaultFPS,
+		Decode:    DefaultDecode,
 		Enabled:   true,
 		Reconnect: Reconnect{Initial: DefaultReconnectInit, Max: DefaultReconnectMax},
 	}

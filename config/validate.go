@@ -15,6 +15,7 @@ const (
 	maxTopK      = 1000
 	maxFPS       = 1000
 	maxQueueSize = 1_000_000
+	maxFrameSide = 16384 // requested camera width/height: beyond any sensor
 )
 
 // validate checks values that decoded fine. A key whose decoding already
@@ -54,6 +55,9 @@ func (d *decoder) validate(c *Config) {
 		check(p+".min_score", cam.MinScore >= 0 && cam.MinScore <= 1, "must be 0..1, got %s", fmtFloat(cam.MinScore))
 		check(p+".reconnect.initial", cam.Reconnect.Initial > 0, "must be > 0, got %s", cam.Reconnect.Initial)
 		check(p+".reconnect.max", cam.Reconnect.Max >= cam.Reconnect.Initial, "must be >= reconnect.initial (%s), got %s", cam.Reconnect.Initial, cam.Reconnect.Max)
+		check(p+".decode", cam.Decode == "fast" || cam.Decode == "exact", "must be fast (DCT-domain downscaling) or exact (full size, Pillow-exact), got %q", cam.Decode)
+		check(p+".width", cam.Width >= 0 && cam.Width <= maxFrameSide, "must be 0 (the device's default) or a width in pixels up to %d, got %d", maxFrameSide, cam.Width)
+		check(p+".height", cam.Height >= 0 && cam.Height <= maxFrameSide, "must be 0 (the device's default) or a height in pixels up to %d, got %d", maxFrameSide, cam.Height)
 	}
 
 	m := c.MQTT

@@ -77,6 +77,8 @@ func (c *camera) start(ctx context.Context) {
 	cam := capture.NewCamera(c.name, c.cfg.Source, fps, capture.Options{
 		BackoffInitial: c.cfg.Reconnect.Initial,
 		BackoffMax:     c.cfg.Reconnect.Max,
+		Width:          c.cfg.Width,
+		Height:         c.cfg.Height,
 		Logger:         c.d.log,
 	})
 	cam.OnState = func(s capture.State, err error) {
@@ -94,7 +96,8 @@ func (c *camera) start(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); cam.Run(cctx) }()
-	go func() { defer wg.Done(); c.pipeline(cctx, cam) }()
+	decode := c.cfg.Decode
+	go func() { defer wg.Done(); c.pipeline(cctx, cam, decode) }()
 	go func() { wg.Wait(); close(done) }()
 	c.d.log.Info("camera started", "camera", c.name, "source", c.cfg.Source, "fps", fps)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/edged/edged/engine"
+	"github.com/edged/edged/frame"
 	"github.com/edged/edged/imagenet"
 	"github.com/edged/edged/quant"
 )
@@ -20,7 +21,6 @@ type classifier struct {
 	arch    string
 	path    string
 	threads int
-	classes []imagenet.Class // reused top-K buffer, guarded by mu
 
 	// busySince is the UnixNano start of the inference in progress, 0 when
 	// idle: the watchdog stops pinging when one hangs.
@@ -48,22 +48,32 @@ func newClassifier(path string, threads int) (*classifier, error) {
 	return &classifier{eng: e, arch: m.Arch, path: path, threads: threads}, nil
 }
 
-// classify runs one preprocessed input and returns its top k classes (a new
-// slice), the model's architecture and the time the engine took, excluding
-// the wait for the engine.
-func (c *classifier) classify(input []float32, k int) ([]imagenet.Class, string, time.Duration, error) {
+// engine returns the current engine, for frame.Pipeline.Quantize, which
+// only reads it and may run beside an inference. If a reload swaps the
+// model before classify, Pipeline.Logits quantizes the frame again for the
+// new one; the old engine stays usable for that read after swap closes it
+// (Close only stops its workers).
+func (c *classifier) engine() *engine.Engine {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.eng
+}
+
+// classify runs the input p has prepared and returns its top k classes (a
+// new slice), the model's architecture and the time the engine took,
+// excluding the wait for the engine.
+func (c *classifier) classify(p *frame.Pipeline, k int) ([]imagenet.Class, string, time.Duration, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	start := time.Now()
 	c.busySince.Store(start.UnixNano())
-	logits, err := c.eng.Run(input)
+	logits, err := p.Logits(c.eng)
 	c.busySince.Store(0)
 	d := time.Since(start)
 	if err != nil {
 		return nil, c.arch, d, fmt.Errorf("inference: %w", err)
 	}
-	c.classes = imagenet.TopKInto(c.classes[:0], logits, k)
-	return append([]imagenet.Class(nil), c.classes...), c.arch, d, nil
+	return append([]imagenet.Class(nil), p.TopK(logits, k)...), c.arch, d, nil
 }
 
 // model returns the architecture, path and thread count in use.

@@ -1,13 +1,13 @@
 package daemon
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"runtime/debug"
 	"time"
 
 	"github.com/edged/edged/capture"
+	"github.com/edged/edged/frame"
 	"github.com/edged/edged/imagenet"
 	"github.com/edged/edged/preprocess"
 	"github.com/edged/edged/publish"
@@ -19,11 +19,24 @@ const failLogEvery = 10 * time.Second
 
 // pipeline classifies the latest frame of cam until ctx ends. A frame being
 // classified when ctx ends is finished and published: stopping waits for it.
-func (c *camera) pipeline(ctx context.Context, cam *capture.Camera) {
-	// One input buffer per camera, reused for every frame: 600 KB that
-	// would otherwise be garbage 5 times a second.
-	input := make([]float32, preprocess.Size*preprocess.Size*3)
-	t := preprocess.ImageNet()
+// decode is the camera's config.yaml decode mode.
+func (c *camera) pipeline(ctx context.Context, cam *capture.Camera, decode string) {
+	mode, err := frame.ParseDecode(decode)
+	if err == nil {
+		var p *frame.Pipeline
+		// One frame path per camera, reused for every frame: decoder
+		// planes, crop and model input are never garbage.
+		if p, err = frame.New(preprocess.ImageNet(), mode); err == nil {
+			c.run(ctx, cam, p)
+			return
+		}
+	}
+	// config validation rules this out; say so rather than spin.
+	c.d.log.Error("camera cannot classify", "camera", c.name, "err", err)
+	<-ctx.Done()
+}
+
+func (c *camera) run(ctx context.Context, cam *capture.Camera, p *frame.Pipeline) {
 	for {
 		f, err := cam.Latest(ctx)
 		if err != nil {
@@ -34,7 +47,7 @@ func (c *camera) pipeline(ctx context.Context, cam *capture.Camera) {
 			<-ctx.Done()
 			return
 		}
-		pred, err := c.classify(f, t, input)
+		pred, err := c.classify(f, p)
 		if err != nil {
 			c.failed.Add(1)
 			if ok, n := c.failLog.allow(time.Now(), failLogEvery); ok {
@@ -48,9 +61,11 @@ func (c *camera) pipeline(ctx context.Context, cam *capture.Camera) {
 	}
 }
 
-// classify turns one frame into a prediction. A decoder panic on a corrupt
-// frame is returned as an error: bad input must not stop the daemon.
-func (c *camera) classify(f capture.Frame, t preprocess.Transform, input []float32) (pred publish.Prediction, err error) {
+// classify turns one frame into a prediction through the camera's frame
+// path: Quantize here, Logits and TopK under the shared engine's lock. A
+// decoder panic on a corrupt frame is returned as an error: bad input must
+// not stop the daemon.
+func (c *camera) classify(f capture.Frame, p *frame.Pipeline) (pred publish.Prediction, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.d.log.Error("decoder panicked on a frame; skipped", "camera", c.name, "frame", f.Seq,
@@ -59,17 +74,18 @@ func (c *camera) classify(f capture.Frame, t preprocess.Transform, input []float
 		}
 	}()
 	taken := time.Now()
-	img, err := decodeFrame(f)
-	if err != nil {
-		return pred, fmt.Errorf("frame %d: %w", f.Seq, err)
+	img := frame.Image{Data: f.Data, W: f.W, H: f.H, BGR: f.BGR}
+	eng := c.d.cls.engine()
+	if eng == nil {
+		return pred, fmt.Errorf("frame %d: the model is closed (shutting down)", f.Seq)
 	}
-	if err := t.Apply(img, input); err != nil {
-		return pred, fmt.Errorf("frame %d: preprocess: %w", f.Seq, err)
+	if err := p.Quantize(img, eng); err != nil {
+		return pred, fmt.Errorf("frame %d: %w", f.Seq, err)
 	}
 	prep := time.Since(taken)
 	c.d.metrics.preprocess.Observe(prep.Seconds())
 
-	top, arch, inf, err := c.d.cls.classify(input, int(c.d.topK.Load()))
+	top, arch, inf, err := c.d.cls.classify(p, int(c.d.topK.Load()))
 	if err != nil {
 		return pred, fmt.Errorf("frame %d: %w", f.Seq, err)
 	}
@@ -91,24 +107,4 @@ func (c *camera) classify(f capture.Frame, t preprocess.Transform, input []float
 			Inference:  inf,
 		},
 	}, nil
-}
-
-// decodeFrame returns the frame's pixels: encoded frames (pure-Go sources)
-// are decoded, BGR frames (GoCV) converted.
-func decodeFrame(f capture.Frame) (*preprocess.RGB, error) {
-	if f.BGR != nil {
-		img, err := preprocess.FromBGR(f.W, f.H, f.BGR)
-		if err != nil {
-			return nil, fmt.Errorf("BGR frame: %w", err)
-		}
-		return img, nil
-	}
-	if len(f.Data) == 0 {
-		return nil, fmt.Errorf("empty frame")
-	}
-	img, err := preprocess.Decode(bytes.NewReader(f.Data))
-	if err != nil {
-		return nil, fmt.Errorf("decode %d-byte image: %w", len(f.Data), err)
-	}
-	return img, nil
 }

@@ -104,7 +104,8 @@ func (d *Daemon) applyCameras(next []config.Camera) {
 		list = append(list, c)
 		c.mu.Lock()
 		prev := c.cfg
-		restart := prev.Source != nc.Source || prev.FPS != nc.FPS || prev.Reconnect != nc.Reconnect || prev.Enabled != nc.Enabled
+		restart := prev.Source != nc.Source || prev.FPS != nc.FPS || prev.Reconnect != nc.Reconnect || prev.Enabled != nc.Enabled ||
+			prev.Decode != nc.Decode || prev.Width != nc.Width || prev.Height != nc.Height
 		c.cfg = nc
 		if restart {
 			// The file changed this camera: it wins over earlier commands.

@@ -317,7 +317,7 @@ func (d *jpegDecoder) readDHT(n int) error {
 		if total > 256 || total > n {
 			return errJPEG("bad DHT code counts")
 		}
-		vals := d.tmp[:total]
+		vals := d.tmp[:total] // counts are copied out; build copies vals
 		if err := d.readFull(vals); err != nil {
 			return err
 		}

@@ -96,8 +96,16 @@ func clip8(ss int32) uint8 {
 
 // resampleH runs the horizontal pass over rows [y0, y1) of src (packed RGB,
 // width srcW) into dst (packed RGB, one row per source row, len(k.n)
-// pixels wide).
-func resampleH(dst, src []uint8, srcW, y0, y1 int, k *kernel) {
+// pixels wide): with the NEON kernel when simd is set and the architecture
+// has one, which gives the same bytes.
+func resampleH(dst, src []uint8, srcW, y0, y1 int, k *kernel, simd bool) {
+	if !simd || !archResampleH(dst, src, srcW, y0, y1, k) {
+		resampleHGo(dst, src, srcW, y0, y1, k)
+	}
+}
+
+// resampleHGo is resampleH in Go: Pillow's ImagingResampleHorizontal_8bpc.
+func resampleHGo(dst, src []uint8, srcW, y0, y1 int, k *kernel) {
 	outW := len(k.n)
 	for y := y0; y < y1; y++ {
 		row := src[y*srcW*3 : (y+1)*srcW*3]
@@ -118,19 +126,31 @@ func resampleH(dst, src []uint8, srcW, y0, y1 int, k *kernel) {
 }
 
 // resampleV runs the vertical pass: output row yy reads rows
-// k.start[yy]-rowBase ... of src (packed RGB, width w bytes/3).
-func resampleV(dst, src []uint8, w, rowBase int, k *kernel) {
+// k.start[yy]-rowBase ... of src (packed RGB, width w bytes/3). Each row's
+// first multiple of 16 bytes goes through the NEON kernel when simd is set
+// and the architecture has one, the rest (and everything else) through Go.
+func resampleV(dst, src []uint8, w, rowBase int, k *kernel, simd bool) {
 	stride := w * 3
 	for yy := range k.n {
 		wts := k.w[k.off[yy] : k.off[yy]+k.n[yy]]
 		base := (k.start[yy] - rowBase) * stride
 		o := dst[yy*stride : (yy+1)*stride]
-		for x := range stride {
-			s := int32(1 << (precisionBits - 1))
-			for i, c := range wts {
-				s += int32(src[base+i*stride+x]) * c
-			}
-			o[x] = clip8(s)
+		x0 := 0
+		if simd {
+			x0 = archResampleV(o, src[base:], stride, wts)
 		}
+		resampleVGo(o, src, base, stride, wts, x0)
+	}
+}
+
+// resampleVGo computes bytes x0... of one output row of the vertical pass
+// (Pillow's ImagingResampleVertical_8bpc): o[x] from src[base+i*stride+x].
+func resampleVGo(o, src []uint8, base, stride int, wts []int32, x0 int) {
+	for x := x0; x < stride; x++ {
+		s := int32(1 << (precisionBits - 1))
+		for i, c := range wts {
+			s += int32(src[base+i*stride+x]) * c
+		}
+		o[x] = clip8(s)
 	}
 }

@@ -77,6 +77,8 @@ type scratch struct {
 	out    []uint8 // vertical pass output
 	crop   []uint8 // ApplyUint8 result for Apply
 
+	simd, simdOK bool // whether the resampler may use NEON (useSIMD, asked once)
+
 	lut    [3][256]float32 // normalization table for lutFor
 	lutFor [2][3]float32   // the Mean and Std lut was built for
 	lutOK  bool
@@ -144,22 +146,53 @@ func (t Transform) Apply(img *RGB, dst []float32) error {
 	return nil
 }
 
-// normLUT tabulates ToTensor+Normalize for every byte value: float32(v)/255
-// (ToTensor's div), then sub mean, div std, each rounded to float32.
-// The table is cached in the scratch for the last Mean and Std.
+// normLUT is NormTable cached in the scratch for the last Mean and Std.
 func (s *scratch) normLUT(mean, std [3]float32) *[3][256]float32 {
 	if s.lutOK && s.lutFor == [2][3]float32{mean, std} {
 		return &s.lut
 	}
-	for c := range 3 {
-		m, sd := mean[c], std[c]
-		for v := range 256 {
-			x := float32(v) / 255
-			s.lut[c][v] = (x - m) / sd
-		}
-	}
+	s.lut = Transform{Mean: mean, Std: std}.NormTable()
 	s.lutFor, s.lutOK = [2][3]float32{mean, std}, true
 	return &s.lut
+}
+
+// NormTable tabulates ToTensor+Normalize for every byte value of each
+// channel: float32(v)/255 (ToTensor's div), then sub Mean, div Std, each
+// rounded to float32 as torchvision computes it. Apply's values are
+// exactly these entries.
+func (t Transform) NormTable() (lut [3][256]float32) {
+	for c := range 3 {
+		m, sd := t.Mean[c], t.Std[c]
+		for v := range 256 {
+			x := float32(v) / 255
+			lut[c][v] = (x - m) / sd
+		}
+	}
+	return lut
+}
+
+// Cropper is ApplyUint8 with working memory of its own rather than from a
+// pool: the frame path of a camera or worker keeps one, so that resizing
+// allocates nothing once it has seen its largest image. Not safe for
+// concurrent use; the zero value is ready.
+type Cropper struct {
+	s scratch
+}
+
+// Apply is t.ApplyUint8(img, dst) using c's memory.
+func (c *Cropper) Apply(t Transform, img *RGB, dst []uint8) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if err := img.Validate(); err != nil {
+		return err
+	}
+	n := t.Crop * t.Crop * 3
+	if len(dst) < n {
+		return fmt.Errorf("preprocess: destination holds %d bytes, need %d (%dx%dx3)", len(dst), n, t.Crop, t.Crop)
+	}
+	t.resizeCrop(&c.s, img, dst[:n])
+	return nil
 }
 
 // resizeCrop computes only the crop window of Pillow's resize (see
@@ -170,6 +203,9 @@ func (t Transform) resizeCrop(s *scratch, img *RGB, dst []uint8) {
 	top, padT := cropAxis(nh, t.Crop)
 	cw, ch := min(nw, t.Crop), min(nh, t.Crop) // resized pixels kept
 	needH, needV := nw != img.W, nh != img.H
+	if !s.simdOK {
+		s.simd, s.simdOK = useSIMD(), true
+	}
 
 	// Source rows the vertical pass (or the crop) reads.
 	r0, r1 := top, top+ch
@@ -186,7 +222,7 @@ func (t Transform) resizeCrop(s *scratch, img *RGB, dst []uint8) {
 	s.tmp = grow(s.tmp, (r1-r0)*cw*3)
 	if needH {
 		s.kh.make(img.W, nw, left, cw)
-		resampleH(s.tmp, img.Pix, img.W, r0, r1, &s.kh)
+		resampleH(s.tmp, img.Pix, img.W, r0, r1, &s.kh, s.simd)
 	} else {
 		for y := r0; y < r1; y++ {
 			copy(s.tmp[(y-r0)*cw*3:(y-r0+1)*cw*3], img.Pix[(y*img.W+left)*3:])
@@ -195,7 +231,7 @@ func (t Transform) resizeCrop(s *scratch, img *RGB, dst []uint8) {
 	src := s.tmp
 	if needV {
 		s.out = grow(s.out, ch*cw*3)
-		resampleV(s.out, s.tmp, cw, r0, &s.kv)
+		resampleV(s.out, s.tmp, cw, r0, &s.kv, s.simd)
 		src = s.out
 	}
 	if cw == t.Crop && ch == t.Crop {

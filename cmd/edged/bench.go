@@ -20,6 +20,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	threads := fs.Int("threads", 1, "threads per inference")
 	iters := fs.Int("iterations", 20, "run exactly this many inferences (no warm-up runs: instruction counts can be taken by difference)")
 	layers := fs.Bool("layers", false, "also print each layer's share of the time")
+	framePath := fs.String("frame", "", "run the whole frame path (decode, resize, crop, quantize, inference, top-5) on this encoded image instead of a synthetic input")
+	decode := fs.String("decode", "fast", "with --frame: JPEG decoding, fast (DCT-domain downscaling, the daemon's default) or exact")
 	if pos, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -43,6 +45,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer e.Close()
+	if *framePath != "" {
+		return benchFrame(e, *framePath, *decode, *iters, stdout)
+	}
 	// A fixed, image-like input: no decoding, nothing heavy besides the
 	// inferences themselves.
 	input := make([]float32, m.Tensors[0].Shape.Len())

@@ -3,9 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"runtime"
 
 	"github.com/edged/edged/engine"
+	"github.com/edged/edged/frame"
 	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/model/pth"
@@ -23,6 +25,7 @@ type classifier interface {
 type modelFlags struct {
 	weights, arch, padding, model string
 	threads                       int
+	decode                        string
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -31,6 +34,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.padding, "padding", "torch", "padding of stride-2 convs: torch, or tf for TensorFlow \"SAME\" weights")
 	fs.StringVar(&m.model, "model", "", "int8 model file from 'edged calibrate'")
 	fs.IntVar(&m.threads, "threads", runtime.NumCPU(), "threads per inference (int8 model)")
+	fs.StringVar(&m.decode, "decode", "exact", "JPEG decoding: exact (full size, Pillow-exact) or fast (DCT-domain downscaling, as the daemon)")
 }
 
 // load opens the model the flags name; name describes it for output, and
@@ -66,16 +70,47 @@ func (m *modelFlags) load() (c classifier, name string, qm *quant.Model, close f
 	return nil, "", nil, nil, usageError("give --weights W.pth (float) or --model M.edgeq (int8)")
 }
 
-// runFile decodes an image file, applies the ImageNet eval transform into
-// input (reused across calls) and runs c: what classify and eval do per
-// image, exactly as the daemon does per frame.
-func runFile(c classifier, path string, input []float32) ([]float32, error) {
-	img, err := preprocess.DecodeFile(path)
+// fileRunner is what classify and eval do per image, through the same
+// frame path as the daemon's frames (package frame): the int8 engine gets
+// the crop quantized straight from bytes, the float model its normalized
+// float32 input.
+type fileRunner struct {
+	c classifier
+	p *frame.Pipeline
+}
+
+func newFileRunner(c classifier, decode string) (*fileRunner, error) {
+	mode, err := frame.ParseDecode(decode)
+	if err != nil {
+		return nil, usageError("--decode: %v", err)
+	}
+	p, err := frame.New(preprocess.ImageNet(), mode)
 	if err != nil {
 		return nil, err
 	}
-	if err := preprocess.ImageNet().Apply(img, input); err != nil {
-		return nil, err
-	}
-	return c.Run(input)
+	return &fileRunner{c: c, p: p}, nil
 }
+
+// run reads, decodes and preprocesses an image file and runs the model on
+// it; errors name the file.
+func (r *fileRunner) run(path string) ([]float32, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err // *PathError names the path
+	}
+	img := frame.Image{Data: data}
+	if e, ok := r.c.(*engine.Engine); ok {
+		if err := r.p.Quantize(img, e); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return r.p.Logits(e)
+	}
+	x, err := r.p.Float(img)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r.c.Run(x)
+}
+
+// floatInput is the normalized float32 input of the last image run.
+func (r *fileRunner) floatInput() []float32 { return r.p.Normalize() }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/edged/edged/calibrate"
 	"github.com/edged/edged/imagenet"
-	"github.com/edged/edged/preprocess"
 )
 
 func cmdClassify(args []string, stdout, stderr io.Writer) error {
@@ -33,10 +32,13 @@ func cmdClassify(args []string, stdout, stderr io.Writer) error {
 	}
 	defer closeFn()
 	files, failed := expandImages(paths, stderr)
-	input := make([]float32, preprocess.Size*preprocess.Size*3)
+	run, err := newFileRunner(c, mf.decode)
+	if err != nil {
+		return err
+	}
 	enc := json.NewEncoder(stdout)
 	for _, f := range files {
-		logits, err := runFile(c, f, input)
+		logits, err := run.run(f)
 		if err != nil {
 			fmt.Fprintf(stderr, "edged classify: %v\n", err)
 			failed = true

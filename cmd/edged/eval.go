@@ -13,7 +13,6 @@ import (
 
 	"github.com/edged/edged/calibrate"
 	"github.com/edged/edged/imagenet"
-	"github.com/edged/edged/preprocess"
 )
 
 // evalResult is `edged eval --json`'s output.
@@ -87,7 +86,10 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	}
 	res := evalResult{Model: name}
 	var n, top1, top5, refTop1, agree, refN int
-	input := make([]float32, preprocess.Size*preprocess.Size*3)
+	run, err := newFileRunner(c, mf.decode)
+	if err != nil {
+		return err
+	}
 	for _, f := range files {
 		base := filepath.Base(f)
 		if skip[base] {
@@ -99,14 +101,14 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "edged eval: %s: not in %s, skipped\n", base, *labels)
 			continue
 		}
-		logits, err := runFile(c, f, input)
+		logits, err := run.run(f)
 		if err != nil {
 			fmt.Fprintf(stderr, "edged eval: %v\n", err)
 			res.Failed++
 			continue
 		}
 		if ref32 != nil {
-			want, err := ref32.Run(input)
+			want, err := ref32.Run(run.floatInput())
 			if err != nil {
 				return err
 			}

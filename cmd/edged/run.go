@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -46,14 +45,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if _, err := os.Stat(cfg.Model.Path); errors.Is(err, fs.ErrNotExist) {
 		return &exitError{code: 1, err: missingModel(cfg, *cfgPath)}
-	}
-
-	if os.Getenv("GOGC") == "" {
-		// Boards have little RAM. The daemon's live heap is ~8 MB and each
-		// frame allocates its decoded image, so the heap is collected at
-		// 1.5x rather than 2x the live size: ~5 MB less resident memory for
-		// a ~1 ms collection a few times a second. GOGC overrides it.
-		debug.SetGCPercent(50)
 	}
 
 	// Signals first: until Notify, SIGHUP would kill the process.

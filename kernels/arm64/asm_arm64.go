@@ -441,3 +441,18 @@ func idctI16U8_4x4_NEONIslow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
 //
 //go:noescape
 func idctI16U8_2x2_NEONIslow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
+
+// resampleVertU8_NEON computes one row of Pillow's vertical pass, width bytes
+// (a multiple of 16) from n rows of src (stride bytes apart) weighted by n
+// int32 w.
+//
+//go:noescape
+func resampleVertU8_NEON(src unsafe.Pointer, stride int, n int, w unsafe.Pointer, dst unsafe.Pointer, width int)
+
+// resampleHorizU8_NEON computes rows rows of Pillow's horizontal pass over
+// packed RGB: outW pixels per row, pixel x from n[x] source pixels at start[x]
+// weighted by the next n[x] int32 of w. Reads up to 4 bytes past a pixel's
+// last tap.
+//
+//go:noescape
+func resampleHorizU8_NEON(src unsafe.Pointer, ss int, rows int, dst unsafe.Pointer, ds int, start unsafe.Pointer, n unsafe.Pointer, w unsafe.Pointer, outW int)

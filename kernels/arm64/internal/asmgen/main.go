@@ -125,6 +125,9 @@ splatted into vectors (v8-v14 in most kernels, v20, v21 in quantize), v28 the ou
 	emitInterleave(f, true)
 
 	emitJPEG(g.file("jpeg_arm64.s", `JPEG decoding kernels for preprocess (see internal/asmgen/jpeg.go).`))
+	f = g.file("resample_arm64.s", `Pillow's resampling passes for package preprocess (see internal/asmgen/resample.go).`)
+	emitResampleV(f)
+	emitResampleH(f)
 
 	if g.err != nil {
 		return nil, g.err
