@@ -2,30 +2,24 @@ package calibrate
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
+	"github.com/edged/edged/internal/imagefiles"
 	"github.com/edged/edged/preprocess"
 )
 
-// ListImages returns the JPEG and PNG files of dir in name order.
+// ListImages returns the paths of the JPEG and PNG files of dir in name
+// order, with the rules of the directory camera source (package
+// imagefiles): regular files only, dotfiles skipped.
 func ListImages(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
+	names, _, err := imagefiles.List(dir)
 	if err != nil {
 		return nil, err
 	}
-	var files []string
-	for _, e := range ents {
-		switch strings.ToLower(filepath.Ext(e.Name())) {
-		case ".jpg", ".jpeg", ".png":
-			if !e.IsDir() {
-				files = append(files, filepath.Join(dir, e.Name()))
-			}
-		}
+	files := make([]string, len(names))
+	for i, name := range names {
+		files[i] = filepath.Join(dir, name)
 	}
-	sort.Strings(files)
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no .jpg, .jpeg or .png files in %s", dir)
 	}
