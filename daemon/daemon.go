@@ -167,6 +167,7 @@ func publishOptions(cfg *config.Config, arch, version string, log *slog.Logger) 
 	o.QoS = m.QoS
 	o.RetainPredictions = m.RetainPredictions
 	o.Username, o.Password = m.Username, m.Password
+	o.AllowAnonymous = m.AllowAnonymous
 	o.TLS = publish.TLSOptions{
 		CAFile:             m.TLS.CAFile,
 		CertFile:           m.TLS.CertFile,
