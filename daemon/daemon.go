@@ -242,9 +242,7 @@ func (d *Daemon) shutdown(cancelCams context.CancelFunc) error {
 	cancelCams()
 	deadline := start.Add(stopWait)
 	for _, c := range d.cameras() {
-		if !c.stop(max(time.Until(deadline), time.Millisecond)) {
-			d.log.Warn("camera did not stop in time; leaving it", "camera", c.name)
-		}
+		c.stop(max(time.Until(deadline), time.Millisecond)) // logs and counts a camera it abandons
 	}
 	d.ctl.Unlock()
 

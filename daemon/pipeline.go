@@ -36,14 +36,14 @@ func (c *camera) pipeline(ctx context.Context, cam *capture.Camera) {
 		}
 		pred, err := c.classify(f, t, input)
 		if err != nil {
-			c.failed.Add(1)
+			c.frameFailed(err)
 			if ok, n := c.failLog.allow(time.Now(), failLogEvery); ok {
 				c.d.log.Warn("skipping a frame that cannot be classified", "camera", c.name, "frame", f.Seq,
 					"err", err, "similar_suppressed", n)
 			}
 			continue
 		}
-		c.predictions.Add(1)
+		c.predicted()
 		c.d.emit(pred)
 	}
 }

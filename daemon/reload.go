@@ -113,12 +113,12 @@ func (d *Daemon) applyCameras(next []config.Camera) {
 		c.mu.Unlock()
 		if restart {
 			d.log.Info("config reload: camera changed; restarting its capture", "camera", nc.Name)
-			c.stop(0)
+			c.stop(stopWait)
 		}
 	}
 	for name, c := range byName {
 		d.log.Info("config reload: camera removed", "camera", name)
-		c.stop(0)
+		c.stop(stopWait)
 		d.pub.SetCameraState(name, "removed", nil)
 	}
 	d.mu.Lock()
