@@ -299,3 +299,24 @@ func TestDirSourceSkipsFIFOAndDevices(t *testing.T) {
 		}
 	}
 }
+
+// Defect 7 at the capture end: an fps that config and commands would
+// reject is clamped, so the interval neither overflows (1e-300 made it
+// negative and capture spun) nor drops below a millisecond.
+func TestNewCameraClampsFPS(t *testing.T) {
+	for _, tt := range []struct {
+		fps  float64
+		want time.Duration
+	}{
+		{1e-300, 100 * time.Second},
+		{1e-9, 100 * time.Second},
+		{0.01, 100 * time.Second},
+		{1000, time.Millisecond},
+		{1e300, time.Millisecond},
+		{0, time.Second / DefaultFPS},
+	} {
+		if got := NewCamera("c", "x", tt.fps, Options{}).interval; got != tt.want {
+			t.Errorf("fps %v: interval %s, want %s", tt.fps, got, tt.want)
+		}
+	}
+}
