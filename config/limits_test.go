@@ -59,3 +59,29 @@ func TestNestedDefaultAndEmptyPassword(t *testing.T) {
 		t.Errorf("username and password: %v", err)
 	}
 }
+
+// Issue 12 defect 2 at `edged config check`: the embedded broker on the
+// network needs credentials or an explicit allow_anonymous.
+func TestEmbeddedBrokerOnNetworkNeedsCredentials(t *testing.T) {
+	broker := strings.Replace(minimal, "broker: tcp://127.0.0.1:1883", "broker: embedded", 1)
+	for _, tt := range []struct {
+		extra string
+		ok    bool
+	}{
+		{"  embedded_listen: 127.0.0.1:1883\n", true},
+		{"  embedded_listen: localhost:1883\n", true},
+		{"  embedded_listen: 0.0.0.0:1883\n", false},
+		{"  embedded_listen: \":1883\"\n", false},
+		{"  embedded_listen: 192.168.1.2:1883\n", false},
+		{"  embedded_listen: 0.0.0.0:1883\n  allow_anonymous: true\n", true},
+		{"  embedded_listen: 0.0.0.0:1883\n  username: u\n  password: p\n", true},
+	} {
+		_, err := Parse([]byte(broker+tt.extra), "c.yaml")
+		if tt.ok != (err == nil) {
+			t.Errorf("%q: error %v, want ok=%v", tt.extra, err, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "mqtt.embedded_listen") {
+			t.Errorf("%q: error %v does not name mqtt.embedded_listen", tt.extra, err)
+		}
+	}
+}

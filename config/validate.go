@@ -64,6 +64,8 @@ func (d *decoder) validate(c *Config) {
 	check("mqtt.broker", brokerErr == "", "%s", brokerErr)
 	if m.Embedded() {
 		check("mqtt.embedded_listen", hostPortErr(m.EmbeddedListen) == "", "%s", hostPortErr(m.EmbeddedListen))
+		check("mqtt.embedded_listen", hostPortErr(m.EmbeddedListen) != "" || limits.LoopbackOnly(m.EmbeddedListen) || m.Username != "" || m.AllowAnonymous,
+			"%s accepts connections from the network but mqtt.username is empty: set mqtt.username and mqtt.password, listen on 127.0.0.1, or set mqtt.allow_anonymous: true", m.EmbeddedListen)
 	}
 	check("mqtt.client_id", m.ClientID != "", "must not be empty")
 	check("mqtt.topic_prefix", topicPrefixErr(m.TopicPrefix) == "", "%s", topicPrefixErr(m.TopicPrefix))

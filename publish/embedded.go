@@ -8,13 +8,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/edged/edged/internal/limits"
 )
 
 // Limits of the embedded broker, so that no client can make edged's memory
@@ -47,7 +48,7 @@ type embeddedBroker struct {
 // rules of brokerACL. Listening beyond loopback without credentials is
 // refused unless o.AllowAnonymous, which warns.
 func startEmbedded(o Options, t Topics, log *slog.Logger) (*embeddedBroker, error) {
-	loopback := loopbackOnly(o.EmbeddedListen)
+	loopback := limits.LoopbackOnly(o.EmbeddedListen)
 	if !loopback && o.Username == "" {
 		if !o.AllowAnonymous {
 			return nil, fmt.Errorf("mqtt.embedded_listen %s accepts connections from the network but mqtt.username is empty: "+
@@ -103,21 +104,6 @@ func startEmbedded(o Options, t Topics, log *slog.Logger) (*embeddedBroker, erro
 }
 
 func (b *embeddedBroker) close() { _ = b.srv.Close() }
-
-// loopbackOnly reports whether a listen address accepts only local
-// connections: 127.0.0.0/8, ::1 or "localhost". An empty host, 0.0.0.0, ::
-// and any other name or address reach the network.
-func loopbackOnly(listen string) bool {
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // brokerACL is the embedded broker's authentication and access control:
 //

@@ -1,11 +1,13 @@
-// Package limits holds the bounds edged puts on rates and on what it reads,
-// in one place so that config validation, MQTT commands and capture agree
-// on them (README "Limits and security" lists them with their defaults).
+// Package limits holds the bounds edged puts on rates, on what it reads and
+// on who may reach it, in one place so that config validation, MQTT
+// commands, capture and the embedded broker agree on them (README "Limits
+// and security" lists them with their defaults).
 package limits
 
 import (
 	"fmt"
 	"math"
+	"net"
 	"time"
 )
 
@@ -33,4 +35,19 @@ func CheckFPS(fps float64) error {
 		return fmt.Errorf("fps %v is out of range: must be %v..%v", fps, MinFPS, MaxFPS)
 	}
 	return nil
+}
+
+// LoopbackOnly reports whether a listen address accepts only local
+// connections: 127.0.0.0/8, ::1 or "localhost". An empty host, 0.0.0.0, ::
+// and any other name or address reach the network.
+func LoopbackOnly(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
