@@ -139,7 +139,7 @@ func (c *camera) start(ctx context.Context) {
 // wait. Callers hold Daemon.ctl.
 func (c *camera) stop(wait time.Duration) bool {
 	c.mu.Lock()
-	cam, cancel, done := c.cap, c.cancel, c.done
+	cam, cancel, done, source := c.cap, c.cancel, c.done, c.cfg.Source
 	c.mu.Unlock()
 	if cam == nil {
 		return true
@@ -156,7 +156,7 @@ func (c *camera) stop(wait time.Duration) bool {
 	if !stopped {
 		c.abandoned.Add(1)
 		c.d.log.Warn("camera did not stop in time; abandoning its capture, which ends when its blocked call returns",
-			"camera", c.name, "waited", wait, "source", c.cfg.Source)
+			"camera", c.name, "waited", wait, "source", source)
 	}
 	c.mu.Lock()
 	c.base = addStats(c.base, cam.Stats())
@@ -164,6 +164,18 @@ func (c *camera) stop(wait time.Duration) bool {
 	c.mu.Unlock()
 	c.health.reset()
 	return stopped
+}
+
+// stopAll stops cameras in parallel, so that n stuck cameras cost one wait
+// rather than n (a reload must not outlast the watchdog). Callers hold
+// Daemon.ctl.
+func stopAll(cams []*camera, wait time.Duration) {
+	var wg sync.WaitGroup
+	for _, c := range cams {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.stop(wait) }()
+	}
+	wg.Wait()
 }
 
 // startedAt is when the running capture was started (zero when stopped).

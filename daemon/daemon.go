@@ -240,10 +240,7 @@ func (d *Daemon) shutdown(cancelCams context.CancelFunc) error {
 	d.ctl.Lock()
 	d.stopping = true
 	cancelCams()
-	deadline := start.Add(stopWait)
-	for _, c := range d.cameras() {
-		c.stop(max(time.Until(deadline), time.Millisecond)) // logs and counts a camera it abandons
-	}
+	stopAll(d.cameras(), stopWait) // logs and counts a camera it abandons
 	d.ctl.Unlock()
 
 	d.pub.PublishStats(d.Stats())
