@@ -2,32 +2,27 @@ package calibrate
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
-	"sort"
-	"strings"
 
 	"github.com/edged/edged/frame"
+	"github.com/edged/edged/internal/imagefiles"
+	"github.com/edged/edged/internal/limits"
 	"github.com/edged/edged/preprocess"
 )
 
-// ListImages returns the JPEG and PNG files of dir in name order.
+// ListImages returns the paths of the JPEG and PNG files of dir in name
+// order, with the rules of the directory camera source (package
+// imagefiles): regular files only, dotfiles skipped.
 func ListImages(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
+	names, _, err := imagefiles.List(dir)
 	if err != nil {
 		return nil, err
 	}
-	var files []string
-	for _, e := range ents {
-		switch strings.ToLower(filepath.Ext(e.Name())) {
-		case ".jpg", ".jpeg", ".png":
-			if !e.IsDir() {
-				files = append(files, filepath.Join(dir, e.Name()))
-			}
-		}
+	files := make([]string, len(names))
+	for i, name := range names {
+		files[i] = filepath.Join(dir, name)
 	}
-	sort.Strings(files)
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no .jpg, .jpeg or .png files in %s", dir)
 	}
@@ -58,7 +53,7 @@ func LoadInputs(files []string, progress func(done int)) (inputs [][]float32, us
 		return nil, nil, []error{err}
 	}
 	for i, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := imagefiles.Read(f, limits.MaxFrameBytes)
 		if err == nil {
 			var x []float32
 			if x, err = p.Float(frame.Image{Data: data}); err == nil {

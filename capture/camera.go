@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/edged/edged/internal/limits"
 )
 
 // State is what a Camera is doing.
@@ -67,11 +69,13 @@ type Camera struct {
 const DefaultFPS = 5
 
 // NewCamera makes a camera reading spec (see Open) at most fps frames per
-// second.
+// second. An fps outside limits.MinFPS..MaxFPS (which config and commands
+// reject) is clamped, so the frame interval can neither overflow nor spin.
 func NewCamera(name, spec string, fps float64, opts Options) *Camera {
-	if fps <= 0 {
+	if !(fps > 0) {
 		fps = DefaultFPS
 	}
+	fps = min(max(fps, limits.MinFPS), limits.MaxFPS)
 	opts.Name = name
 	if opts.FPS <= 0 {
 		opts.FPS = fps

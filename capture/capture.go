@@ -67,9 +67,14 @@ type Options struct {
 	BackoffInitial, BackoffMax time.Duration
 	// HTTPClient fetches HTTP sources; default: a client of its own.
 	HTTPClient *http.Client
-	// HTTPTimeout bounds a snapshot request and the silence of an MJPEG
-	// stream before it counts as dropped; default 10s.
+	// HTTPTimeout bounds the wait for an HTTP response and the silence of a
+	// snapshot or an MJPEG stream before it counts as dropped; default 10s.
 	HTTPTimeout time.Duration
+	// FrameTimeout bounds the whole of one snapshot request, or of one MJPEG
+	// part from the end of the previous one, however steadily the bytes
+	// trickle in (a server sending one byte a second never trips
+	// HTTPTimeout); default 30s, and never less than HTTPTimeout.
+	FrameTimeout time.Duration
 	// Logger receives warnings; default slog.Default().
 	Logger *slog.Logger
 }
@@ -79,6 +84,7 @@ const (
 	DefaultBackoffInitial = 500 * time.Millisecond
 	DefaultBackoffMax     = 30 * time.Second
 	DefaultHTTPTimeout    = 10 * time.Second
+	DefaultFrameTimeout   = 30 * time.Second
 )
 
 func (o Options) withDefaults() Options {
@@ -94,6 +100,10 @@ func (o Options) withDefaults() Options {
 	if o.HTTPTimeout <= 0 {
 		o.HTTPTimeout = DefaultHTTPTimeout
 	}
+	if o.FrameTimeout <= 0 {
+		o.FrameTimeout = DefaultFrameTimeout
+	}
+	o.FrameTimeout = max(o.FrameTimeout, o.HTTPTimeout)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -6,19 +6,19 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
+
+	"github.com/edged/edged/internal/imagefiles"
+	"github.com/edged/edged/internal/limits"
 )
 
-// imageExts are the files a directory source cycles through.
-var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true}
-
-// dirSource cycles through the images of a directory in name order. It lists
-// the directory again at the start of every pass, so images added or removed
-// take effect on the next pass; the directory itself vanishing is an error.
+// dirSource cycles through the images of a directory in name order (the
+// rules of package imagefiles: regular files only, dotfiles skipped). It
+// lists the directory again at the start of every pass, so images added or
+// removed take effect on the next pass; the directory itself vanishing is an
+// error. An image that is not a regular file, or larger than
+// limits.MaxFrameBytes, is skipped with one warning.
 type dirSource struct {
 	dir    string
 	desc   string
@@ -52,7 +52,7 @@ func (s *dirSource) Next(ctx context.Context) (Frame, error) {
 		}
 		name := s.names[s.i]
 		s.i++
-		data, err := os.ReadFile(filepath.Join(s.dir, name))
+		data, err := imagefiles.Read(filepath.Join(s.dir, name), limits.MaxFrameBytes)
 		if err != nil {
 			lastErr = err
 			// Removed since the listing: the next listing will not have it.
@@ -70,20 +70,18 @@ func (s *dirSource) Next(ctx context.Context) (Frame, error) {
 }
 
 func (s *dirSource) list() error {
-	entries, err := os.ReadDir(s.dir)
+	names, skipped, err := imagefiles.List(s.dir)
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.desc, err)
 	}
-	s.names = s.names[:0]
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || !imageExts[strings.ToLower(filepath.Ext(name))] {
-			continue
+	for _, name := range skipped {
+		if !s.warned[name] {
+			s.warned[name] = true
+			s.log.Warn("capture: skipping an image name that is not a regular file", "source", s.desc, "file", name,
+				"err", imagefiles.ErrNotRegular)
 		}
-		s.names = append(s.names, name)
 	}
-	sort.Strings(s.names)
-	s.i = 0
+	s.names, s.i = names, 0
 	if len(s.names) == 0 {
 		return fmt.Errorf("%s: no images (*.jpg, *.jpeg, *.png) in the directory", s.desc)
 	}

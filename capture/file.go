@@ -3,12 +3,16 @@ package capture
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
+
+	"github.com/edged/edged/internal/imagefiles"
+	"github.com/edged/edged/internal/limits"
 )
 
 // fileSource re-reads one image file for every frame, so a program that
 // replaces the file (a snapshot script, a test) is seen at the next frame.
+// Only a regular file of at most limits.MaxFrameBytes is read: a FIFO would
+// block the camera and a symlink to /dev/zero would never end.
 type fileSource struct {
 	path string
 	desc string
@@ -23,7 +27,7 @@ func (s *fileSource) Next(ctx context.Context) (Frame, error) {
 	if err := ctx.Err(); err != nil {
 		return Frame{}, err
 	}
-	data, err := os.ReadFile(s.path)
+	data, err := imagefiles.Read(s.path, limits.MaxFrameBytes)
 	if err != nil {
 		return Frame{}, fmt.Errorf("%s: %w", s.desc, err)
 	}

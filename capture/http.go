@@ -19,7 +19,8 @@ type httpSource struct {
 	url     string
 	desc    string
 	client  *http.Client
-	timeout time.Duration
+	timeout time.Duration // silence (Options.HTTPTimeout)
+	total   time.Duration // one snapshot or part (Options.FrameTimeout)
 	seq     uint64
 
 	// While a stream is open:
@@ -35,7 +36,8 @@ func openHTTP(url string, opts Options) (*httpSource, error) {
 	if client == nil {
 		client = &http.Client{}
 	}
-	return &httpSource{url: url, desc: describe(opts.Name, url), client: client, timeout: opts.HTTPTimeout}, nil
+	return &httpSource{url: url, desc: describe(opts.Name, url), client: client,
+		timeout: opts.HTTPTimeout, total: opts.FrameTimeout}, nil
 }
 
 // errTimeout is the cause of a request cancelled for silence.
@@ -59,7 +61,12 @@ func (s *httpSource) Next(ctx context.Context) (Frame, error) {
 	// A cancelled ctx tears the stream down: there is no other way to
 	// interrupt a blocked read, and the caller is leaving anyway.
 	stop := context.AfterFunc(ctx, func() { s.cancel(context.Cause(ctx)) })
+	cancel := s.cancel
+	total := time.AfterFunc(s.total, func() {
+		cancel(fmt.Errorf("%w: an MJPEG part took longer than %s", errTimeout, s.total))
+	})
 	data, err := s.stream.next()
+	total.Stop()
 	stop()
 	if err != nil {
 		cause := s.cause(err)
@@ -86,6 +93,10 @@ func (s *httpSource) get(ctx context.Context) ([]byte, error) {
 	// One timer bounds the wait for headers, then (reset by every read) the
 	// silence of the body.
 	timer := time.AfterFunc(s.timeout, func() { cancel(fmt.Errorf("%w: no data for %s", errTimeout, s.timeout)) })
+	// A second bounds the whole snapshot (or, for a stream, the response
+	// headers and the first part, after which Next sets its own per part).
+	total := time.AfterFunc(s.total, func() { cancel(fmt.Errorf("%w: the response took longer than %s", errTimeout, s.total)) })
+	defer total.Stop()
 	fail := func(err error) ([]byte, error) {
 		timer.Stop()
 		cancel(nil)

@@ -9,11 +9,25 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+
+	"github.com/edged/edged/internal/limits"
 )
 
 // maxPart bounds one MJPEG part (and one snapshot), so a server sending
 // garbage cannot make edged allocate without limit.
-const maxPart = 32 << 20
+const maxPart = limits.MaxFrameBytes
+
+// Bounds of one part's headers. Cameras send two to five short lines
+// (Content-Type, Content-Length, a timestamp); a server sending endless
+// header lines, or one endless line, is cut off here instead of growing
+// memory until the board runs out.
+const (
+	maxHeaderBytes = 16 << 10
+	maxHeaderLines = 64
+)
+
+// errHeaders is wrapped by the errors of part headers over the bounds.
+var errHeaders = errors.New("MJPEG part headers over the limit")
 
 // mjpegReader splits a multipart/x-mixed-replace body into its parts.
 // Cameras in the wild deviate from RFC 2046 in every way, so it tolerates:
@@ -67,13 +81,50 @@ func (m *mjpegReader) next() ([]byte, error) {
 	return m.readToBoundary()
 }
 
-// headers reads the part's MIME headers. A part that starts right away with
-// JPEG data (no headers, no blank line) has none.
+// headers reads the part's MIME headers, at most maxHeaderLines lines and
+// maxHeaderBytes bytes. A part that starts right away with JPEG data (no
+// headers, no blank line) has none. Continuation lines (obsolete folding)
+// are skipped: no header edged reads uses them.
 func (m *mjpegReader) headers() (textproto.MIMEHeader, error) {
+	h := textproto.MIMEHeader{}
 	if b, err := m.r.Peek(2); err == nil && b[0] == 0xFF && b[1] == 0xD8 {
-		return textproto.MIMEHeader{}, nil
+		return h, nil
 	}
-	return textproto.NewReader(m.r).ReadMIMEHeader()
+	size := 0
+	for lines := 0; ; lines++ {
+		if lines == maxHeaderLines {
+			return nil, fmt.Errorf("%w: more than %d lines", errHeaders, maxHeaderLines)
+		}
+		line, err := m.r.ReadSlice('\n')
+		size += len(line)
+		if size > maxHeaderBytes || errors.Is(err, bufio.ErrBufferFull) {
+			return nil, fmt.Errorf("%w: more than %d bytes", errHeaders, maxHeaderBytes)
+		}
+		if err != nil {
+			return nil, eofIsUnexpected(err)
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			return h, nil
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			continue
+		}
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return nil, fmt.Errorf("malformed MIME header line: %q", truncate(line, 80))
+		}
+		key := textproto.CanonicalMIMEHeaderKey(string(bytes.TrimSpace(k)))
+		h[key] = append(h[key], string(bytes.TrimSpace(v)))
+	}
+}
+
+// truncate shortens b for an error message.
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
 }
 
 // boundaryLine classifies a line: a part boundary, the closing boundary, or

@@ -69,18 +69,22 @@ type Reconnect struct {
 type MQTT struct {
 	// Broker is tcp://host:port, ssl://host:port, ws://host[:port]/path,
 	// wss://host[:port]/path, or "embedded" for the in-process broker.
-	Broker            string        `yaml:"broker"`
-	EmbeddedListen    string        `yaml:"embedded_listen"` // default 127.0.0.1:1883
-	ClientID          string        `yaml:"client_id"`       // default edged-<device_id>
-	TopicPrefix       string        `yaml:"topic_prefix"`    // default edged
-	QoS               int           `yaml:"qos"`             // 0..2; default 1
-	RetainPredictions bool          `yaml:"retain_predictions"`
-	Username          string        `yaml:"username"`
-	Password          string        `yaml:"password" secret:"true"`
-	TLS               TLS           `yaml:"tls"`
-	Publish           Publish       `yaml:"publish"`
-	QueueSize         int           `yaml:"queue_size"` // predictions kept while disconnected; default 1000
-	HomeAssistant     HomeAssistant `yaml:"home_assistant"`
+	Broker            string `yaml:"broker"`
+	EmbeddedListen    string `yaml:"embedded_listen"` // default 127.0.0.1:1883
+	ClientID          string `yaml:"client_id"`       // default edged-<device_id>
+	TopicPrefix       string `yaml:"topic_prefix"`    // default edged
+	QoS               int    `yaml:"qos"`             // 0..2; default 1
+	RetainPredictions bool   `yaml:"retain_predictions"`
+	Username          string `yaml:"username"`
+	Password          string `yaml:"password" secret:"true"`
+	// AllowAnonymous lets the embedded broker listen beyond loopback
+	// without username/password (it warns at start-up); without it that
+	// refuses to start.
+	AllowAnonymous bool          `yaml:"allow_anonymous"`
+	TLS            TLS           `yaml:"tls"`
+	Publish        Publish       `yaml:"publish"`
+	QueueSize      int           `yaml:"queue_size"` // predictions kept while disconnected; default 1000
+	HomeAssistant  HomeAssistant `yaml:"home_assistant"`
 }
 
 // TLS configures ssl:// and wss:// brokers.

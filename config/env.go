@@ -8,7 +8,8 @@ import (
 
 // expandEnv replaces ${NAME} with the value of environment variable NAME and
 // ${NAME:-default} with its value, or default when it is unset or empty.
-// "$${" is a literal "${". A lone "$" is kept, so passwords containing "$"
+// "$${" is a literal "${"; a default cannot itself contain "${" (no nesting:
+// an error, not a literal). A lone "$" is kept, so passwords containing "$"
 // need no escaping. An unset NAME without a default is an error: a missing
 // secret must not silently become an empty password.
 func expandEnv(s string) (string, bool, error) {
@@ -36,6 +37,11 @@ func expandEnv(s string) (string, bool, error) {
 		expr := s[i+2 : i+end]
 		s = s[i+end+1:]
 		name, def, hasDef := strings.Cut(expr, ":-")
+		if strings.Contains(def, "${") {
+			// ${A:-${B}} would otherwise end at the first "}" and leave a
+			// literal "${B}" behind: a silent wrong value.
+			return "", false, fmt.Errorf("nested ${...} in the default of ${%s}: not supported; write the default literally", name)
+		}
 		if !validEnvName(name) {
 			return "", false, fmt.Errorf("invalid environment variable name %q in ${%s}: use letters, digits and _", name, expr)
 		}

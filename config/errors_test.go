@@ -41,7 +41,7 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 		{"invalid duration", minimal + "  publish:\n    min_interval: soon\n",
 			`c.yaml:9: mqtt.publish.min_interval: expected a duration like 500ms or 30s, got "soon"`},
 		{"negative fps", strings.Replace(minimal, `source: "0"`, "source: \"0\"\n    fps: -1", 1),
-			`c.yaml:6: cameras[0].fps: must be > 0 and <= 1000, got -1`},
+			`c.yaml:6: cameras[0].fps: must be 0.01..1000 (the same bounds as an MQTT fps command), got -1`},
 		{"min_score above 1", strings.Replace(minimal, `source: "0"`, "source: \"0\"\n    min_score: 1.5", 1),
 			`c.yaml:6: cameras[0].min_score: must be 0..1, got 1.5`},
 		{"backoff max below initial", strings.Replace(minimal, `source: "0"`, "source: \"0\"\n    reconnect: {initial: 2s, max: 1s}", 1),
@@ -125,7 +125,7 @@ mqtt:
 		t.Fatal("no error")
 	}
 	want := `c.yaml:3: model.top_k: must be 1..1000, got 0
-c.yaml:7: cameras[0].fps: must be > 0 and <= 1000, got 0
+c.yaml:7: cameras[0].fps: must be 0.01..1000 (the same bounds as an MQTT fps command), got 0
 c.yaml:10: mqtt.qos: must be 0, 1 or 2, got 7`
 	if err.Error() != want {
 		t.Errorf("got\n%s\nwant\n%s", err, want)

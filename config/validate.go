@@ -7,13 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/edged/edged/internal/limits"
 )
 
 // Limits of values that are valid in form but would be mistakes.
 const (
 	maxThreads   = 1024
 	maxTopK      = 1000
-	maxFPS       = 1000
 	maxQueueSize = 1_000_000
 	maxFrameSide = 16384 // requested camera width/height: beyond any sensor
 )
@@ -51,9 +52,11 @@ func (d *decoder) validate(c *Config) {
 			names[cam.Name] = p
 		}
 		check(p+".source", strings.TrimSpace(cam.Source) != "", "required: a device index like \"0\", a file, a directory, or a URL")
-		check(p+".fps", cam.FPS > 0 && cam.FPS <= maxFPS, "must be > 0 and <= %d, got %s", maxFPS, fmtFloat(cam.FPS))
+		check(p+".fps", limits.CheckFPS(cam.FPS) == nil, "must be %s..%s (the same bounds as an MQTT fps command), got %s",
+			fmtFloat(limits.MinFPS), fmtFloat(limits.MaxFPS), fmtFloat(cam.FPS))
 		check(p+".min_score", cam.MinScore >= 0 && cam.MinScore <= 1, "must be 0..1, got %s", fmtFloat(cam.MinScore))
-		check(p+".reconnect.initial", cam.Reconnect.Initial > 0, "must be > 0, got %s", cam.Reconnect.Initial)
+		check(p+".reconnect.initial", cam.Reconnect.Initial >= limits.MinReconnect,
+			"must be >= %s (shorter retries flood the log when a camera is down), got %s", limits.MinReconnect, cam.Reconnect.Initial)
 		check(p+".reconnect.max", cam.Reconnect.Max >= cam.Reconnect.Initial, "must be >= reconnect.initial (%s), got %s", cam.Reconnect.Initial, cam.Reconnect.Max)
 		check(p+".decode", cam.Decode == "fast" || cam.Decode == "exact", "must be fast (DCT-domain downscaling) or exact (full size, Pillow-exact), got %q", cam.Decode)
 		check(p+".width", cam.Width >= 0 && cam.Width <= maxFrameSide, "must be 0 (the device's default) or a width in pixels up to %d, got %d", maxFrameSide, cam.Width)
@@ -65,11 +68,14 @@ func (d *decoder) validate(c *Config) {
 	check("mqtt.broker", brokerErr == "", "%s", brokerErr)
 	if m.Embedded() {
 		check("mqtt.embedded_listen", hostPortErr(m.EmbeddedListen) == "", "%s", hostPortErr(m.EmbeddedListen))
+		check("mqtt.embedded_listen", hostPortErr(m.EmbeddedListen) != "" || limits.LoopbackOnly(m.EmbeddedListen) || m.Username != "" || m.AllowAnonymous,
+			"%s accepts connections from the network but mqtt.username is empty: set mqtt.username and mqtt.password, listen on 127.0.0.1, or set mqtt.allow_anonymous: true", m.EmbeddedListen)
 	}
 	check("mqtt.client_id", m.ClientID != "", "must not be empty")
 	check("mqtt.topic_prefix", topicPrefixErr(m.TopicPrefix) == "", "%s", topicPrefixErr(m.TopicPrefix))
 	check("mqtt.qos", m.QoS >= 0 && m.QoS <= 2, "must be 0, 1 or 2, got %d", m.QoS)
 	check("mqtt.password", m.Password == "" || m.Username != "", "set without mqtt.username: MQTT sends a password only with a username")
+	check("mqtt.password", m.Username == "" || m.Password != "", "empty while mqtt.username is set: give the password (e.g. ${EDGED_MQTT_PASSWORD}), or remove the username")
 	tls := m.TLS
 	usesTLS := tls.CAFile != "" || tls.CertFile != "" || tls.KeyFile != "" || tls.InsecureSkipVerify
 	secure := strings.HasPrefix(m.Broker, "ssl://") || strings.HasPrefix(m.Broker, "wss://")

@@ -9,6 +9,8 @@ import (
 	"github.com/edged/edged/engine"
 	"github.com/edged/edged/frame"
 	"github.com/edged/edged/imagenet"
+	"github.com/edged/edged/model"
+	"github.com/edged/edged/preprocess"
 	"github.com/edged/edged/quant"
 )
 
@@ -33,11 +35,28 @@ func loadModel(path string, threads int) (*engine.Engine, *quant.Model, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("model.path %s: %w", path, err)
 	}
+	if err := checkModelInput(m); err != nil {
+		return nil, nil, fmt.Errorf("model.path %s: %w", path, err)
+	}
 	e, err := engine.New(m, engine.Options{Threads: threads})
 	if err != nil {
 		return nil, nil, fmt.Errorf("model.path %s: %w", path, err)
 	}
 	return e, m, nil
+}
+
+// checkModelInput refuses a model whose input is not the frames the
+// pipeline feeds it (preprocess.Size square, RGB): it would load, and then
+// fail every frame.
+func checkModelInput(m *quant.Model) error {
+	if len(m.Tensors) == 0 {
+		return fmt.Errorf("the model has no tensors")
+	}
+	want := model.Shape{H: preprocess.Size, W: preprocess.Size, C: 3}
+	if got := m.Tensors[0].Shape; got != want {
+		return fmt.Errorf("the model's input is %s but edged feeds it %s frames: make the model with `edged calibrate` from a %s checkpoint", got, want, m.Arch)
+	}
+	return nil
 }
 
 func newClassifier(path string, threads int) (*classifier, error) {

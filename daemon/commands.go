@@ -38,7 +38,7 @@ func (d *Daemon) command(name string, cmd publish.Command) {
 		return
 	}
 	// capture.Camera's fps is fixed: a new rate means a new capture.
-	c.stop(0)
+	c.stop(stopWait)
 	if d.camCtx != nil {
 		c.start(d.camCtx)
 	}

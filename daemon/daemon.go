@@ -167,6 +167,7 @@ func publishOptions(cfg *config.Config, arch, version string, log *slog.Logger) 
 	o.QoS = m.QoS
 	o.RetainPredictions = m.RetainPredictions
 	o.Username, o.Password = m.Username, m.Password
+	o.AllowAnonymous = m.AllowAnonymous
 	o.TLS = publish.TLSOptions{
 		CAFile:             m.TLS.CAFile,
 		CertFile:           m.TLS.CertFile,
@@ -239,12 +240,7 @@ func (d *Daemon) shutdown(cancelCams context.CancelFunc) error {
 	d.ctl.Lock()
 	d.stopping = true
 	cancelCams()
-	deadline := start.Add(stopWait)
-	for _, c := range d.cameras() {
-		if !c.stop(max(time.Until(deadline), time.Millisecond)) {
-			d.log.Warn("camera did not stop in time; leaving it", "camera", c.name)
-		}
-	}
+	stopAll(d.cameras(), stopWait) // logs and counts a camera it abandons
 	d.ctl.Unlock()
 
 	d.pub.PublishStats(d.Stats())

@@ -13,7 +13,9 @@
 // and preprocessing run in the camera's goroutine, in parallel with other
 // cameras' inference. A frame that cannot be decoded or classified (a
 // corrupt JPEG, a truncated PNG, even a decoder panic) is logged, counted in
-// edged_frames_failed_total and skipped: it never stops the camera.
+// edged_frames_failed_total and skipped: it never stops the camera. After
+// three in a row with no prediction between, the camera's state is
+// "failing", with the error, until a frame is classified again.
 //
 // # Predictions
 //
@@ -43,11 +45,18 @@
 // frames per second. Commands override config.yaml until a reload changes
 // that camera's entry, which then wins.
 //
+// Control never waits on a camera: stopping one (a command, a reload,
+// shutdown) waits at most 1.5 s for its frame in flight, then abandons a
+// capture stuck in a source read or decode that ignores cancellation
+// (edged_camera_abandoned_total) and goes on, so commands, SIGHUP, SIGTERM
+// and the systemd watchdog keep working.
+//
 // # Health
 //
 // /healthz answers 200 "ok" when every enabled camera captured a frame
-// within the last max(30 s, 3 frame intervals) and the publisher is
-// connected; otherwise 503 with one line per reason. /metrics serves
+// and made a prediction within the last max(30 s, 3 frame intervals), is
+// not "failing", and the publisher is connected; otherwise 503 with one
+// line per reason. /metrics serves
 // Prometheus metrics from a registry of the daemon's own.
 //
 // # Reload

@@ -16,8 +16,22 @@ import (
 // when it captured a frame within max(healthMinAge, 3 frame intervals).
 const healthMinAge = 30 * time.Second
 
-// Health reports whether every enabled camera captured a frame recently and
-// the publisher is connected; when not, reasons says why, one per problem.
+// Limits of the /healthz and /metrics server: a scrape is small and quick,
+// so these only cut off clients that hold connections open.
+const (
+	httpReadTimeout    = 10 * time.Second
+	httpWriteTimeout   = 30 * time.Second
+	httpIdleTimeout    = 60 * time.Second
+	httpMaxHeaderBytes = 16 << 10
+)
+
+// Health reports whether every enabled camera captured a frame recently,
+// turns its frames into predictions, and the publisher is connected; when
+// not, reasons says why, one per problem. A camera is unhealthy when its
+// last frame, or its last prediction (counted from when its capture
+// started), is older than max(HealthMaxAge, 3 frame intervals), or at once
+// when failingAfter frames in a row failed to classify (a model that does
+// not fit, a camera sending garbage).
 func (d *Daemon) Health() (ok bool, reasons []string) {
 	now := time.Now()
 	for _, cam := range d.cameras() {
@@ -25,14 +39,26 @@ func (d *Daemon) Health() (ok bool, reasons []string) {
 		if !enabled {
 			continue
 		}
-		st, _ := cam.stats()
+		st, running := cam.stats()
 		window := max(d.opts.HealthMaxAge, time.Duration(3*float64(time.Second)/fps))
+		failing, streak, ferr, lastPred := cam.health.failure()
+		since := cam.startedAt()
+		if lastPred.After(since) {
+			since = lastPred
+		}
 		why := ""
 		switch {
 		case st.LastFrame.IsZero():
 			why = "no frame yet"
 		case now.Sub(st.LastFrame) > window:
 			why = fmt.Sprintf("no frame for %s (limit %s)", now.Sub(st.LastFrame).Round(time.Second), window)
+		case failing:
+			why = fmt.Sprintf("its last %d frames could not be classified: %v", streak, ferr)
+		case running && !since.IsZero() && now.Sub(since) > window:
+			why = fmt.Sprintf("no prediction for %s (limit %s)", now.Sub(since).Round(time.Second), window)
+			if streak > 0 {
+				why += fmt.Sprintf("; %d frames failed: %v", streak, ferr)
+			}
 		default:
 			continue
 		}
@@ -75,7 +101,16 @@ func (d *Daemon) listenHTTP(addr string) error {
 		return fmt.Errorf("http.listen %s: %w (choose another port, or \"\" to disable /healthz and /metrics)", addr, err)
 	}
 	d.httpLn = ln
-	d.httpSrv = &http.Server{Handler: d.handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Timeouts so that a client holding connections open (slowloris) or
+	// never reading cannot pile up goroutines and buffers.
+	d.httpSrv = &http.Server{
+		Handler:           d.handler(),
+		ReadHeaderTimeout: httpReadTimeout,
+		ReadTimeout:       httpReadTimeout,
+		WriteTimeout:      httpWriteTimeout,
+		IdleTimeout:       httpIdleTimeout,
+		MaxHeaderBytes:    httpMaxHeaderBytes,
+	}
 	return nil
 }
 

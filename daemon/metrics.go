@@ -62,6 +62,8 @@ var (
 		"Errors opening or reading the camera's source.", []string{"camera"}, nil)
 	descReconnects = prometheus.NewDesc("edged_source_reconnects_total",
 		"Times the camera's source was reopened after an error.", []string{"camera"}, nil)
+	descAbandoned = prometheus.NewDesc("edged_camera_abandoned_total",
+		"Captures that did not stop within the stop deadline (a source or decode ignoring cancellation) and were left to end on their own.", []string{"camera"}, nil)
 	descPredictions = prometheus.NewDesc("edged_predictions_total",
 		"Predictions made (before the publisher's on_change filter).", []string{"camera"}, nil)
 	descCameraState = prometheus.NewDesc("edged_camera_state",
@@ -91,7 +93,7 @@ type daemonCollector struct{ d *Daemon }
 
 func (c *daemonCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descCaptured, descDropped, descSkipped, descFailed, descSourceErrors,
-		descReconnects, descPredictions, descCameraState, descLastFrame, descMQTTConnected, descMQTTSent,
+		descReconnects, descAbandoned, descPredictions, descCameraState, descLastFrame, descMQTTConnected, descMQTTSent,
 		descMQTTDropped, descMQTTSuppressed, descMQTTQueued, descMQTTConnects, descBuild} {
 		ch <- d
 	}
@@ -113,6 +115,7 @@ func (c *daemonCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descFailed, cam.failed.Load(), n)
 		counter(descSourceErrors, st.Failed, n)
 		counter(descReconnects, st.Reconnects, n)
+		counter(descAbandoned, cam.abandoned.Load(), n)
 		counter(descPredictions, cam.predictions.Load(), n)
 		gauge(descCameraState, 1, n, cam.state(st))
 		if !st.LastFrame.IsZero() {
@@ -135,13 +138,17 @@ func (c *daemonCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // state is the camera's state as reported in metrics, stats and health:
-// the capture's, or "disabled" when it is stopped because it is disabled.
+// the capture's, "disabled" when it is stopped because it is disabled, or
+// "failing" while its frames arrive but cannot be classified.
 func (c *camera) state(st capture.Stats) string {
 	c.mu.Lock()
 	disabled := c.disabled
 	c.mu.Unlock()
 	if disabled {
 		return "disabled"
+	}
+	if failing, _, _, _ := c.health.failure(); failing && st.State == capture.StateStreaming {
+		return "failing"
 	}
 	return string(st.State)
 }

@@ -49,14 +49,14 @@ func (c *camera) run(ctx context.Context, cam *capture.Camera, p *frame.Pipeline
 		}
 		pred, err := c.classify(f, p)
 		if err != nil {
-			c.failed.Add(1)
+			c.frameFailed(err)
 			if ok, n := c.failLog.allow(time.Now(), failLogEvery); ok {
 				c.d.log.Warn("skipping a frame that cannot be classified", "camera", c.name, "frame", f.Seq,
 					"err", err, "similar_suppressed", n)
 			}
 			continue
 		}
-		c.predictions.Add(1)
+		c.predicted()
 		c.d.emit(pred)
 	}
 }

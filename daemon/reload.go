@@ -92,6 +92,7 @@ func (d *Daemon) applyCameras(next []config.Camera) {
 		byName[c.name] = c
 	}
 	list := make([]*camera, 0, len(next))
+	var stopping []*camera
 	for _, nc := range next {
 		c, ok := byName[nc.Name]
 		delete(byName, nc.Name)
@@ -114,12 +115,15 @@ func (d *Daemon) applyCameras(next []config.Camera) {
 		c.mu.Unlock()
 		if restart {
 			d.log.Info("config reload: camera changed; restarting its capture", "camera", nc.Name)
-			c.stop(0)
+			stopping = append(stopping, c)
 		}
 	}
 	for name, c := range byName {
 		d.log.Info("config reload: camera removed", "camera", name)
-		c.stop(0)
+		stopping = append(stopping, c)
+	}
+	stopAll(stopping, stopWait)
+	for name := range byName {
 		d.pub.SetCameraState(name, "removed", nil)
 	}
 	d.mu.Lock()

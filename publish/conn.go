@@ -112,8 +112,8 @@ func (p *Publisher) clientOptions(lost chan<- error) *mqtt.ClientOptions {
 	o := mqtt.NewClientOptions().
 		AddBroker(p.brokerURL).
 		SetClientID(p.opts.ClientID).
-		SetUsername(p.opts.Username).
-		SetPassword(p.opts.Password).
+		SetUsername(p.user).
+		SetPassword(p.pass).
 		SetProtocolVersion(4). // explicit: no silent second attempt with MQTT 3.1
 		SetCleanSession(true).
 		SetAutoReconnect(false).

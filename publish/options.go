@@ -32,7 +32,10 @@ type Options struct {
 	RetainPredictions bool
 	Username          string // username
 	Password          string // password
-	TLS               TLSOptions
+	// AllowAnonymous (allow_anonymous) lets the embedded broker listen
+	// beyond loopback without Username; it warns. Otherwise New refuses.
+	AllowAnonymous bool
+	TLS            TLSOptions
 
 	OnChange    bool          // publish.on_change
 	MinInterval time.Duration // publish.min_interval: heartbeat under on_change (0: none)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edged/edged/imagenet"
+	"github.com/edged/edged/internal/limits"
 )
 
 // Prediction is one classification of one camera frame.
@@ -110,7 +111,8 @@ type Command struct {
 }
 
 // ParseCommand decodes a set message strictly: unknown keys, trailing data,
-// an empty command and a non-positive fps are errors.
+// an empty command and an fps outside limits.MinFPS..MaxFPS (the bounds of
+// config.yaml) are errors.
 func ParseCommand(payload []byte) (Command, error) {
 	var c Command
 	dec := json.NewDecoder(bytes.NewReader(payload))
@@ -124,8 +126,10 @@ func ParseCommand(payload []byte) (Command, error) {
 	if c.Enabled == nil && c.FPS == nil {
 		return Command{}, fmt.Errorf(`command %q: no "enabled" or "fps" key`, truncate(payload, 200))
 	}
-	if c.FPS != nil && (!(*c.FPS > 0) || math.IsInf(*c.FPS, 0)) {
-		return Command{}, fmt.Errorf("command %q: fps %v must be a positive number", truncate(payload, 200), *c.FPS)
+	if c.FPS != nil {
+		if err := limits.CheckFPS(*c.FPS); err != nil {
+			return Command{}, fmt.Errorf("command %q: %w (the bounds of cameras[].fps)", truncate(payload, 200), err)
+		}
 	}
 	return c, nil
 }

@@ -24,6 +24,9 @@ type Publisher struct {
 	brokerURL string
 	tls       *tls.Config
 	broker    *embeddedBroker // nil unless Broker is "embedded"
+	// user and pass are what the client connects with: Options.Username
+	// and Password, or edged's own secret on the embedded broker.
+	user, pass string
 
 	mu        sync.Mutex
 	filter    changeFilter
@@ -79,6 +82,8 @@ func New(opts Options) (*Publisher, error) {
 	}
 	p := &Publisher{
 		opts:           o,
+		user:           o.Username,
+		pass:           o.Password,
 		log:            o.Logger.With("component", "mqtt"),
 		topics:         newTopics(o),
 		filter:         newChangeFilter(o),
@@ -99,11 +104,12 @@ func New(opts Options) (*Publisher, error) {
 		if o.TLS.isSet() {
 			return nil, errors.New("mqtt.tls is set but mqtt.broker is embedded: the embedded broker listens in plain TCP (keep embedded_listen on 127.0.0.1, or use an external broker for TLS)")
 		}
-		b, err := startEmbedded(o.EmbeddedListen, o.Username, o.Password, p.log)
+		b, err := startEmbedded(o, p.topics, p.log)
 		if err != nil {
 			return nil, err
 		}
 		p.broker = b
+		p.user, p.pass = b.user, b.pass
 		p.brokerURL = "tcp://" + dialable(b.addr)
 	} else {
 		u, secure, err := brokerURL(o.Broker)

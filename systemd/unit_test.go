@@ -99,7 +99,7 @@ func TestUnitSettings(t *testing.T) {
 			t.Errorf("edged.service: line %q is not key=value", line)
 			continue
 		}
-		if _, dup := got[k]; dup {
+		if _, dup := got[k]; dup && k != "SystemCallFilter" { // filters accumulate: allow, then deny
 			t.Errorf("edged.service: %s set twice", k)
 		}
 		got[k] = v
@@ -129,6 +129,9 @@ func TestUnitSettings(t *testing.T) {
 		"MemoryDenyWriteExecute":  "yes",
 		"RestrictRealtime":        "yes",
 		"SystemCallArchitectures": "native",
+		"SystemCallFilter":        "~@privileged @resources", // the last line: after @system-service
+		"MemoryHigh":              "384M",
+		"MemoryMax":               "512M",
 		"CapabilityBoundingSet":   "",
 	} {
 		if g, ok := got[k]; !ok || g != v {

@@ -95,7 +95,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 		if err := m.WriteTable(&b); err != nil {
 			return err
 		}
-		if err := os.WriteFile(*table, []byte(b.String()), 0o644); err != nil {
+		if err := writeFileAtomic(*table, []byte(b.String()), 0o644); err != nil {
 			return err
 		}
 	}

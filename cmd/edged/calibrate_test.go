@@ -20,6 +20,16 @@ func TestCalibrateDeterministic(t *testing.T) {
 	for i := range files {
 		out := filepath.Join(dir, "m"+string(rune('a'+i))+".edgeq")
 		table := out + ".yaml"
+		// The table replaces an old one atomically (issue 12): a reader
+		// holding the old file (here a hard link to it) keeps it whole
+		// instead of seeing it truncated and rewritten.
+		link := table + ".old"
+		if err := os.WriteFile(table, []byte("old table\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Link(table, link); err != nil {
+			t.Fatal(err)
+		}
 		code, _, stderr := runEdged(t, "calibrate", "--weights", weights, "--images", images, "--limit", "8",
 			"--int16", "2", "--out", out, "--table", table)
 		if code != 0 {
@@ -31,6 +41,9 @@ func TestCalibrateDeterministic(t *testing.T) {
 		}
 		code, stdout, _ := runEdged(t, "inspect", out)
 		tab, _ := os.ReadFile(table)
+		if old, _ := os.ReadFile(link); string(old) != "old table\n" {
+			t.Fatalf("--table rewrote the old file in place (a reader sees %d new bytes): want a rename", len(old))
+		}
 		if code != 0 || stdout != string(tab) || !strings.Contains(stdout, "calibration_images: 8") {
 			t.Fatalf("inspect (exit %d) differs from --table or lacks the image count:\n%s", code, stdout)
 		}

@@ -50,6 +50,8 @@ func TestEdgedRun(t *testing.T) {
 	t.Run("CorruptImage", func(t *testing.T) { testCorruptImage(t, bin, model, eval[:2]) })
 	t.Run("SourceVanishes", func(t *testing.T) { testSourceVanishes(t, bin, model, eval[:2]) })
 	t.Run("SystemdNotify", func(t *testing.T) { testSystemdNotify(t, bin, model, eval[:1]) })
+	t.Run("FIFOCamera", func(t *testing.T) { testFIFOCamera(t, bin, model) })
+	t.Run("BrokerOnNetwork", func(t *testing.T) { testBrokerOnNetwork(t, bin, model) })
 }
 
 func buildEdged(t *testing.T) string {
