@@ -145,12 +145,12 @@ func (p *Publisher) BrokerURL() string { return p.brokerURL }
 // Topics names this publisher's topics.
 func (p *Publisher) Topics() Topics { return p.topics }
 
-// Publish queues pred for the broker unless on_change suppresses it. It
-// never blocks; a prediction with an invalid camera name is logged once and
-// dropped.
-func (p *Publisher) Publish(pred Prediction) {
+// Publish queues pred for the broker unless on_change suppresses it, and
+// reports whether it did. It never blocks; a prediction with an invalid
+// camera name is logged once and dropped.
+func (p *Publisher) Publish(pred Prediction) bool {
 	if !p.validCamera(pred.Camera) {
-		return
+		return false
 	}
 	if pred.Time.IsZero() {
 		pred.Time = time.Now()
@@ -158,17 +158,17 @@ func (p *Publisher) Publish(pred Prediction) {
 	payload, err := EncodePrediction(p.opts.DeviceID, pred)
 	if err != nil {
 		p.log.Error("dropping prediction", "err", err)
-		return
+		return false
 	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return
+		return false
 	}
 	if !p.filter.allow(pred, pred.Time) {
 		p.st.Suppressed++
 		p.mu.Unlock()
-		return
+		return false
 	}
 	dropped := p.queue.push(queued{camera: pred.Camera, frame: pred.Frame, topic: p.topics.Prediction(pred.Camera), payload: payload})
 	warn := false
@@ -182,6 +182,7 @@ func (p *Publisher) Publish(pred Prediction) {
 			"queue_size", p.opts.QueueSize, "broker", p.brokerURL, "fix", "raise mqtt.queue_size to keep more while the broker is unreachable")
 	}
 	p.signal(p.wake)
+	return true
 }
 
 // SetCameraState publishes the retained state of camera ("streaming",

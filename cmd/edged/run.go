@@ -67,6 +67,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	slog.SetDefault(log)
 
 	opts := daemon.Options{Logger: log, LogLevel: level, Version: versionString()}
+	if isTerminal(stderr) {
+		// A person is watching: one line per published prediction, so the
+		// first run shows what edged sees without an MQTT client.
+		opts.Human = stderr
+	}
 	switch *out {
 	case "":
 	case "-":
