@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
+	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
@@ -13,17 +15,20 @@ import (
 // embeddedBroker is the in-process broker of `broker: embedded`, so that a
 // single board needs no mosquitto.
 type embeddedBroker struct {
-	srv  *mochi.Server
-	addr string // the address it listens on (resolved when the port was 0)
+	srv     *mochi.Server
+	addr    string       // the address it listens on (resolved when the port was 0)
+	closing *atomic.Bool // set by close: the broker's logs are then silenced
 }
 
 // startEmbedded listens on listen (plain TCP). With a username, only that
 // user and password are accepted; without, any client is.
 func startEmbedded(listen, username, password string, log *slog.Logger) (*embeddedBroker, error) {
-	// The broker's own info logs (one per client) would drown edged's.
+	// The broker's own info logs (one per client) would drown edged's; what
+	// it logs while it closes every connection is expected, not a warning.
+	closing := new(atomic.Bool)
 	srv := mochi.New(&mochi.Options{
 		InlineClient: false,
-		Logger:       slog.New(minLevel{log.With("component", "mqtt-broker").Handler(), slog.LevelWarn}),
+		Logger:       slog.New(brokerLog{log.With("component", "mqtt-broker").Handler(), closing}),
 	})
 	var err error
 	if username != "" {
@@ -44,27 +49,52 @@ func startEmbedded(listen, username, password string, log *slog.Logger) (*embedd
 		_ = srv.Close()
 		return nil, fmt.Errorf("embedded MQTT broker: %w", err)
 	}
-	b := &embeddedBroker{srv: srv, addr: tcp.Address()}
-	log.Info("embedded MQTT broker listening", "addr", b.addr)
+	b := &embeddedBroker{srv: srv, addr: tcp.Address(), closing: closing}
+	log.Info("embedded MQTT broker listening", "component", "mqtt-broker", "addr", b.addr)
 	return b, nil
 }
 
-func (b *embeddedBroker) close() { _ = b.srv.Close() }
+// close stops the broker. The client clientID (edged's own) has just sent
+// DISCONNECT: the broker is given up to 500 ms to process it, so that it
+// does not see the connection cut by the shutdown and publish the client's
+// will (a second "offline" for subscribers).
+func (b *embeddedBroker) close(clientID string) {
+	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cl, ok := b.srv.Clients.Get(clientID); !ok || cl.Closed() {
+			break
+		}
+	}
+	b.closing.Store(true)
+	_ = b.srv.Close()
+}
 
-// minLevel drops records below level.
-type minLevel struct {
+// brokerLog passes on the embedded broker's warnings and errors, named (the
+// broker's listener logs a failed connection with an empty message), and
+// nothing once the broker is closing.
+type brokerLog struct {
 	slog.Handler
-	level slog.Level
+	closing *atomic.Bool
 }
 
-func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.level && h.Handler.Enabled(ctx, l)
+func (h brokerLog) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && !h.closing.Load() && h.Handler.Enabled(ctx, l)
 }
 
-func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
-	return minLevel{h.Handler.WithAttrs(a), h.level}
+func (h brokerLog) Handle(ctx context.Context, r slog.Record) error {
+	if h.closing.Load() {
+		return nil
+	}
+	if r.Message == "" {
+		r = r.Clone()
+		r.Message = "embedded MQTT broker: a client connection ended with an error"
+	}
+	return h.Handler.Handle(ctx, r)
 }
 
-func (h minLevel) WithGroup(name string) slog.Handler {
-	return minLevel{h.Handler.WithGroup(name), h.level}
+func (h brokerLog) WithAttrs(a []slog.Attr) slog.Handler {
+	return brokerLog{h.Handler.WithAttrs(a), h.closing}
+}
+
+func (h brokerLog) WithGroup(name string) slog.Handler {
+	return brokerLog{h.Handler.WithGroup(name), h.closing}
 }

@@ -99,7 +99,7 @@ func New(opts Options) (*Publisher, error) {
 		if o.TLS.isSet() {
 			return nil, errors.New("mqtt.tls is set but mqtt.broker is embedded: the embedded broker listens in plain TCP (keep embedded_listen on 127.0.0.1, or use an external broker for TLS)")
 		}
-		b, err := startEmbedded(o.EmbeddedListen, o.Username, o.Password, p.log)
+		b, err := startEmbedded(o.EmbeddedListen, o.Username, o.Password, o.Logger)
 		if err != nil {
 			return nil, err
 		}
@@ -329,7 +329,7 @@ func (p *Publisher) close(ctx context.Context) error {
 		c.Disconnect(250)
 	}
 	if p.broker != nil {
-		p.broker.close()
+		p.broker.close(p.opts.ClientID)
 	}
 	p.log.Info("MQTT publisher stopped", "broker", p.brokerURL, "undelivered", left)
 	if left > 0 {
