@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -87,8 +88,32 @@ func (h brokerLog) Handle(ctx context.Context, r slog.Record) error {
 	if r.Message == "" {
 		r = r.Clone()
 		r.Message = "embedded MQTT broker: a client connection ended with an error"
+		if benignConnErr(r) {
+			// A port check, or a client gone without DISCONNECT: not a
+			// warning (a refused login, for one, still is).
+			r.Level = slog.LevelDebug
+			if !h.Handler.Enabled(ctx, r.Level) {
+				return nil
+			}
+		}
 	}
 	return h.Handler.Handle(ctx, r)
+}
+
+// benignConnErr reports whether r's error is a connection simply closed by
+// the client: EOF (e.g. connected and closed without a packet: a port
+// check) or a reset.
+func benignConnErr(r slog.Record) bool {
+	benign := false
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "error" {
+			e := a.Value.String()
+			benign = strings.HasSuffix(e, "EOF") || strings.Contains(e, "connection reset by peer")
+			return false
+		}
+		return true
+	})
+	return benign
 }
 
 func (h brokerLog) WithAttrs(a []slog.Attr) slog.Handler {

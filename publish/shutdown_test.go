@@ -2,6 +2,8 @@ package publish
 
 import (
 	"context"
+	"log/slog"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -42,5 +44,24 @@ func TestEmbeddedBrokerCleanShutdown(t *testing.T) {
 				keys[m[1]] = true
 			}
 		}
+	}
+}
+
+// TestEmbeddedBrokerPortCheck: a TCP connection opened and closed without
+// a packet (a port check, a health probe) is not a warning.
+func TestEmbeddedBrokerPortCheck(t *testing.T) {
+	o, lb := testOptions(t, EmbeddedBroker)
+	o.EmbeddedListen = "127.0.0.1:0"
+	o.Logger = slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	p := newPublisher(t, o)
+	waitFor(t, "publisher to connect to the embedded broker", p.Connected)
+	c, err := net.Dial("tcp", p.broker.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	time.Sleep(200 * time.Millisecond)
+	if log := lb.String(); strings.Contains(log, "level=WARN") {
+		t.Fatalf("a port check logged a warning:\n%s", log)
 	}
 }
