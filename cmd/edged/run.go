@@ -146,7 +146,7 @@ func missingModel(cfg *config.Config, cfgPath string) error {
 // is inside it, so the printed commands are the ones README shows.
 func relToWD(path string) string {
 	wd, err := os.Getwd()
-	if err != nil {
+	if err != nil || wd == "/" { // a service's: absolute paths read better
 		return path
 	}
 	if rel, err := filepath.Rel(wd, path); err == nil && filepath.IsLocal(rel) {
