@@ -27,6 +27,11 @@ type Options struct {
 	// Predictions, if set, receives every prediction as a JSON line in the
 	// MQTT payload format, before on_change filtering.
 	Predictions io.Writer
+	// Human, if set, receives one short line per published prediction
+	// (camera, frame, top-1 label and score, inference time) while the log
+	// level is info or below: what a user sees in a terminal without an
+	// MQTT client. cmd/edged sets it to stderr when that is a terminal.
+	Human io.Writer
 	// Reload: every value received makes Run re-read the config file
 	// (Config.File) and apply it with Reload. cmd/edged sends SIGHUP here.
 	Reload <-chan struct{}
@@ -257,9 +262,11 @@ func (d *Daemon) shutdown(cancelCams context.CancelFunc) error {
 	return nil
 }
 
-// emit hands a prediction to the publisher and the sink.
+// emit hands a prediction to the publisher, the sink and the human.
 func (d *Daemon) emit(p publish.Prediction) {
-	d.pub.Publish(p)
+	if d.pub.Publish(p) && d.opts.Human != nil && d.log.Enabled(context.Background(), slog.LevelInfo) {
+		io.WriteString(d.opts.Human, humanLine(p))
+	}
 	if d.sink != nil {
 		d.sink.write(d, p)
 	}

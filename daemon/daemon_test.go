@@ -61,7 +61,7 @@ cameras:
 			t.Fatalf("frame %d: %d classes, want top_k 3", p.Frame, len(p.Top))
 		}
 		for i := range w {
-			if p.Top[i].Class != w[i].Class || p.Top[i].Score != w[i].Score {
+			if p.Top[i].Class != w[i].Class || p.Top[i].Score != imagenet.RoundScore(w[i].Score) {
 				t.Errorf("frame %d (%s) top[%d] = %+v, engine gives %+v", p.Frame, filepath.Base(files[(p.Frame-1)%3]), i, p.Top[i], w[i])
 			}
 		}

@@ -85,7 +85,7 @@ cameras:
 		i := (p.Frame - 1) % uint64(len(files)) // the file is looped
 		want := frameTop[i]
 		for k := range want {
-			if p.Top[k].Class != want[k].Class || p.Top[k].Score != want[k].Score {
+			if p.Top[k].Class != want[k].Class || p.Top[k].Score != imagenet.RoundScore(want[k].Score) {
 				t.Errorf("frame %d: top[%d] %+v, the engine on OpenCV's decoded frame gives %+v", p.Frame, k, p.Top[k], want[k])
 			}
 		}

@@ -5,6 +5,7 @@ package imagenet
 
 import (
 	_ "embed"
+	"encoding/json"
 	"math"
 	"sort"
 	"strings"
@@ -28,6 +29,27 @@ type Class struct {
 	Class int     `json:"class"`
 	Label string  `json:"label"`
 	Score float64 `json:"score"`
+}
+
+// ScoreDecimals is how many decimals a score keeps in JSON. More would be
+// noise: the last digits of a float64 softmax differ between amd64 and
+// arm64 (FMA, math.Exp), and an int8 model's scores are not that precise.
+const ScoreDecimals = 4
+
+// RoundScore rounds s to ScoreDecimals decimals, as Class's JSON form does.
+func RoundScore(s float64) float64 {
+	return math.Round(s*1e4) / 1e4
+}
+
+// MarshalJSON writes the score rounded to ScoreDecimals decimals
+// (0.9934, not 0.9933984395389281; 0, not 6.9e-08).
+func (c Class) MarshalJSON() ([]byte, error) {
+	type plain Class // no MarshalJSON: no recursion
+	p := plain(c)
+	if !math.IsNaN(p.Score) && !math.IsInf(p.Score, 0) {
+		p.Score = RoundScore(p.Score)
+	}
+	return json.Marshal(p)
 }
 
 // Label returns the name of class i, or "class <i>" outside the table

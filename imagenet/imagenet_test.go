@@ -1,6 +1,7 @@
 package imagenet
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 )
@@ -39,5 +40,30 @@ func TestTopK(t *testing.T) {
 	// Large logits do not overflow the softmax.
 	if got := TopK([]float32{1000, 999}, 1); math.IsNaN(got[0].Score) || got[0].Score < 0.7 {
 		t.Errorf("large logits: %+v", got)
+	}
+}
+
+// TestClassJSONRounds: scores are written with at most 4 decimals, tiny
+// ones as 0, and the rest of the object unchanged.
+func TestClassJSONRounds(t *testing.T) {
+	for _, tc := range []struct {
+		score float64
+		want  string
+	}{
+		{0.9977984395389281, `{"class":285,"label":"Egyptian cat","score":0.9978}`},
+		{6.9e-8, `{"class":285,"label":"Egyptian cat","score":0}`},
+		{0.00006, `{"class":285,"label":"Egyptian cat","score":0.0001}`},
+		{1, `{"class":285,"label":"Egyptian cat","score":1}`},
+	} {
+		b, err := json.Marshal([]Class{{Class: 285, Label: Label(285), Score: tc.score}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(b); got != "["+tc.want+"]" {
+			t.Errorf("score %v: %s, want [%s]", tc.score, got, tc.want)
+		}
+	}
+	if _, err := json.Marshal(Class{Score: math.NaN()}); err == nil {
+		t.Error("a NaN score marshalled without error")
 	}
 }

@@ -8,7 +8,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
@@ -36,9 +39,10 @@ const (
 // embeddedBroker is the in-process broker of `broker: embedded`, so that a
 // single board needs no mosquitto.
 type embeddedBroker struct {
-	srv  *mochi.Server
-	acl  *brokerACL
-	addr string // the address it listens on (resolved when the port was 0)
+	srv     *mochi.Server
+	acl     *brokerACL
+	addr    string       // the address it listens on (resolved when the port was 0)
+	closing *atomic.Bool // set by close: the broker's logs are then silenced
 	// user and pass are what edged's own client connects with: a random
 	// secret, so that no other client can pass for edged.
 	user, pass string
@@ -72,11 +76,13 @@ func startEmbedded(o Options, t Topics, log *slog.Logger) (*embeddedBroker, erro
 	caps.ReceiveMaximum = embeddedReceiveMaximum
 	caps.MaximumClientWritesPending = embeddedMaxWritesPending
 	caps.MaximumSessionExpiryInterval = embeddedSessionExpiry
-	// The broker's own info logs (one per client) would drown edged's.
+	// The broker's own info logs (one per client) would drown edged's; what
+	// it logs while it closes every connection is expected, not a warning.
+	b.closing = new(atomic.Bool)
 	srv := mochi.New(&mochi.Options{
 		InlineClient: false,
 		Capabilities: caps,
-		Logger:       slog.New(minLevel{log.With("component", "mqtt-broker").Handler(), slog.LevelWarn}),
+		Logger:       slog.New(brokerLog{log.With("component", "mqtt-broker").Handler(), b.closing}),
 	})
 	acl := &brokerACL{
 		srv:      srv,
@@ -99,11 +105,23 @@ func startEmbedded(o Options, t Topics, log *slog.Logger) (*embeddedBroker, erro
 		return nil, fmt.Errorf("embedded MQTT broker: %w", err)
 	}
 	b.srv, b.acl, b.addr = srv, acl, tcp.Address()
-	log.Info("embedded MQTT broker listening", "addr", b.addr, "credentials", o.Username != "")
+	log.Info("embedded MQTT broker listening", "component", "mqtt-broker", "addr", b.addr, "credentials", o.Username != "")
 	return b, nil
 }
 
-func (b *embeddedBroker) close() { _ = b.srv.Close() }
+// close stops the broker. The client clientID (edged's own) has just sent
+// DISCONNECT: the broker is given up to 500 ms to process it, so that it
+// does not see the connection cut by the shutdown and publish the client's
+// will (a second "offline" for subscribers).
+func (b *embeddedBroker) close(clientID string) {
+	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cl, ok := b.srv.Clients.Get(clientID); !ok || cl.Closed() {
+			break
+		}
+	}
+	b.closing.Store(true)
+	_ = b.srv.Close()
+}
 
 // brokerACL is the embedded broker's authentication and access control:
 //
@@ -192,20 +210,57 @@ func (h *brokerACL) clientRetained() int {
 	return len(h.retained)
 }
 
-// minLevel drops records below level.
-type minLevel struct {
+// brokerLog passes on the embedded broker's warnings and errors, named (the
+// broker's listener logs a failed connection with an empty message), and
+// nothing once the broker is closing.
+type brokerLog struct {
 	slog.Handler
-	level slog.Level
+	closing *atomic.Bool
 }
 
-func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.level && h.Handler.Enabled(ctx, l)
+func (h brokerLog) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && !h.closing.Load() && h.Handler.Enabled(ctx, l)
 }
 
-func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
-	return minLevel{h.Handler.WithAttrs(a), h.level}
+func (h brokerLog) Handle(ctx context.Context, r slog.Record) error {
+	if h.closing.Load() {
+		return nil
+	}
+	if r.Message == "" {
+		r = r.Clone()
+		r.Message = "embedded MQTT broker: a client connection ended with an error"
+		if benignConnErr(r) {
+			// A port check, or a client gone without DISCONNECT: not a
+			// warning (a refused login, for one, still is).
+			r.Level = slog.LevelDebug
+			if !h.Handler.Enabled(ctx, r.Level) {
+				return nil
+			}
+		}
+	}
+	return h.Handler.Handle(ctx, r)
 }
 
-func (h minLevel) WithGroup(name string) slog.Handler {
-	return minLevel{h.Handler.WithGroup(name), h.level}
+// benignConnErr reports whether r's error is a connection simply closed by
+// the client: EOF (e.g. connected and closed without a packet: a port
+// check) or a reset.
+func benignConnErr(r slog.Record) bool {
+	benign := false
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "error" {
+			e := a.Value.String()
+			benign = strings.HasSuffix(e, "EOF") || strings.Contains(e, "connection reset by peer")
+			return false
+		}
+		return true
+	})
+	return benign
+}
+
+func (h brokerLog) WithAttrs(a []slog.Attr) slog.Handler {
+	return brokerLog{h.Handler.WithAttrs(a), h.closing}
+}
+
+func (h brokerLog) WithGroup(name string) slog.Handler {
+	return brokerLog{h.Handler.WithGroup(name), h.closing}
 }

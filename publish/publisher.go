@@ -104,7 +104,7 @@ func New(opts Options) (*Publisher, error) {
 		if o.TLS.isSet() {
 			return nil, errors.New("mqtt.tls is set but mqtt.broker is embedded: the embedded broker listens in plain TCP (keep embedded_listen on 127.0.0.1, or use an external broker for TLS)")
 		}
-		b, err := startEmbedded(o, p.topics, p.log)
+		b, err := startEmbedded(o, p.topics, o.Logger)
 		if err != nil {
 			return nil, err
 		}
@@ -151,12 +151,12 @@ func (p *Publisher) BrokerURL() string { return p.brokerURL }
 // Topics names this publisher's topics.
 func (p *Publisher) Topics() Topics { return p.topics }
 
-// Publish queues pred for the broker unless on_change suppresses it. It
-// never blocks; a prediction with an invalid camera name is logged once and
-// dropped.
-func (p *Publisher) Publish(pred Prediction) {
+// Publish queues pred for the broker unless on_change suppresses it, and
+// reports whether it did. It never blocks; a prediction with an invalid
+// camera name is logged once and dropped.
+func (p *Publisher) Publish(pred Prediction) bool {
 	if !p.validCamera(pred.Camera) {
-		return
+		return false
 	}
 	if pred.Time.IsZero() {
 		pred.Time = time.Now()
@@ -164,17 +164,17 @@ func (p *Publisher) Publish(pred Prediction) {
 	payload, err := EncodePrediction(p.opts.DeviceID, pred)
 	if err != nil {
 		p.log.Error("dropping prediction", "err", err)
-		return
+		return false
 	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return
+		return false
 	}
 	if !p.filter.allow(pred, pred.Time) {
 		p.st.Suppressed++
 		p.mu.Unlock()
-		return
+		return false
 	}
 	dropped := p.queue.push(queued{camera: pred.Camera, frame: pred.Frame, topic: p.topics.Prediction(pred.Camera), payload: payload})
 	warn := false
@@ -188,6 +188,7 @@ func (p *Publisher) Publish(pred Prediction) {
 			"queue_size", p.opts.QueueSize, "broker", p.brokerURL, "fix", "raise mqtt.queue_size to keep more while the broker is unreachable")
 	}
 	p.signal(p.wake)
+	return true
 }
 
 // SetCameraState publishes the retained state of camera ("streaming",
@@ -334,7 +335,7 @@ func (p *Publisher) close(ctx context.Context) error {
 		c.Disconnect(250)
 	}
 	if p.broker != nil {
-		p.broker.close()
+		p.broker.close(p.opts.ClientID)
 	}
 	p.log.Info("MQTT publisher stopped", "broker", p.brokerURL, "undelivered", left)
 	if left > 0 {

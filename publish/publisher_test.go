@@ -124,7 +124,7 @@ func TestPredictionsStatusAndCommands(t *testing.T) {
 	score := 0.9934
 	want := PredictionPayload{
 		TS: "2025-01-02T03:04:05.778Z", Device: "dev1", Camera: "cam1", Frame: 1, Model: "shufflenet_v2_x0_5",
-		Top:       []imagenet.Class{{Class: 1, Label: "goldfish", Score: 0.9934}, {Class: 999, Label: "toilet tissue", Score: 1 - score}},
+		Top:       []imagenet.Class{{Class: 1, Label: "goldfish", Score: 0.9934}, {Class: 999, Label: "toilet tissue", Score: imagenet.RoundScore(1 - score)}},
 		LatencyMS: LatencyMS{Capture: 1.235, Preprocess: 5, Inference: 20.5},
 	}
 	if !reflect.DeepEqual(pl, want) {

@@ -1,3 +1,5 @@
-// Package systemd holds edged's systemd unit, edged.service, and the test
-// that verifies it with systemd-analyze. It has no Go code to import.
+// Package systemd holds edged's systemd unit, edged.service, the service
+// configuration edged.yaml (installed as /etc/edged/config.yaml), and the
+// tests that verify them with systemd-analyze and the real binary. It has
+// no Go code to import.
 package systemd

@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/edged/edged/engine"
@@ -17,7 +16,7 @@ import (
 func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	modelPath := fs.String("model", "", "int8 model file")
-	threads := fs.Int("threads", 1, "threads per inference")
+	threads := fs.Int("threads", runtime.NumCPU(), "threads per inference (like classify, eval and model.threads; --threads 1 for instruction counts)")
 	iters := fs.Int("iterations", 20, "run exactly this many inferences (no warm-up runs: instruction counts can be taken by difference)")
 	layers := fs.Bool("layers", false, "also print each layer's share of the time")
 	framePath := fs.String("frame", "", "run the whole frame path (decode, resize, crop, quantize, inference, top-5) on this encoded image instead of a synthetic input")
@@ -72,7 +71,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	sorted := slices.Clone(lat)
 	slices.Sort(sorted)
 	fmt.Fprintf(stdout, "model: %s (%s, %d int16 tensors)\nkernels: %s (cpu: %s, %s/%s)\nthreads: %d  iterations: %d\nlatency: median %s  min %s\n",
-		*modelPath, m.Arch, m.Int16Tensors(), kernels.Path(), strings.Join(kernels.CPUFeatures(), " "), runtime.GOOS, runtime.GOARCH,
+		*modelPath, m.Arch, m.Int16Tensors(), kernels.Path(), cpuFeatures(), runtime.GOOS, runtime.GOARCH,
 		*threads, *iters, sorted[len(sorted)/2].Round(time.Microsecond), sorted[0].Round(time.Microsecond))
 	if *layers {
 		var total time.Duration
@@ -84,10 +83,15 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			idx[i] = i
 		}
 		sort.SliceStable(idx, func(a, b int) bool { return times[idx[a]] > times[idx[b]] })
-		fmt.Fprintf(stdout, "\n%-40s %-14s %10s %7s\n", "layer", "kind", "per run", "share")
+		// Columns as wide as their longest entry, so that they align.
+		nameW, kindW := len("layer"), len("kind")
+		for i, n := range names {
+			nameW, kindW = max(nameW, len(n)), max(kindW, len(e.LayerKind(i)))
+		}
+		fmt.Fprintf(stdout, "\n%-*s  %-*s  %10s  %6s\n", nameW, "layer", kindW, "kind", "per run", "share")
 		for _, i := range idx {
-			fmt.Fprintf(stdout, "%-40s %-14s %10s %6.1f%%\n", names[i], e.LayerKind(i), (times[i] / time.Duration(*iters)).Round(time.Microsecond),
-				100*float64(times[i])/float64(total))
+			fmt.Fprintf(stdout, "%-*s  %-*s  %10s  %5.1f%%\n", nameW, names[i], kindW, e.LayerKind(i),
+				(times[i] / time.Duration(*iters)).Round(time.Microsecond).String(), 100*float64(times[i])/float64(total))
 		}
 	}
 	return nil

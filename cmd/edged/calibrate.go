@@ -115,13 +115,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, lastPct: -10}
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			p.tty = true
-		}
-	}
-	return p
+	return &progress{w: w, lastPct: -10, tty: isTerminal(w)}
 }
 
 func (p *progress) update(stage string, done, total int) {

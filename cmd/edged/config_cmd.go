@@ -6,7 +6,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
+	"github.com/edged/edged/capture"
 	"github.com/edged/edged/config"
 )
 
@@ -38,6 +40,9 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
+	if err := checkBackends(cfg, pos[0]); err != nil {
+		return &exitError{code: 2, err: err}
+	}
 	out, err := cfg.Effective()
 	if err != nil {
 		return err
@@ -49,5 +54,27 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "warning: model.path %s does not exist yet: `edged run` prints the steps that make it\n", cfg.Model.Path)
 	}
 	fmt.Fprintf(stderr, "%s: OK\n", pos[0])
+	return nil
+}
+
+// checkBackends refuses cameras whose source this binary cannot read: on a
+// build without GoCV, V4L2 devices, RTSP, video files and GStreamer
+// pipelines would only fail once edged runs.
+func checkBackends(cfg *config.Config, file string) error {
+	if capture.HasGoCV {
+		return nil
+	}
+	var errs []string
+	for i, c := range cfg.Cameras {
+		if capture.NeedsGoCV(c.Source) {
+			errs = append(errs, fmt.Sprintf("%s: cameras[%d] %q: source %q needs GoCV (OpenCV), and this edged was built without it: "+
+				"build it on the board with `go build -tags gocv ./cmd/edged` (needs libopencv-dev), "+
+				"or use a source the pure-Go build reads (a directory or file of images, an HTTP snapshot or MJPEG URL)",
+				file, i, c.Name, c.Source))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
 	return nil
 }

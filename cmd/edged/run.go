@@ -58,6 +58,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	slog.SetDefault(log)
 
 	opts := daemon.Options{Logger: log, LogLevel: level, Version: versionString()}
+	if isTerminal(stderr) {
+		// A person is watching: one line per published prediction, so the
+		// first run shows what edged sees without an MQTT client.
+		opts.Human = stderr
+	}
 	switch *out {
 	case "":
 	case "-":
@@ -103,25 +108,55 @@ func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
 }
 
 // missingModel explains how to make the model file config.yaml names: the
-// steps a user on a fresh machine follows, with the exact commands.
+// steps a user on a fresh machine follows, with the exact commands, as
+// README's "Another model" shows them.
 func missingModel(cfg *config.Config, cfgPath string) error {
-	path := cfg.Model.Path
+	path := relToWD(cfg.Model.Path)
 	// The calibrate command names the checkpoint that matches the model's
 	// file name; either works with any model.path.
 	ckpt := filepath.Base(shufflenetURL)
 	if strings.Contains(strings.ToLower(filepath.Base(path)), "mobilenet") {
 		ckpt = filepath.Base(mobilenetV3URL)
 	}
+	edged := selfCommand()
 	var b strings.Builder
 	fmt.Fprintf(&b, "model file %s (model.path in %s) does not exist. Make it once:\n\n", path, cfgPath)
 	fmt.Fprintf(&b, "  1. Download a torchvision ImageNet checkpoint, one of:\n")
 	fmt.Fprintf(&b, "       curl -LO %s\n", shufflenetURL)
 	fmt.Fprintf(&b, "       curl -LO %s\n", mobilenetV3URL)
 	fmt.Fprintf(&b, "  2. Calibrate it into the int8 model, on ~100 photos like the ones your cameras see\n")
-	fmt.Fprintf(&b, "     (a directory of .jpg/.png files):\n")
+	fmt.Fprintf(&b, "     (DIR: a directory of .jpg/.png files):\n")
 	fmt.Fprintf(&b, "       mkdir -p %s\n", filepath.Dir(path))
-	fmt.Fprintf(&b, "       edged calibrate --weights %s --images DIR --out %s\n", ckpt, path)
+	fmt.Fprintf(&b, "       %s calibrate --weights %s --images DIR --out %s\n", edged, ckpt, path)
 	fmt.Fprintf(&b, "  3. Start again:\n")
-	fmt.Fprintf(&b, "       edged run --config %s", cfgPath)
+	fmt.Fprintf(&b, "       %s run --config %s", edged, cfgPath)
 	return errors.New(b.String())
+}
+
+// relToWD shortens path to one relative to the working directory when it
+// is inside it, so the printed commands are the ones README shows.
+func relToWD(path string) string {
+	wd, err := os.Getwd()
+	if err != nil || wd == "/" { // a service's: absolute paths read better
+		return path
+	}
+	if rel, err := filepath.Rel(wd, path); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return path
+}
+
+// selfCommand is how the user started edged, for commands to type next:
+// "go run ./cmd/edged" under `go run` in the repository (its binary is
+// temporary), else the program name as typed ("edged", "./edged").
+func selfCommand() string {
+	if exe, err := os.Executable(); err == nil && strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		if _, err := os.Stat(filepath.Join("cmd", "edged", "main.go")); err == nil {
+			return "go run ./cmd/edged"
+		}
+	}
+	if len(os.Args) > 0 && os.Args[0] != "" {
+		return os.Args[0]
+	}
+	return "edged"
 }
