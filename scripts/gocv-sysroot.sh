@@ -38,7 +38,7 @@ done
 for m in $headers_only; do dev+=("libopencv-$m-dev"); done
 dev+=(libopencv-dev) # opencv4.pc (replaced below) and OpenCV's cmake files
 
-want="modules=$modules headers=$headers_only"
+want="modules=$modules headers=$headers_only norecommends"
 if [ -f "$root/.complete" ] && [ "$(cat "$root/.complete")" = "$want" ]; then
   echo "$root"
   exit 0
@@ -58,7 +58,7 @@ apt=(
   -o "Dir::State::status=$state/status" -o "Dir::Cache=$state/cache"
   -o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=$state/none"
   -o APT::Architecture=arm64 -o APT::Architectures::=arm64
-  -o APT::Sandbox::User=root -o Acquire::Languages=none -q
+  -o APT::Install-Recommends=false -o APT::Sandbox::User=root -o Acquire::Languages=none -q
 )
 
 echo "gocv-sysroot: arm64 package lists" >&2
