@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/quant"
 )
@@ -73,7 +74,7 @@ func Calibrate(g *model.Graph, inputs [][]float32, opts Options) (*quant.Model, 
 		log = slog.New(slog.DiscardHandler)
 	}
 	st := observe(g, inputs, &opts)
-	plan := &quant.Plan{Ranges: make([]quant.Range, len(g.Shapes)), DTypes: make([]quant.DType, len(g.Shapes)), PreAbsMax: st.pre}
+	plan := &quant.Plan{Ranges: make([]quant.Range, len(g.Shapes)), DTypes: make([]generic.DType, len(g.Shapes)), PreAbsMax: st.pre}
 	for t := range g.Shapes {
 		r, err := quant.ChooseRange(&st.obs[t], opts.Method, 256)
 		if err != nil {
@@ -184,14 +185,14 @@ func tensorName(g *model.Graph, t int) string {
 // to spare; clipping would only add error), and their convs' weights in
 // int16.
 func withInt16(p *quant.Plan, cs []candidate, st *stats) *quant.Plan {
-	q := &quant.Plan{Ranges: append([]quant.Range(nil), p.Ranges...), DTypes: append([]quant.DType(nil), p.DTypes...),
+	q := &quant.Plan{Ranges: append([]quant.Range(nil), p.Ranges...), DTypes: append([]generic.DType(nil), p.DTypes...),
 		PreAbsMax: p.PreAbsMax, Weights16: make([]bool, len(p.PreAbsMax)), WeightQ: p.WeightQ, WeightS: p.WeightS}
 	if p.Weights16 != nil {
 		copy(q.Weights16, p.Weights16)
 	}
 	for _, c := range cs {
 		for _, t := range c.tensors {
-			q.DTypes[t] = quant.Int16
+			q.DTypes[t] = generic.Int16
 			q.Ranges[t] = quant.Range{Min: st.obs[t].Min, Max: st.obs[t].Max}
 		}
 		if c.weights >= 0 {

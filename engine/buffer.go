@@ -1,6 +1,9 @@
 package engine
 
-import "github.com/edged/edged/quant"
+import (
+	"github.com/edged/edged/kernels/generic"
+	"github.com/edged/edged/quant"
+)
 
 // buf is one tensor's storage: exactly one of the slices is set, by the
 // tensor's element type.
@@ -13,9 +16,9 @@ type buf struct {
 func newBuf(t *quant.Tensor) buf {
 	n := t.Shape.Len()
 	switch t.DType {
-	case quant.Int16:
+	case generic.Int16:
 		return buf{i16: make([]int16, n)}
-	case quant.Float32:
+	case generic.Float32:
 		return buf{f32: make([]float32, n)}
 	}
 	return buf{i8: make([]int8, n)}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/quant"
@@ -14,6 +15,11 @@ type Options struct {
 	// Threads splits each layer's work across this many goroutines
 	// (default 1). Results are identical for every count.
 	Threads int
+	// Kernels names the kernel path every op is bound to when the engine
+	// is built: "generic", "neon" or "dotprod" (kernels.Paths lists what
+	// this build and CPU run). Empty: EDGED_KERNELS if set, else the best
+	// for this CPU (kernels.Default).
+	Kernels string
 }
 
 // step is one op of the model, split into tasks that may run in parallel.
@@ -30,13 +36,15 @@ type step struct {
 // one inference at a time per Engine (the daemon serializes them).
 type Engine struct {
 	m       *quant.Model
+	ks      *kernels.Set
 	bufs    []buf
 	input   []float32
 	steps   []step
 	workers *workers
 }
 
-// New plans m: derives every kernel's parameters, allocates every buffer
+// New plans m: resolves the kernel path, derives every kernel's
+// parameters, binds every op to the path's kernels, allocates every buffer
 // and builds the per-thread tasks.
 func New(m *quant.Model, opts Options) (*Engine, error) {
 	// A model read from a file was validated already; one built in memory
@@ -44,17 +52,24 @@ func New(m *quant.Model, opts Options) (*Engine, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	ks, err := kernels.Lookup(opts.Kernels)
+	if err != nil {
+		return nil, err
+	}
 	threads := max(opts.Threads, 1)
-	e := &Engine{m: m, bufs: make([]buf, len(m.Tensors)), input: make([]float32, m.Tensors[0].Shape.Len())}
+	e := &Engine{m: m, ks: ks, bufs: make([]buf, len(m.Tensors)), input: make([]float32, m.Tensors[0].Shape.Len())}
 	for i := range m.Tensors {
 		e.bufs[i] = newBuf(&m.Tensors[i])
 	}
 	in := &m.Tensors[0]
-	if in.DType == quant.Float32 {
+	if in.DType == generic.Float32 {
 		return nil, fmt.Errorf("model input must be int8 or int16")
 	}
-	e.steps = append(e.steps, step{name: "quantize input", tasks: []func(){
-		quantizeTask(e.input, 1/in.Scale, in.ZP, e.bufs[0])}})
+	q, err := quantizeTask(ks, e.input, 1/in.Scale, in.ZP, e.bufs[0])
+	if err != nil {
+		return nil, fmt.Errorf("input: %w", err)
+	}
+	e.steps = append(e.steps, step{name: "quantize input", tasks: []func(){q}})
 	for i := range m.Ops {
 		s, err := e.plan(&m.Ops[i], threads)
 		if err != nil {
@@ -75,6 +90,10 @@ func (e *Engine) Close() {
 		e.workers = nil
 	}
 }
+
+// Kernels names the kernel path e's ops are bound to. A conv the NEON
+// kernels do not cover runs on kernels/generic whatever the path.
+func (e *Engine) Kernels() string { return e.ks.Path() }
 
 // Model returns the model e runs.
 func (e *Engine) Model() *quant.Model { return e.m }
@@ -113,17 +132,17 @@ func (e *Engine) LayerKind(i int) string {
 		}
 	}
 	in, out := e.m.Tensors[op.Inputs[0]].DType, e.m.Tensors[op.Out].DType
-	if in != quant.Int8 || out != quant.Int8 {
+	if in != generic.Int8 || out != generic.Int8 {
 		k += fmt.Sprintf(" %s>%s", shortType(in), shortType(out))
 	}
 	return k
 }
 
-func shortType(d quant.DType) string {
+func shortType(d generic.DType) string {
 	switch d {
-	case quant.Int16:
+	case generic.Int16:
 		return "i16"
-	case quant.Float32:
+	case generic.Float32:
 		return "f32"
 	}
 	return "i8"
@@ -184,7 +203,7 @@ func (e *Engine) plan(op *quant.Op, threads int) (step, error) {
 			return s, perr
 		}
 		subs := splitConv(p, threads)
-		convs, cerr := bandConvs(op, p, subs, in.DType, out.DType)
+		convs, cerr := bandConvs(e.ks, op, p, subs, in.DType, out.DType)
 		if cerr != nil {
 			return s, cerr
 		}
@@ -196,33 +215,33 @@ func (e *Engine) plan(op *quant.Op, threads int) (step, error) {
 		p := addParams(op, in, b, out)
 		bb := e.bufs[op.Inputs[1]]
 		for _, r := range splitRange(out.Shape.Len(), threads, 1024) {
-			add(addTask(p, ib.slice(r[0], r[1]), bb.slice(r[0], r[1]), ob.slice(r[0], r[1])))
+			add(addTask(e.ks, p, ib.slice(r[0], r[1]), bb.slice(r[0], r[1]), ob.slice(r[0], r[1])))
 		}
 	case model.MulChannels:
 		g := &m.Tensors[op.Inputs[1]]
 		p := mulChannelsParams(in, g, out)
 		c := in.Shape.C
 		for _, r := range splitRange(in.Shape.H*in.Shape.W, threads, 64) {
-			add(mulChannelsTask(p, ib.slice(r[0]*c, r[1]*c), e.bufs[op.Inputs[1]], ob.slice(r[0]*c, r[1]*c), r[1]-r[0], c))
+			add(mulChannelsTask(e.ks, p, ib.slice(r[0]*c, r[1]*c), e.bufs[op.Inputs[1]], ob.slice(r[0]*c, r[1]*c), r[1]-r[0], c))
 		}
 	case model.GlobalAvgPool:
 		hw := in.Shape.H * in.Shape.W
-		add(avgPoolTask(rescaleParams(in, out, hw), ib, ob, hw, in.Shape.C))
+		add(avgPoolTask(e.ks, rescaleParams(in, out, hw), ib, ob, hw, in.Shape.C))
 	case model.MaxPool:
 		if !sameQuant(in, out) {
 			return s, fmt.Errorf("max pool must keep its input's quantization")
 		}
-		add(maxPoolTask(&op.Pool, ib, ob))
+		add(maxPoolTask(e.ks, &op.Pool, ib, ob))
 	case model.Slice:
 		if !sameQuant(in, out) {
 			return s, fmt.Errorf("slice must keep its input's quantization")
 		}
-		add(sliceTask(ib, ob, in.Shape.H*in.Shape.W, in.Shape.C, op.From, op.To))
+		add(sliceTask(e.ks, ib, ob, in.Shape.H*in.Shape.W, in.Shape.C, op.From, op.To))
 	case model.Shuffle:
 		if !sameQuant(in, out) {
 			return s, fmt.Errorf("shuffle must keep its input's quantization")
 		}
-		add(shuffleTask(ib, ob, in.Shape.H*in.Shape.W, in.Shape.C, op.Groups))
+		add(shuffleTask(e.ks, ib, ob, in.Shape.H*in.Shape.W, in.Shape.C, op.Groups))
 	case model.Concat:
 		b := &m.Tensors[op.Inputs[1]]
 		ab, bb := ib, e.bufs[op.Inputs[1]]
@@ -233,7 +252,7 @@ func (e *Engine) plan(op *quant.Op, threads int) (step, error) {
 				continue
 			}
 			tmp := newBuf(&quant.Tensor{Shape: t.Shape, DType: out.DType})
-			f, rerr := rescaleTask(rescaleParams(t, out, 1), e.bufs[op.Inputs[k]], tmp)
+			f, rerr := rescaleTask(e.ks, rescaleParams(t, out, 1), e.bufs[op.Inputs[k]], tmp)
 			if rerr != nil {
 				return s, rerr
 			}
@@ -244,7 +263,7 @@ func (e *Engine) plan(op *quant.Op, threads int) (step, error) {
 				bb = tmp
 			}
 		}
-		add(concatTask(ab, in.Shape.C, bb, b.Shape.C, in.Shape.H*in.Shape.W, ob))
+		add(concatTask(e.ks, ab, in.Shape.C, bb, b.Shape.C, in.Shape.H*in.Shape.W, ob))
 	default:
 		return s, fmt.Errorf("unknown op kind %v", op.Kind)
 	}

@@ -2,12 +2,14 @@ package engine_test
 
 import (
 	"math"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/edged/edged/calibrate"
 	"github.com/edged/edged/engine"
 	"github.com/edged/edged/internal/testdata"
+	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/quant"
 )
@@ -172,5 +174,39 @@ func TestNoAllocs(t *testing.T) {
 			}
 			e.Close()
 		}
+	}
+}
+
+// TestKernelsOption: the kernel path is the engine's, chosen when it is
+// built; an unknown or unavailable one is refused there, naming it, and
+// EDGED_KERNELS is the default.
+func TestKernelsOption(t *testing.T) {
+	ms, _, _ := models(t)
+	m := ms["shufflenet_v2_x0_5"]
+	for _, p := range kernels.Paths() {
+		e, err := engine.New(m, engine.Options{Kernels: p})
+		if err != nil {
+			t.Fatalf("Kernels %s: %v", p, err)
+		}
+		if e.Kernels() != p {
+			t.Errorf("Kernels %s: engine runs %s", p, e.Kernels())
+		}
+		e.Close()
+	}
+	if _, err := engine.New(m, engine.Options{Kernels: "avx9000"}); err == nil || !strings.Contains(err.Error(), `"avx9000"`) {
+		t.Errorf("Kernels avx9000: err = %v, want it refused by name", err)
+	}
+	t.Setenv("EDGED_KERNELS", kernels.Generic)
+	e, err := engine.New(m, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.Kernels() != kernels.Generic {
+		t.Errorf("EDGED_KERNELS=generic: the default engine runs %s", e.Kernels())
+	}
+	t.Setenv("EDGED_KERNELS", "avx9000")
+	if _, err := engine.New(m, engine.Options{}); err == nil || !strings.Contains(err.Error(), "EDGED_KERNELS=avx9000") {
+		t.Errorf("EDGED_KERNELS=avx9000: err = %v, want it refused by name", err)
 	}
 }

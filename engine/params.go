@@ -31,7 +31,7 @@ func convParams(op *quant.Op, in, out *quant.Tensor) (*generic.QConv, error) {
 	k := c.KH * c.KW * (c.InC / c.Groups)
 	// A model file is validated, but these int32 bounds are the engine's
 	// own contract: past them an accumulator could wrap.
-	if in.DType == quant.Int16 && k > quant.MaxInt16InputK {
+	if in.DType == generic.Int16 && k > quant.MaxInt16InputK {
 		return nil, fmt.Errorf("%s: an int16 input over %d values overflows the accumulator (limit %d): recalibrate", op.Name, k, quant.MaxInt16InputK)
 	}
 	if len(op.W16) > 0 && k > quant.MaxInt16WeightK {
@@ -48,7 +48,7 @@ func convParams(op *quant.Op, in, out *quant.Tensor) (*generic.QConv, error) {
 		p.Bias[o] = int32(b)
 	}
 	accScale := func(o int) float64 { return float64(in.Scale) * float64(op.WScale[o]) }
-	if out.DType == quant.Float32 {
+	if out.DType == generic.Float32 {
 		p.Epi = generic.EpiFloat
 		p.OutScale = make([]float32, c.OutC)
 		for o := range p.OutScale {
@@ -97,7 +97,7 @@ func convParams(op *quant.Op, in, out *quant.Tensor) (*generic.QConv, error) {
 // addParams is TFLite's residual-add rescaling.
 func addParams(op *quant.Op, a, b, out *quant.Tensor) *generic.QAdd {
 	ls := int32(20)
-	if a.DType == quant.Int16 || b.DType == quant.Int16 {
+	if a.DType == generic.Int16 || b.DType == generic.Int16 {
 		ls = 15
 	}
 	twice := 2 * math.Max(float64(a.Scale), float64(b.Scale))

@@ -8,8 +8,12 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// archPaths: the SDOT path where the CPU has the dot product, and the
-// ARMv8.0 NEON path on every arm64 CPU (Advanced SIMD is mandatory).
+// arm64's dispatch: the SDOT path where the CPU has the dot product, the
+// ARMv8.0 NEON path on every arm64 CPU (Advanced SIMD is mandatory), and
+// generic. Each arch* function binds an op to kernels/arm64, or returns
+// nil (generic path, or parameters the NEON kernels decline), in which
+// case kernels/generic runs it.
+
 func archPaths() []string {
 	if cpu.ARM64.HasASIMDDP {
 		return []string{DotProd, NEON, Generic}
@@ -17,56 +21,107 @@ func archPaths() []string {
 	return []string{NEON, Generic}
 }
 
+// archSet is a path's instruction set: on for neon and dotprod.
+type archSet struct {
+	on  bool
+	isa arm64.ISA
+}
+
+func newArchSet(p string) archSet {
+	switch p {
+	case NEON:
+		return archSet{on: true, isa: arm64.NEON}
+	case DotProd:
+		return archSet{on: true, isa: arm64.DotProd}
+	}
+	return archSet{}
+}
+
 type archConv = arm64.Conv
 type archRunner = arm64.Runner
 
-func archPackConv(p *QConv, w []int8, in, out DType, path string) (*archConv, bool) {
-	if path == Generic {
-		return nil, false
+func archPackConv(a archSet, p *QConv, w []int8, in, out generic.DType) *archConv {
+	if !a.on {
+		return nil
 	}
-	isa := arm64.NEON
-	if path == DotProd {
-		isa = arm64.DotProd
-	}
-	return arm64.PackConv(p, w, arm64.Elem(in), arm64.Elem(out), isa)
+	c, _ := arm64.PackConv(p, w, in, out, a.isa)
+	return c
 }
 
-func archPackConvW16(p *QConv, w []int16, out DType, path string) (*archConv, bool) {
-	if path == Generic {
-		return nil, false
+func archPackConvW16(a archSet, p *QConv, w []int16, out generic.DType) *archConv {
+	if !a.on {
+		return nil
 	}
-	isa := arm64.NEON
-	if path == DotProd {
-		isa = arm64.DotProd
-	}
-	return arm64.PackConvW16(p, w, arm64.Elem(out), isa)
+	c, _ := arm64.PackConvW16(p, w, out, a.isa)
+	return c
 }
 
-func archAddQ[T generic.Q](p *generic.QAdd, a, b, out []T) bool { return arm64.AddQ(p, a, b, out) }
-func archMulChannelsQ[T generic.Q](p *generic.QMulChannels, x, g, out []T, hw, c int) bool {
-	return arm64.MulChannelsQ(p, x, g, out, hw, c)
+func archAdd[T generic.Q](a archSet, p *generic.QAdd) (func(x, y, out []T), bool) {
+	if !a.on {
+		return nil, false
+	}
+	return arm64.Add[T](p)
 }
-func archRescaleQ[In, Out generic.Q](p *generic.QRescale, in []In, out []Out) bool {
-	return arm64.RescaleQ(p, in, out)
+
+func archMulChannels[T generic.Q](a archSet, p *generic.QMulChannels, hw, c int) (func(x, g, out []T), bool) {
+	if !a.on {
+		return nil, false
+	}
+	return arm64.MulChannels[T](p, hw, c)
 }
-func archGlobalAvgPoolQ[In, Out generic.Q](p *generic.QRescale, in []In, hw, c int, out []Out) bool {
-	return arm64.GlobalAvgPoolQ(p, in, hw, c, out)
+
+func archRescale[In, Out generic.Q](a archSet, p *generic.QRescale) (func(in []In, out []Out), bool) {
+	if !a.on {
+		return nil, false
+	}
+	return arm64.Rescale[In, Out](p)
 }
-func archMaxPoolQ[T generic.Q](p *generic.PoolParams, in, out []T) bool {
-	return arm64.MaxPoolQ(p, in, out)
+
+func archGlobalAvgPool[In, Out generic.Q](a archSet, p *generic.QRescale, hw, c int) (func(in []In, out []Out), bool) {
+	if !a.on {
+		return nil, false
+	}
+	return arm64.GlobalAvgPool[In, Out](p, hw, c)
 }
-func archQuantizeF32[T generic.Q](in []float32, invScale float32, zp int32, out []T) bool {
-	return arm64.QuantizeF32(in, invScale, zp, out)
+
+func archMaxPool[T generic.Q](a archSet, p *generic.PoolParams) (func(in, out []T), bool) {
+	if !a.on {
+		return nil, false
+	}
+	return arm64.MaxPool[T](p)
 }
-func archSliceChannelsQ[T generic.Q](in []T, hw, c, from, to int, out []T) bool {
-	return arm64.SliceChannelsQ(in, hw, c, from, to, out)
+
+func archQuantize[T generic.Q](a archSet, invScale float32, zp int32) (func(in []float32, out []T), bool) {
+	if !a.on {
+		return nil, false
+	}
+	return arm64.Quantize[T](invScale, zp)
 }
-func archConcatChannelsQ[T generic.Q](a []T, ca int, b []T, cb int, hw int, out []T) bool {
-	return arm64.ConcatChannelsQ(a, ca, b, cb, hw, out)
+
+func archSliceChannels[T generic.Q](a archSet, hw, c, from, to int) (func(in, out []T), bool) {
+	if !a.on {
+		return nil, false
+	}
+	return arm64.SliceChannels[T](hw, c, from, to)
 }
-func archChannelShuffleQ[T generic.Q](in, out []T, hw, c, groups int) bool {
-	return arm64.ChannelShuffleQ(in, out, hw, c, groups)
+
+func archConcatChannels[T generic.Q](a archSet, ca, cb, hw int) (func(x, y, out []T), bool) {
+	if !a.on {
+		return nil, false
+	}
+	return arm64.ConcatChannels[T](ca, cb, hw)
 }
-func archConcatShuffleQ[T generic.Q](a, b []T, hw, c2 int, out []T) bool {
-	return arm64.ConcatShuffleQ(a, b, hw, c2, out)
+
+func archChannelShuffle[T generic.Q](a archSet, hw, c, groups int) (func(in, out []T), bool) {
+	if !a.on {
+		return nil, false
+	}
+	return arm64.ChannelShuffle[T](hw, c, groups)
+}
+
+func archConcatShuffle[T generic.Q](a archSet, hw, c2 int) (func(x, y, out []T), bool) {
+	if !a.on {
+		return nil, false
+	}
+	return arm64.ConcatShuffle[T](hw, c2)
 }

@@ -8,38 +8,48 @@ import (
 	"github.com/edged/edged/kernels/generic"
 )
 
-// archPaths: without the arm64 assembly only the generic kernels exist.
+// The dispatch of builds without assembly kernels (other architectures,
+// the purego tag): only kernels/generic exists, so every arch* function
+// binds nothing.
+
 func archPaths() []string { return []string{Generic} }
+
+type archSet struct{}
+
+func newArchSet(string) archSet { return archSet{} }
 
 type archConv struct{}
 type archRunner struct{}
 
-func archPackConv(p *QConv, w []int8, in, out DType, path string) (*archConv, bool) {
+func archPackConv(archSet, *QConv, []int8, generic.DType, generic.DType) *archConv { return nil }
+func archPackConvW16(archSet, *QConv, []int16, generic.DType) *archConv            { return nil }
+
+func (*archConv) NewRunner(*QConv) (*archRunner, bool) { return nil, false }
+func (*archRunner) Run(in, out unsafe.Pointer)         {}
+
+func archAdd[T generic.Q](archSet, *generic.QAdd) (func(x, y, out []T), bool) { return nil, false }
+func archMulChannels[T generic.Q](archSet, *generic.QMulChannels, int, int) (func(x, g, out []T), bool) {
 	return nil, false
 }
-
-func archPackConvW16(p *QConv, w []int16, out DType, path string) (*archConv, bool) {
+func archRescale[In, Out generic.Q](archSet, *generic.QRescale) (func(in []In, out []Out), bool) {
 	return nil, false
 }
-
-func (*archConv) NewRunner(p *QConv) (*archRunner, bool) { return nil, false }
-func (*archRunner) Run(in, out unsafe.Pointer)           {}
-
-func archAddQ[T generic.Q](p *generic.QAdd, a, b, out []T) bool { return false }
-func archMulChannelsQ[T generic.Q](p *generic.QMulChannels, x, g, out []T, hw, c int) bool {
-	return false
+func archGlobalAvgPool[In, Out generic.Q](archSet, *generic.QRescale, int, int) (func(in []In, out []Out), bool) {
+	return nil, false
 }
-func archRescaleQ[In, Out generic.Q](p *generic.QRescale, in []In, out []Out) bool { return false }
-func archGlobalAvgPoolQ[In, Out generic.Q](p *generic.QRescale, in []In, hw, c int, out []Out) bool {
-	return false
+func archMaxPool[T generic.Q](archSet, *generic.PoolParams) (func(in, out []T), bool) {
+	return nil, false
 }
-func archMaxPoolQ[T generic.Q](p *generic.PoolParams, in, out []T) bool { return false }
-func archQuantizeF32[T generic.Q](in []float32, invScale float32, zp int32, out []T) bool {
-	return false
+func archQuantize[T generic.Q](archSet, float32, int32) (func(in []float32, out []T), bool) {
+	return nil, false
 }
-func archSliceChannelsQ[T generic.Q](in []T, hw, c, from, to int, out []T) bool { return false }
-func archConcatChannelsQ[T generic.Q](a []T, ca int, b []T, cb int, hw int, out []T) bool {
-	return false
+func archSliceChannels[T generic.Q](archSet, int, int, int, int) (func(in, out []T), bool) {
+	return nil, false
 }
-func archChannelShuffleQ[T generic.Q](in, out []T, hw, c, groups int) bool { return false }
-func archConcatShuffleQ[T generic.Q](a, b []T, hw, c2 int, out []T) bool   { return false }
+func archConcatChannels[T generic.Q](archSet, int, int, int) (func(x, y, out []T), bool) {
+	return nil, false
+}
+func archChannelShuffle[T generic.Q](archSet, int, int, int) (func(in, out []T), bool) {
+	return nil, false
+}
+func archConcatShuffle[T generic.Q](archSet, int, int) (func(x, y, out []T), bool) { return nil, false }

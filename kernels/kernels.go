@@ -1,8 +1,19 @@
-// Package kernels is edged's op API and its dispatch: it picks, once at
-// start-up, which implementation runs the int8 ops (the portable Go
-// kernels of kernels/generic, or the NEON assembly of kernels/arm64 in its
-// ARMv8.0 or SDOT variant) and forwards each op to it. Every path computes
-// bit-identical results; kernels/generic defines them.
+// Package kernels is edged's op API and its dispatch. An engine chooses a
+// kernel path when it is built (Lookup: the portable Go kernels of
+// kernels/generic, or the NEON assembly of kernels/arm64 in its ARMv8.0 or
+// SDOT variant) and binds every op to that path's function once, at plan
+// time: the op's parameters are checked then, and an inference only calls
+// the bound functions. Every path computes bit-identical results;
+// kernels/generic defines them.
+//
+// There is no package-level kernel selection: two engines in one process
+// may run different paths (tests run every model on every path).
+//
+// Each architecture has one small dispatch file (dispatch_arm64.go,
+// dispatch_other.go; a future amd64 package would add dispatch_amd64.go)
+// that lists its paths, best first, and binds an op to its kernels or
+// returns nil, in which case kernels/generic runs the op — the shape of
+// crypto/sha256's sha256block_arm64.go.
 package kernels
 
 import (
@@ -22,31 +33,64 @@ const (
 	DotProd = "dotprod" // arm64 with the ARMv8.2 dot product (SDOT)
 )
 
-// Path names the kernel implementation in use: "generic", "neon" or
-// "dotprod".
-func Path() string { return path }
-
-// path is the best this build and CPU can run until Select or Use says
-// otherwise.
-var path = archPaths()[0]
-
 // Paths lists the kernel paths this build and CPU can run, best first.
 func Paths() []string { return slices.Clone(archPaths()) }
 
-// Use switches to kernel path p. Ops bound to a conv (Conv) keep the path
-// they were packed for; element-wise ops follow the current path. It is
-// meant for start-up (Select) and tests, not for running engines.
-func Use(p string) error {
+// Set is one kernel path, ready to bind ops to: what an engine resolves
+// once, when it is built.
+type Set struct {
+	path string
+	arch archSet
+}
+
+// Lookup returns the kernel path named p, or for "" the default path
+// (Default). A path this build or CPU cannot run is refused with the
+// reason.
+func Lookup(p string) (*Set, error) {
+	if p == "" {
+		d, err := Default()
+		if err != nil {
+			return nil, err
+		}
+		p = d
+	}
 	switch p {
 	case Generic, NEON, DotProd:
 	default:
-		return fmt.Errorf("kernel path %q: want %s", p, strings.Join([]string{Generic, NEON, DotProd}, ", "))
+		return nil, fmt.Errorf("kernel path %q: want %s", p, strings.Join([]string{Generic, NEON, DotProd}, ", "))
 	}
 	if !slices.Contains(archPaths(), p) {
-		return fmt.Errorf("kernel path %s: %s", p, unavailable(p))
+		return nil, fmt.Errorf("kernel path %s: %s", p, unavailable(p))
 	}
-	path = p
-	return nil
+	return &Set{path: p, arch: newArchSet(p)}, nil
+}
+
+// Path names s's kernel path: "generic", "neon" or "dotprod".
+func (s *Set) Path() string { return s.path }
+
+// Default is the path an engine runs unless told otherwise: the one
+// EDGED_KERNELS names (generic, neon or dotprod) if set, else the best for
+// this build and CPU. A path this build or CPU cannot run is an error
+// saying why and what to do; commands call Default at start-up so that a
+// bad EDGED_KERNELS stops them before any work.
+func Default() (string, error) {
+	want := os.Getenv("EDGED_KERNELS")
+	if want == "" {
+		return archPaths()[0], nil
+	}
+	if _, err := Lookup(want); err != nil {
+		return "", fmt.Errorf("EDGED_KERNELS=%s: %w; unset it, or choose one of: %s", want, err, strings.Join(archPaths(), ", "))
+	}
+	return want, nil
+}
+
+// Path is Default's path, or the best for this CPU when EDGED_KERNELS is
+// invalid (which Default reports): for version strings and metrics.
+func Path() string {
+	if p, err := Default(); err == nil {
+		return p
+	}
+	return archPaths()[0]
 }
 
 // unavailable explains why path p cannot run here.
@@ -60,20 +104,6 @@ func unavailable(p string) string {
 		return "this CPU lacks the dot-product extension (asimddp, ARMv8.2); it can run neon"
 	}
 	return "not available on this CPU"
-}
-
-// Select applies EDGED_KERNELS (generic, neon or dotprod), if set, and
-// refuses a path this build or CPU cannot run. Commands that run models
-// call it once at start-up.
-func Select() error {
-	want := os.Getenv("EDGED_KERNELS")
-	if want == "" {
-		return nil
-	}
-	if err := Use(want); err != nil {
-		return fmt.Errorf("EDGED_KERNELS=%s: %w; unset it, or choose one of: %s", want, err, strings.Join(archPaths(), ", "))
-	}
-	return nil
 }
 
 // CPUFeatures lists the SIMD features x/sys/cpu reports that matter to

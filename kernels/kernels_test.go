@@ -24,38 +24,62 @@ func TestPaths(t *testing.T) {
 	if slices.Contains(p, DotProd) && !(neon && cpu.ARM64.HasASIMDDP) {
 		t.Errorf("Paths() = %v offers dotprod without the dot-product extension", p)
 	}
-	if Path() != p[0] {
-		t.Errorf("Path() = %s at start-up, want the best path %s", Path(), p[0])
+	t.Setenv("EDGED_KERNELS", "")
+	if d, err := Default(); err != nil || d != p[0] {
+		t.Errorf("Default() = %s, %v without EDGED_KERNELS, want the best path %s", d, err, p[0])
 	}
 }
 
-func TestSelect(t *testing.T) {
-	defer Use(Path())
+// TestLookupIsPerEngine: every available path can be looked up side by
+// side; nothing package-level changes.
+func TestLookupIsPerEngine(t *testing.T) {
+	t.Setenv("EDGED_KERNELS", "")
+	var sets []*Set
+	for _, p := range Paths() {
+		s, err := Lookup(p)
+		if err != nil {
+			t.Fatalf("Lookup(%s): %v", p, err)
+		}
+		sets = append(sets, s)
+	}
+	for i, s := range sets {
+		if s.Path() != Paths()[i] {
+			t.Errorf("set %d runs %s, want %s", i, s.Path(), Paths()[i])
+		}
+	}
+	if Path() != Paths()[0] {
+		t.Errorf("Path() = %s after looking up every path, want the default %s", Path(), Paths()[0])
+	}
+}
+
+func TestDefault(t *testing.T) {
 	for _, tc := range []struct {
-		env, wantErr string
+		env, want, wantErr string
 	}{
-		{"", ""},
-		{"generic", ""},
-		{"avx9000", "want generic, neon, dotprod"},
+		{"", Paths()[0], ""},
+		{"generic", Generic, ""},
+		{"avx9000", "", "want generic, neon, dotprod"},
 	} {
 		t.Setenv("EDGED_KERNELS", tc.env)
-		err := Select()
-		if (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
-			t.Errorf("EDGED_KERNELS=%q: Select() = %v, want an error containing %q", tc.env, err, tc.wantErr)
+		got, err := Default()
+		if got != tc.want || (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("EDGED_KERNELS=%q: Default() = %q, %v, want %q and an error containing %q", tc.env, got, err, tc.want, tc.wantErr)
+		}
+		s, err := Lookup("")
+		if (err == nil) != (tc.wantErr == "") || err == nil && s.Path() != tc.want {
+			t.Errorf("EDGED_KERNELS=%q: Lookup(\"\") = %v, %v, want path %q", tc.env, s, err, tc.want)
 		}
 	}
 	// every path this build lacks is refused with the reason and the way out
 	for _, p := range []string{NEON, DotProd} {
+		t.Setenv("EDGED_KERNELS", p)
+		got, err := Default()
 		if slices.Contains(Paths(), p) {
-			t.Setenv("EDGED_KERNELS", p)
-			if err := Select(); err != nil || Path() != p {
-				t.Errorf("EDGED_KERNELS=%s: Select() = %v, Path() = %s", p, err, Path())
+			if err != nil || got != p {
+				t.Errorf("EDGED_KERNELS=%s: Default() = %s, %v", p, got, err)
 			}
 			continue
 		}
-		t.Setenv("EDGED_KERNELS", p)
-		before := Path()
-		err := Select()
 		if err == nil {
 			t.Errorf("EDGED_KERNELS=%s accepted on %s (paths %v)", p, runtime.GOARCH, Paths())
 			continue
@@ -69,8 +93,8 @@ func TestSelect(t *testing.T) {
 		if runtime.GOARCH != "arm64" && !strings.Contains(msg, "arm64 only") {
 			t.Errorf("EDGED_KERNELS=%s: error %q does not say the kernels are arm64 only", p, msg)
 		}
-		if Path() != before {
-			t.Errorf("a refused EDGED_KERNELS changed the path to %s", Path())
+		if Path() != Paths()[0] {
+			t.Errorf("with a refused EDGED_KERNELS, Path() = %s, want the best path %s", Path(), Paths()[0])
 		}
 	}
 }

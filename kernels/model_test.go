@@ -63,14 +63,14 @@ func realModel(t testing.TB, data, ckpt string, pad model.Padding) *quant.Model 
 // logits and every tensor's raw storage after the first input.
 func runPath(t *testing.T, m *quant.Model, path string, threads int, inputs [][]float32) (logits [][]float32, tensors [][]byte) {
 	t.Helper()
-	if err := kernels.Use(path); err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.New(m, engine.Options{Threads: threads})
+	e, err := engine.New(m, engine.Options{Threads: threads, Kernels: path})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
+	if e.Kernels() != path {
+		t.Fatalf("engine built for %s runs %s", path, e.Kernels())
+	}
 	for i, in := range inputs {
 		out, err := e.Run(in)
 		if err != nil {
@@ -97,13 +97,17 @@ func runPath(t *testing.T, m *quant.Model, path string, threads int, inputs [][]
 	return logits, tensors
 }
 
-func TestModelsBitIdenticalAcrossPaths(t *testing.T) {
+// TestAllImplementations runs both models on every kernel path this build
+// and CPU offer (as crypto/sha256's test of the same name does), each path
+// bound by its own engines in one process, and compares every path with
+// generic bit for bit. With only the generic kernels (other architectures,
+// purego) it still runs both models on them.
+func TestAllImplementations(t *testing.T) {
 	paths := kernels.Paths()
 	if len(paths) == 1 {
-		t.Skipf("only the %s kernels exist in this build (%s): nothing to compare", paths[0], kernels.Path())
+		t.Logf("only the %s kernels exist in this build: running them, nothing to compare", paths[0])
 	}
 	data := filepath.Dir(testdata.Path(t, "golden"))
-	defer kernels.Use(kernels.Path())
 	golden, err := filepath.Glob(filepath.Join(data, "golden", "inputs", "*.f32"))
 	if err != nil || len(golden) == 0 {
 		t.Fatalf("no golden inputs in %s: %v", data, err)
@@ -168,16 +172,12 @@ func TestModelsNoAllocs(t *testing.T) {
 		t.Skipf("only the %s kernels exist in this build: no NEON path to check", kernels.Path())
 	}
 	data := filepath.Dir(testdata.Path(t, "models"))
-	defer kernels.Use(kernels.Path())
 	m := realModel(t, data, "mobilenet_v3_small_tf.pth", model.PadTF)
 	s := realModel(t, data, "shufflenet_v2_x0_5.pth", model.PadTorch)
 	for _, p := range kernels.Paths() {
 		for _, qm := range []*quant.Model{m, s} {
 			for _, threads := range []int{1, 2} {
-				if err := kernels.Use(p); err != nil {
-					t.Fatal(err)
-				}
-				e, err := engine.New(qm, engine.Options{Threads: threads})
+				e, err := engine.New(qm, engine.Options{Threads: threads, Kernels: p})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -204,7 +204,6 @@ func TestModelsNoAllocs(t *testing.T) {
 // (one thread) and reports its allocations.
 func BenchmarkModel(b *testing.B) {
 	data := filepath.Dir(testdata.Path(b, "models"))
-	defer kernels.Use(kernels.Path())
 	for _, tc := range []struct {
 		ckpt string
 		pad  model.Padding
@@ -215,10 +214,7 @@ func BenchmarkModel(b *testing.B) {
 		m := realModel(b, data, tc.ckpt, tc.pad)
 		for _, p := range kernels.Paths() {
 			b.Run(m.Arch+"/"+p, func(b *testing.B) {
-				if err := kernels.Use(p); err != nil {
-					b.Fatal(err)
-				}
-				e, err := engine.New(m, engine.Options{Threads: 1})
+				e, err := engine.New(m, engine.Options{Threads: 1, Kernels: p})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -69,3 +69,28 @@ func BenchmarkApply(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecoderFrames is a reused Decoder on the shared camera frames,
+// at full size and scaled to a shorter side of at least 256.
+func BenchmarkDecoderFrames(b *testing.B) {
+	for _, name := range []string{"rocket-640x480.jpg", "rocket-1280x720.jpg", "rocket-1920x1080.jpg"} {
+		data, err := os.ReadFile(filepath.Join(testdataDir(b), "frames", name))
+		if err != nil {
+			b.Skip(err)
+		}
+		for _, o := range []struct {
+			mode string
+			opts DecodeOptions
+		}{{"exact", DecodeOptions{}}, {"min256", DecodeOptions{MinSide: 256}}} {
+			b.Run(name+"/"+o.mode, func(b *testing.B) {
+				var dec Decoder
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := dec.Decode(data, o.opts); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

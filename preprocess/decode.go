@@ -1,9 +1,6 @@
 package preprocess
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -36,36 +33,19 @@ var (
 // libjpeg-turbo's output; arithmetic-coded, lossless, hierarchical and
 // 12-bit JPEGs are refused as unsupported. PNGs are decoded by image/png
 // and converted by FromImage's Pillow rules. Images of more than
-// MaxPixels pixels are refused from their header.
+// MaxPixels pixels, or needing more than DefaultMemoryBudget bytes, are
+// refused from their header. Decode allocates a new image each time; a
+// capture loop should keep a Decoder instead.
 func Decode(r io.Reader) (*RGB, error) {
-	br := bufio.NewReader(r)
-	head, err := br.Peek(len(pngMagic))
-	if err != nil && len(head) == 0 {
-		if err == io.EOF {
-			return nil, fmt.Errorf("preprocess: empty input: %w", ErrUnknownFormat)
-		}
-		return nil, fmt.Errorf("preprocess: read image header: %w", err)
+	data, err := io.ReadAll(io.LimitReader(r, DefaultMemoryBudget+1))
+	if err != nil {
+		return nil, fmt.Errorf("preprocess: read image: %w", err)
 	}
-	switch {
-	case bytes.HasPrefix(head, jpegMagic):
-		return decodeJPEG(br)
-	case bytes.HasPrefix(head, pngMagic):
-		// IHDR's width and height follow the signature, chunk length and
-		// type: refuse oversized images before image/png allocates them.
-		if ihdr, err := br.Peek(24); err == nil {
-			w, h := binary.BigEndian.Uint32(ihdr[16:]), binary.BigEndian.Uint32(ihdr[20:])
-			if uint64(w)*uint64(h) > MaxPixels {
-				return nil, fmt.Errorf("preprocess: PNG of %dx%d pixels exceeds the %d-pixel limit (MaxPixels); downscale it first", w, h, MaxPixels)
-			}
-		}
-		m, err := png.Decode(br)
-		if err != nil {
-			return nil, pngError(err)
-		}
-		return FromImage(m)
-	default:
-		return nil, fmt.Errorf("preprocess: %w (starts with % x)", ErrUnknownFormat, head)
+	if len(data) > DefaultMemoryBudget {
+		return nil, fmt.Errorf("preprocess: image file larger than the %d MB memory budget (DefaultMemoryBudget)", DefaultMemoryBudget>>20)
 	}
+	var d Decoder
+	return d.Decode(data, DecodeOptions{})
 }
 
 // pngError wraps an image/png error. image/png reports a short stream as

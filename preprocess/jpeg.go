@@ -1,7 +1,6 @@
 package preprocess
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +45,8 @@ type jpegComponent struct {
 	tq       int // quantization table selector
 	bw, bh   int // blocks stored per row and column (MCU-padded)
 	cbw, cbh int // blocks holding image samples (non-interleaved scans)
+	bs       int // IDCT output size per block side: 8, or 4, 2, 1 when scaled
+	stride   int // plane row length, bw*bs
 	plane    []uint8
 	coef     []int16 // progressive only: bw*bh blocks, natural order
 	qt       [64]int32
@@ -54,16 +55,22 @@ type jpegComponent struct {
 	dc, ac   int // Huffman table selectors of the current scan
 }
 
+// jpegDecoder holds one decode's state; a Decoder keeps one and reuses
+// its buffers (planes, coefficients, Huffman tables) from frame to frame.
 type jpegDecoder struct {
-	r           *bufio.Reader
 	bits        bitReader
+	opts        DecodeOptions
 	qt          [4][64]int32 // natural order
 	qtDefined   [4]bool
 	dcTab       [4]huffTable
 	acTab       [4]huffTable
 	w, h        int
+	denom       int // DCT-domain scale: output is ceil(w/denom) x ceil(h/denom)
 	progressive bool
 	comps       []jpegComponent
+	compBuf     [4]jpegComponent
+	planeBuf    [4][]uint8
+	coefBuf     [4][]int16
 	maxH, maxV  int
 	mcusX       int
 	mcusY       int
@@ -73,6 +80,7 @@ type jpegDecoder struct {
 	adobeXform  uint8
 	eobrun      int32
 	scans       int
+	deadline    deadline
 	tmp         [256]byte
 }
 
@@ -81,26 +89,49 @@ type errJPEG string
 
 func (e errJPEG) Error() string { return string(e) }
 
-// decodeJPEG decodes a JPEG stream to RGB as Pillow's
-// Image.open(f).convert("RGB") would.
-func decodeJPEG(r *bufio.Reader) (*RGB, error) {
-	d := &jpegDecoder{r: r}
-	d.bits.r = r
-	if err := d.decode(); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("preprocess: truncated JPEG: %w", ErrTruncated)
+// reset prepares d for a new stream, keeping its buffers.
+func (d *jpegDecoder) reset(data []byte, opts DecodeOptions) {
+	planes, coefs := d.planeBuf, d.coefBuf
+	for i := range d.compBuf {
+		if d.compBuf[i].plane != nil {
+			planes[i] = d.compBuf[i].plane
 		}
-		return nil, fmt.Errorf("preprocess: decode JPEG: %w", err)
+		if d.compBuf[i].coef != nil {
+			coefs[i] = d.compBuf[i].coef
+		}
 	}
-	return d.toRGB()
+	*d = jpegDecoder{
+		bits:     bitReader{data: data},
+		opts:     opts,
+		planeBuf: planes,
+		coefBuf:  coefs,
+		dcTab:    d.dcTab,
+		acTab:    d.acTab,
+	}
+	for i := range d.dcTab {
+		d.dcTab[i].defined, d.acTab[i].defined = false, false
+	}
 }
 
 func (d *jpegDecoder) readByte() (uint8, error) {
-	c, err := d.r.ReadByte()
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
+	b := &d.bits
+	if b.pos >= len(b.data) {
+		return 0, io.ErrUnexpectedEOF
 	}
-	return c, err
+	c := b.data[b.pos]
+	b.pos++
+	return c, nil
+}
+
+// readFull reads a marker segment's payload; short input is truncation.
+func (d *jpegDecoder) readFull(p []byte) error {
+	b := &d.bits
+	if len(b.data)-b.pos < len(p) {
+		b.pos = len(b.data)
+		return io.ErrUnexpectedEOF
+	}
+	b.pos += copy(p, b.data[b.pos:])
+	return nil
 }
 
 // nextMarker returns the next marker code, skipping any bytes before it
@@ -132,7 +163,7 @@ func (d *jpegDecoder) nextMarker() (uint8, error) {
 // segment reads a marker segment's 2-byte length and returns its payload
 // length.
 func (d *jpegDecoder) segment() (int, error) {
-	if err := readFull(d.r, d.tmp[:2]); err != nil {
+	if err := d.readFull(d.tmp[:2]); err != nil {
 		return 0, err
 	}
 	n := int(d.tmp[0])<<8 | int(d.tmp[1]) - 2
@@ -143,15 +174,17 @@ func (d *jpegDecoder) segment() (int, error) {
 }
 
 func (d *jpegDecoder) skip(n int) error {
-	_, err := d.r.Discard(n)
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
+	b := &d.bits
+	if len(b.data)-b.pos < n {
+		b.pos = len(b.data)
+		return io.ErrUnexpectedEOF
 	}
-	return err
+	b.pos += n
+	return nil
 }
 
 func (d *jpegDecoder) decode() error {
-	if err := readFull(d.r, d.tmp[:2]); err != nil {
+	if err := d.readFull(d.tmp[:2]); err != nil {
 		return err
 	}
 	if d.tmp[0] != 0xFF || d.tmp[1] != 0xD8 {
@@ -207,7 +240,7 @@ func (d *jpegDecoder) decode() error {
 // is at least minLen bytes long (libjpeg's examine_app0/app14).
 func (d *jpegDecoder) readApp(n int, tag string, minLen int, f func([]byte)) error {
 	k := min(n, len(d.tmp))
-	if err := readFull(d.r, d.tmp[:k]); err != nil {
+	if err := d.readFull(d.tmp[:k]); err != nil {
 		return err
 	}
 	if k >= minLen && string(d.tmp[:len(tag)]) == tag {
@@ -220,7 +253,7 @@ func (d *jpegDecoder) readDRI(n int) error {
 	if n != 2 {
 		return errJPEG("bad DRI length")
 	}
-	if err := readFull(d.r, d.tmp[:2]); err != nil {
+	if err := d.readFull(d.tmp[:2]); err != nil {
 		return err
 	}
 	d.restart = int(d.tmp[0])<<8 | int(d.tmp[1])
@@ -245,7 +278,7 @@ func (d *jpegDecoder) readDQT(n int) error {
 		if n < size {
 			return errJPEG("short DQT segment")
 		}
-		if err := readFull(d.r, d.tmp[:size]); err != nil {
+		if err := d.readFull(d.tmp[:size]); err != nil {
 			return err
 		}
 		n -= size
@@ -266,7 +299,7 @@ func (d *jpegDecoder) readDHT(n int) error {
 		if n < 17 {
 			return errJPEG("short DHT segment")
 		}
-		if err := readFull(d.r, d.tmp[:17]); err != nil {
+		if err := d.readFull(d.tmp[:17]); err != nil {
 			return err
 		}
 		n -= 17
@@ -284,7 +317,7 @@ func (d *jpegDecoder) readDHT(n int) error {
 			return errJPEG("bad DHT code counts")
 		}
 		vals := make([]uint8, total)
-		if err := readFull(d.r, vals); err != nil {
+		if err := d.readFull(vals); err != nil {
 			return err
 		}
 		n -= total
@@ -306,7 +339,7 @@ func (d *jpegDecoder) readSOF(n int, progressive bool) error {
 	if n < 6 {
 		return errJPEG("short SOF segment")
 	}
-	if err := readFull(d.r, d.tmp[:6]); err != nil {
+	if err := d.readFull(d.tmp[:6]); err != nil {
 		return err
 	}
 	if d.tmp[0] != 8 {
@@ -327,11 +360,11 @@ func (d *jpegDecoder) readSOF(n int, progressive bool) error {
 	if n != 6+3*nc {
 		return errJPEG("bad SOF length")
 	}
-	if err := readFull(d.r, d.tmp[:3*nc]); err != nil {
+	if err := d.readFull(d.tmp[:3*nc]); err != nil {
 		return err
 	}
 	d.progressive = progressive
-	d.comps = make([]jpegComponent, nc)
+	d.comps = d.compBuf[:nc]
 	d.maxH, d.maxV = 1, 1
 	for i := range d.comps {
 		c := &d.comps[i]
@@ -345,6 +378,9 @@ func (d *jpegDecoder) readSOF(n int, progressive bool) error {
 	}
 	d.mcusX = (d.w + 8*d.maxH - 1) / (8 * d.maxH)
 	d.mcusY = (d.h + 8*d.maxV - 1) / (8 * d.maxV)
+	d.denom = d.opts.scaleDenom(d.w, d.h)
+	minBS := 8 / d.denom
+	var need int64
 	for i := range d.comps {
 		c := &d.comps[i]
 		if d.maxH%c.h != 0 || d.maxV%c.v != 0 {
@@ -354,12 +390,63 @@ func (d *jpegDecoder) readSOF(n int, progressive bool) error {
 		// ceil(ceil(w*h/maxH)/8), as libjpeg's width_in_blocks.
 		c.cbw = ((d.w*c.h+d.maxH-1)/d.maxH + 7) / 8
 		c.cbh = ((d.h*c.v+d.maxV-1)/d.maxV + 7) / 8
-		c.plane = make([]uint8, c.bw*8*c.bh*8)
+		c.bs = scaledBlockSize(minBS, d.maxH, d.maxV, c.h, c.v)
+		c.stride = c.bw * c.bs
+		need += int64(c.stride) * int64(c.bh*c.bs)
 		if progressive {
-			c.coef = make([]int16, c.bw*c.bh*64)
+			need += int64(c.bw) * int64(c.bh) * 64 * 2
+		}
+	}
+	ow, oh := d.outSize()
+	need += int64(ow)*int64(oh)*3 + int64(ow)*int64(nc+5) // RGB output and row buffers
+	if budget := d.opts.memoryBudget(); need > budget {
+		kind := "baseline"
+		if progressive {
+			kind = "progressive"
+		}
+		return fmt.Errorf("%s JPEG of %dx%d pixels with %d components needs %d MB to decode, over the %d MB memory budget (DecodeOptions.MemoryBudget); downscale it first",
+			kind, d.w, d.h, nc, (need+1<<20-1)>>20, budget>>20)
+	}
+	for i := range d.comps {
+		c := &d.comps[i]
+		c.plane = growSlice(d.planeBuf[i], c.stride*c.bh*c.bs)
+		d.planeBuf[i] = c.plane
+		if progressive {
+			c.coef = growSlice(d.coefBuf[i], c.bw*c.bh*64)
+			clear(c.coef)
+			d.coefBuf[i] = c.coef
 		}
 	}
 	return nil
+}
+
+// outSize is the decoded image's size: ceil(w/denom) x ceil(h/denom), as
+// libjpeg's jdiv_round_up(image_width * scale_num, scale_denom).
+func (d *jpegDecoder) outSize() (int, int) {
+	return (d.w + d.denom - 1) / d.denom, (d.h + d.denom - 1) / d.denom
+}
+
+// scaledBlockSize is libjpeg-turbo's choice of a component's IDCT output
+// size (jdmaster.c, jpeg_core_output_dimensions): minBS for the
+// full-resolution components; subsampled ones are scaled up by 2 while
+// that still divides their subsampling, so that a scaled decode replaces
+// chroma upsampling by a larger IDCT (4:2:0 at 1/2 decodes chroma with
+// the full 8x8 IDCT and upsamples nothing).
+func scaledBlockSize(minBS, maxH, maxV, h, v int) int {
+	s := minBS
+	for s < 8 && (maxH*minBS)%(h*s*2) == 0 && (maxV*minBS)%(v*s*2) == 0 {
+		s *= 2
+	}
+	return s
+}
+
+// growSlice returns buf resized to n elements, reallocating only when its
+// capacity is short.
+func growSlice[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n)
+	}
+	return buf[:n]
 }
 
 func (d *jpegDecoder) readSOS(n int) error {
@@ -369,7 +456,7 @@ func (d *jpegDecoder) readSOS(n int) error {
 	if n < 6 || n > 4+2*4 {
 		return errJPEG("bad SOS length")
 	}
-	if err := readFull(d.r, d.tmp[:n]); err != nil {
+	if err := d.readFull(d.tmp[:n]); err != nil {
 		return err
 	}
 	ns := int(d.tmp[0])
@@ -418,5 +505,8 @@ func (d *jpegDecoder) readSOS(n int) error {
 		return errJPEG("too many blocks in an MCU")
 	}
 	d.scans++
+	if max := d.opts.maxScans(); d.scans > max {
+		return fmt.Errorf("JPEG has more than %d scans (DecodeOptions.MaxScans); a real progressive file has about 10, so this one is corrupt or hostile", max)
+	}
 	return d.decodeScan(scan, ss, se, ah, al)
 }

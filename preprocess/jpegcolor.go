@@ -10,17 +10,37 @@ package preprocess
 //     else CMYK. Pillow reads both as inverted ("CMYK;I", the Adobe
 //     convention) and converts with cmyk2rgb.
 
-func (d *jpegDecoder) toRGB() (*RGB, error) {
-	ups := make([]upsampler, len(d.comps))
+// converter is toRGB's scratch, kept by a Decoder between frames.
+type converter struct {
+	rows [4][]uint8
+	sums []int32
+	cmyk []uint8
+}
+
+// toRGB runs the IDCT of a progressive image's coefficients, upsamples the
+// planes and converts them into dd.out.
+func (dd *Decoder) toRGB() error {
+	d := &dd.j
+	ow, oh := d.outSize()
+	minBS := 8 / d.denom
+	var ups [4]upsampler
+	var blk [64]int32
 	for i := range d.comps {
 		c := &d.comps[i]
 		switch {
 		case d.progressive:
 			// A component no scan reached has zero coefficients: level 128.
 			for by := range c.cbh {
+				if err := d.deadline.check(); err != nil {
+					return err
+				}
 				for bx := range c.cbw {
 					coef := (*[64]int16)(c.coef[(by*c.bw+bx)*64:])
-					idctIslow(coef, &c.qt, c.plane[by*8*c.bw*8+bx*8:], c.bw*8)
+					last := 0
+					if dequantize(coef, &c.qt, &blk) {
+						last = 1
+					}
+					idct(&blk, last, c.bs, c.plane[by*c.bs*c.stride+bx*c.bs:], c.stride)
 				}
 			}
 		case !c.latched: // sequential component without a scan, likewise
@@ -28,52 +48,62 @@ func (d *jpegDecoder) toRGB() (*RGB, error) {
 				c.plane[j] = 128
 			}
 		}
-		ups[i] = newUpsampler(c.plane, c.bw*8, d.w, d.h, d.maxH/c.h, d.maxV/c.v)
+		// libjpeg's downsampled_width/height: ceil(w * h * bs / (maxH * 8)).
+		cw := (d.w*c.h*c.bs + d.maxH*8 - 1) / (d.maxH * 8)
+		ch := (d.h*c.v*c.bs + d.maxV*8 - 1) / (d.maxV * 8)
+		hExp := d.maxH * minBS / (c.h * c.bs)
+		vExp := d.maxV * minBS / (c.v * c.bs)
+		ups[i] = newUpsampler(c.plane, c.stride, cw, ch, hExp, vExp, minBS > 1)
 	}
-	out := NewRGB(d.w, d.h)
-	rows := make([][]uint8, len(d.comps))
-	for i := range rows {
-		rows[i] = make([]uint8, d.w)
+	out := &dd.out
+	out.W, out.H = ow, oh
+	out.Pix = growSlice(out.Pix, ow*oh*3)
+	cv := &dd.cv
+	for i := range d.comps {
+		cv.rows[i] = growSlice(cv.rows[i], ow+8)
 	}
-	sums := make([]int32, d.w)
-	var cmyk []uint8
-	if len(d.comps) == 4 {
-		cmyk = make([]uint8, 4*d.w)
+	cv.sums = growSlice(cv.sums, ow+8)
+	nc := len(d.comps)
+	if nc == 4 {
+		cv.cmyk = growSlice(cv.cmyk, 4*ow)
 	}
-	rgb := len(d.comps) == 3 && d.isRGB()
-	ycck := len(d.comps) == 4 && d.adobe && d.adobeXform != 0
-	for y := range d.h {
-		for i := range ups {
-			ups[i].row(rows[i], y, sums)
+	var rows [4][]uint8
+	rgb := nc == 3 && d.isRGB()
+	ycck := nc == 4 && d.adobe && d.adobeXform != 0
+	for y := range oh {
+		for i := range d.comps {
+			rows[i] = ups[i].row(cv.rows[i], ow, y, cv.sums)[:ow]
 		}
-		o := out.Pix[y*d.w*3 : (y+1)*d.w*3]
+		o := out.Pix[y*ow*3 : (y+1)*ow*3]
 		switch {
-		case len(d.comps) == 1:
+		case nc == 1:
 			for x, v := range rows[0] {
 				o[3*x], o[3*x+1], o[3*x+2] = v, v, v
 			}
 		case rgb:
-			for x := range d.w {
+			for x := range ow {
 				o[3*x], o[3*x+1], o[3*x+2] = rows[0][x], rows[1][x], rows[2][x]
 			}
-		case len(d.comps) == 3:
+		case nc == 3:
 			yccToRGB(o, rows[0], rows[1], rows[2])
 		case ycck:
 			// libjpeg writes C = 255-R (clamped) etc. and K as stored;
 			// Pillow's inversion turns that back into ink = R, G, B, 255-K.
 			yccToRGB(o, rows[0], rows[1], rows[2])
-			for x := range d.w {
+			cmyk := cv.cmyk
+			for x := range ow {
 				cmyk[4*x], cmyk[4*x+1], cmyk[4*x+2], cmyk[4*x+3] = o[3*x], o[3*x+1], o[3*x+2], 255-rows[3][x]
 			}
 			cmykToRGB(o, cmyk)
 		default:
-			for x := range d.w {
+			cmyk := cv.cmyk
+			for x := range ow {
 				cmyk[4*x], cmyk[4*x+1], cmyk[4*x+2], cmyk[4*x+3] = 255-rows[0][x], 255-rows[1][x], 255-rows[2][x], 255-rows[3][x]
 			}
 			cmykToRGB(o, cmyk)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // isRGB is libjpeg's guess for 3-component files.

@@ -46,48 +46,83 @@ var idctLimit = func() (t [1024]uint8) {
 	return t
 }()
 
-// idctIslow dequantizes coef (natural order) with qt and writes the 8x8
-// samples to dst with the given stride.
-func idctIslow(coef *[64]int16, qt *[64]int32, dst []uint8, stride int) {
+// idct writes the bs x bs samples of one block (bs = 8: islow; 4, 2, 1:
+// the reduced IDCTs of jidctred.c) from its dequantized coefficients.
+// last is the zigzag index of the last nonzero coefficient, 0 when only
+// the DC is (or may be) nonzero: the block is then flat, the common case
+// in chroma, and costs a fill.
+func idct(blk *[64]int32, last, bs int, dst []uint8, stride int) {
+	if last == 0 {
+		var v uint8
+		if bs == 1 {
+			v = idctLimit[descale32(blk[0], 3)&1023]
+		} else {
+			// Pass 1 scales the DC by 2^pass1Bits; the row pass's
+			// zero-AC shortcut removes it with the IDCT's factor 8.
+			v = idctLimit[descale32(blk[0]<<pass1Bits, pass1Bits+3)&1023]
+		}
+		for r := range bs {
+			o := dst[r*stride : r*stride+bs]
+			for i := range o {
+				o[i] = v
+			}
+		}
+		return
+	}
+	switch bs {
+	case 8:
+		idctIslow(blk, dst, stride)
+	case 4:
+		idct4x4(blk, dst, stride)
+	case 2:
+		idct2x2(blk, dst, stride)
+	default:
+		dst[0] = idctLimit[descale32(blk[0], 3)&1023]
+	}
+}
+
+// idctIslow writes the 8x8 samples of dequantized coefficients blk
+// (natural order) to dst with the given stride. It computes in 32 bits as
+// libjpeg-turbo's SIMD versions do (its C code uses a 64-bit JLONG; both
+// are exact for the coefficients of 8-bit images).
+func idctIslow(blk *[64]int32, dst []uint8, stride int) {
 	var ws [64]int32
 
 	// Pass 1: columns, results scaled up by 2^pass1Bits.
 	for c := range 8 {
-		in0 := int64(int32(coef[c]) * qt[c])
-		if coef[8+c] == 0 && coef[16+c] == 0 && coef[24+c] == 0 && coef[32+c] == 0 &&
-			coef[40+c] == 0 && coef[48+c] == 0 && coef[56+c] == 0 {
-			dc := int32(in0 << pass1Bits)
+		col := blk[c : c+57 : c+57]
+		if col[8] == 0 && col[16] == 0 && col[24] == 0 && col[32] == 0 &&
+			col[40] == 0 && col[48] == 0 && col[56] == 0 {
+			dc := col[0] << pass1Bits
 			for r := range 8 {
 				ws[r*8+c] = dc
 			}
 			continue
 		}
-		deq := func(r int) int64 { return int64(int32(coef[r*8+c]) * qt[r*8+c]) }
 
 		// Even part.
-		z2, z3 := deq(2), deq(6)
+		z2, z3 := col[16], col[48]
 		z1 := (z2 + z3) * fix0_541196100
 		tmp2 := z1 + z3*-fix1_847759065
 		tmp3 := z1 + z2*fix0_765366865
-		z2, z3 = in0, deq(4)
+		z2, z3 = col[0], col[32]
 		tmp0 := (z2 + z3) << constBits
 		tmp1 := (z2 - z3) << constBits
 		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
 		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
 
 		// Odd part.
-		tmp0, tmp1, tmp2, tmp3 = deq(7), deq(5), deq(3), deq(1)
-		tmp0, tmp1, tmp2, tmp3 = oddPart(tmp0, tmp1, tmp2, tmp3)
+		tmp0, tmp1, tmp2, tmp3 = oddPart(col[56], col[40], col[24], col[8])
 
 		const sh = constBits - pass1Bits
-		ws[0*8+c] = int32(descale(tmp10+tmp3, sh))
-		ws[7*8+c] = int32(descale(tmp10-tmp3, sh))
-		ws[1*8+c] = int32(descale(tmp11+tmp2, sh))
-		ws[6*8+c] = int32(descale(tmp11-tmp2, sh))
-		ws[2*8+c] = int32(descale(tmp12+tmp1, sh))
-		ws[5*8+c] = int32(descale(tmp12-tmp1, sh))
-		ws[3*8+c] = int32(descale(tmp13+tmp0, sh))
-		ws[4*8+c] = int32(descale(tmp13-tmp0, sh))
+		ws[0*8+c] = descale32(tmp10+tmp3, sh)
+		ws[7*8+c] = descale32(tmp10-tmp3, sh)
+		ws[1*8+c] = descale32(tmp11+tmp2, sh)
+		ws[6*8+c] = descale32(tmp11-tmp2, sh)
+		ws[2*8+c] = descale32(tmp12+tmp1, sh)
+		ws[5*8+c] = descale32(tmp12-tmp1, sh)
+		ws[3*8+c] = descale32(tmp13+tmp0, sh)
+		ws[4*8+c] = descale32(tmp13-tmp0, sh)
 	}
 
 	// Pass 2: rows, removing the pass-1 scale and the IDCT's factor 8.
@@ -96,37 +131,37 @@ func idctIslow(coef *[64]int16, qt *[64]int32, dst []uint8, stride int) {
 		w := ws[r*8 : r*8+8 : r*8+8]
 		o := dst[r*stride : r*stride+8 : r*stride+8]
 		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
-			v := idctLimit[descale(int64(w[0]), pass1Bits+3)&1023]
+			v := idctLimit[descale32(w[0], pass1Bits+3)&1023]
 			for i := range o {
 				o[i] = v
 			}
 			continue
 		}
-		z2, z3 := int64(w[2]), int64(w[6])
+		z2, z3 := w[2], w[6]
 		z1 := (z2 + z3) * fix0_541196100
-		tmp0 := (int64(w[0]) + int64(w[4])) << constBits
+		tmp0 := (w[0] + w[4]) << constBits
 		tmp3 := z1 + z2*fix0_765366865
-		tmp1 := (int64(w[0]) - int64(w[4])) << constBits
+		tmp1 := (w[0] - w[4]) << constBits
 		tmp2 := z1 + z3*-fix1_847759065
 		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
 		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
 
-		tmp0, tmp1, tmp2, tmp3 = oddPart(int64(w[7]), int64(w[5]), int64(w[3]), int64(w[1]))
+		tmp0, tmp1, tmp2, tmp3 = oddPart(w[7], w[5], w[3], w[1])
 
-		o[0] = idctLimit[descale(tmp10+tmp3, sh)&1023]
-		o[7] = idctLimit[descale(tmp10-tmp3, sh)&1023]
-		o[1] = idctLimit[descale(tmp11+tmp2, sh)&1023]
-		o[6] = idctLimit[descale(tmp11-tmp2, sh)&1023]
-		o[2] = idctLimit[descale(tmp12+tmp1, sh)&1023]
-		o[5] = idctLimit[descale(tmp12-tmp1, sh)&1023]
-		o[3] = idctLimit[descale(tmp13+tmp0, sh)&1023]
-		o[4] = idctLimit[descale(tmp13-tmp0, sh)&1023]
+		o[0] = idctLimit[descale32(tmp10+tmp3, sh)&1023]
+		o[7] = idctLimit[descale32(tmp10-tmp3, sh)&1023]
+		o[1] = idctLimit[descale32(tmp11+tmp2, sh)&1023]
+		o[6] = idctLimit[descale32(tmp11-tmp2, sh)&1023]
+		o[2] = idctLimit[descale32(tmp12+tmp1, sh)&1023]
+		o[5] = idctLimit[descale32(tmp12-tmp1, sh)&1023]
+		o[3] = idctLimit[descale32(tmp13+tmp0, sh)&1023]
+		o[4] = idctLimit[descale32(tmp13-tmp0, sh)&1023]
 	}
 }
 
 // oddPart is the odd half of the 1-D IDCT: inputs are the samples at
 // positions 7, 5, 3, 1; outputs tmp0..tmp3 of jidctint.c.
-func oddPart(tmp0, tmp1, tmp2, tmp3 int64) (int64, int64, int64, int64) {
+func oddPart(tmp0, tmp1, tmp2, tmp3 int32) (int32, int32, int32, int32) {
 	z1 := tmp0 + tmp3
 	z2 := tmp1 + tmp2
 	z3 := tmp0 + tmp2
@@ -145,5 +180,17 @@ func oddPart(tmp0, tmp1, tmp2, tmp3 int64) (int64, int64, int64, int64) {
 	return tmp0 + z1 + z3, tmp1 + z2 + z4, tmp2 + z2 + z3, tmp3 + z1 + z4
 }
 
-// descale is libjpeg's DESCALE: shift right by n, rounding half up.
-func descale(x int64, n uint) int64 { return (x + 1<<(n-1)) >> n }
+// descale32 is libjpeg's DESCALE: shift right by n, rounding half up.
+func descale32(x int32, n uint) int32 { return (x + 1<<(n-1)) >> n }
+
+// dequantize expands a progressive block's coefficients (natural order)
+// into blk and reports whether any AC coefficient is nonzero.
+func dequantize(coef *[64]int16, qt *[64]int32, blk *[64]int32) (ac bool) {
+	blk[0] = int32(coef[0]) * qt[0]
+	var any int16
+	for i := 1; i < 64; i++ {
+		blk[i] = int32(coef[i]) * qt[i]
+		any |= coef[i]
+	}
+	return any != 0
+}

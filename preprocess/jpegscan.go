@@ -27,9 +27,12 @@ func (d *jpegDecoder) decodeScan(scan []*jpegComponent, ss, se, ah, al int) erro
 	if len(scan) == 1 { // non-interleaved: one block per MCU, image blocks only
 		mcusX, mcusY = scan[0].cbw, scan[0].cbh
 	}
-	var blk [64]int16
+	var blk [64]int32
 	restartsLeft := d.restart
 	for my := range mcusY {
+		if err := d.deadline.check(); err != nil {
+			return err
+		}
 		for mx := range mcusX {
 			if d.restart > 0 {
 				if restartsLeft == 0 {
@@ -40,8 +43,8 @@ func (d *jpegDecoder) decodeScan(scan []*jpegComponent, ss, se, ah, al int) erro
 				}
 				restartsLeft--
 			}
-			if b.truncated() {
-				return errTruncatedScan
+			if b.overrun() {
+				return d.scanEndsEarly()
 			}
 			for _, c := range scan {
 				bh, bv := c.h, c.v
@@ -56,9 +59,9 @@ func (d *jpegDecoder) decodeScan(scan []*jpegComponent, ss, se, ah, al int) erro
 							coef := (*[64]int16)(c.coef[(by*c.bw+bx)*64:])
 							err = d.progressiveBlock(c, coef, ss, se, ah, al)
 						} else {
-							blk = [64]int16{}
-							if err = d.sequentialBlock(c, &blk); err == nil {
-								idctIslow(&blk, &c.qt, c.plane[by*8*c.bw*8+bx*8:], c.bw*8)
+							var last int
+							if last, err = d.sequentialBlock(c, &blk); err == nil {
+								idct(&blk, last, c.bs, c.plane[by*c.bs*c.stride+bx*c.bs:], c.stride)
 							}
 						}
 						if err != nil {
@@ -69,11 +72,22 @@ func (d *jpegDecoder) decodeScan(scan []*jpegComponent, ss, se, ah, al int) erro
 			}
 		}
 	}
-	if b.truncated() {
-		return errTruncatedScan
+	if b.overrun() {
+		return d.scanEndsEarly()
 	}
 	b.reset() // leftover bits are padding; a pending marker stays for nextMarker
 	return nil
+}
+
+// scanEndsEarly is the error for a scan whose data ran out before it
+// covered the image. libjpeg decodes the rest as zeros (with a warning),
+// so 150 bytes could make a 9459x9459 image; we refuse, and call the end
+// of input truncation as Pillow does.
+func (d *jpegDecoder) scanEndsEarly() error {
+	if d.bits.eof {
+		return errTruncatedScan
+	}
+	return fmt.Errorf("corrupt JPEG data: scan %d ends (marker 0x%02X) before it fills the declared %dx%d image", d.scans, d.bits.marker, d.w, d.h)
 }
 
 var errTruncatedScan = fmt.Errorf("entropy-coded data ends early: %w", io.ErrUnexpectedEOF)
@@ -81,6 +95,9 @@ var errTruncatedScan = fmt.Errorf("entropy-coded data ends early: %w", io.ErrUne
 // processRestart expects an RSTn marker between restart intervals and
 // resets the predictors, as libjpeg's process_restart does.
 func (d *jpegDecoder) processRestart(scan []*jpegComponent) error {
+	if d.bits.overrun() {
+		return d.scanEndsEarly()
+	}
 	d.bits.reset()
 	m, err := d.nextMarker()
 	if err != nil {
@@ -96,24 +113,40 @@ func (d *jpegDecoder) processRestart(scan []*jpegComponent) error {
 	return nil
 }
 
-// sequentialBlock decodes one baseline/extended block into blk (natural
-// order).
-func (d *jpegDecoder) sequentialBlock(c *jpegComponent, blk *[64]int16) error {
+// sequentialBlock decodes one baseline/extended block into blk, natural
+// order and dequantized, and returns the zigzag index of its last
+// nonzero coefficient (0 for a DC-only block), which lets the IDCT skip
+// the work for all-zero rows and columns.
+func (d *jpegDecoder) sequentialBlock(c *jpegComponent, blk *[64]int32) (int, error) {
 	b := &d.bits
 	s, err := b.decode(&d.dcTab[c.dc])
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if s > 16 {
-		return errBadHuffman
+		return 0, errBadHuffman
 	}
 	c.dcPred += b.receiveExtend(int(s))
-	blk[0] = int16(c.dcPred)
+	*blk = [64]int32{}
+	qt := &c.qt
+	blk[0] = c.dcPred * qt[0]
 	t := &d.acTab[c.ac]
+	last := 0
 	for k := 1; k < 64; k++ {
+		if b.n < 32 {
+			b.fill()
+		}
+		if e := t.fastAC[(b.acc>>(b.n-lookBits))&(1<<lookBits-1)]; e != 0 {
+			k += int(e>>8) & 15
+			b.n -= uint(e & 255)
+			z := zigzag[k] & 63
+			blk[z] = (e >> 16) * qt[z]
+			last = k
+			continue
+		}
 		rs, err := b.decode(t)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		r, s := int(rs>>4), int(rs&15)
 		if s == 0 {
@@ -124,9 +157,11 @@ func (d *jpegDecoder) sequentialBlock(c *jpegComponent, blk *[64]int16) error {
 			continue
 		}
 		k += r
-		blk[zigzag[k]] = int16(b.receiveExtend(s))
+		z := zigzag[k] & 63
+		blk[z] = b.receiveExtend(s) * qt[z]
+		last = k
 	}
-	return nil
+	return last, nil
 }
 
 // progressiveBlock applies one progressive scan's data to a block.

@@ -58,14 +58,17 @@ type upsampler struct {
 	fancyV     bool
 }
 
-func newUpsampler(pix []uint8, stride, imgW, imgH, hExp, vExp int) upsampler {
-	c := upsampler{pix: pix, stride: stride, hExp: hExp, vExp: vExp}
-	c.w = (imgW + hExp - 1) / hExp
-	c.h = (imgH + vExp - 1) / vExp
+// newUpsampler describes a plane of w x h real samples to be expanded by
+// hExp x vExp. fancy is libjpeg's do_fancy_upsampling, which it turns off
+// for 1/8-scaled decodes (jdsample.c: no context rows when the minimum
+// IDCT size is 1).
+func newUpsampler(pix []uint8, stride, w, h, hExp, vExp int, fancy bool) upsampler {
+	c := upsampler{pix: pix, stride: stride, w: w, h: h, hExp: hExp, vExp: vExp}
 	// jdsample.c's choice of method: triangle filters for 2:1 factors,
 	// except horizontally when a row has 2 samples or fewer; plain
 	// replication ("int_upsample") for everything else.
 	switch {
+	case !fancy:
 	case hExp == 2 && vExp == 1:
 		c.fancyH = c.w > 2
 	case hExp == 1 && vExp == 2:
@@ -77,20 +80,28 @@ func newUpsampler(pix []uint8, stride, imgW, imgH, hExp, vExp int) upsampler {
 	return c
 }
 
-// row writes the upsampled samples of image row y into dst (len = image
-// width). sums is scratch of at least c.w entries.
-func (c *upsampler) row(dst []uint8, y int, sums []int32) {
+// row returns the upsampled samples of image row y (at least width
+// entries): the plane's own row when nothing is expanded, else buf (of at
+// least 2*c.w and width + 4 entries). sums is scratch of at least c.w
+// entries.
+func (c *upsampler) row(buf []uint8, width, y int, sums []int32) []uint8 {
 	r := y / c.vExp
 	cur := c.pix[r*c.stride : r*c.stride+c.w]
 	if !c.fancyH && !c.fancyV {
-		if c.hExp == 1 {
-			copy(dst, cur)
-			return
+		switch c.hExp {
+		case 1:
+			return cur
+		case 2:
+			d := buf[:2*len(cur)]
+			for i, v := range cur {
+				d[2*i], d[2*i+1] = v, v
+			}
+		default:
+			for x := range buf[:width] {
+				buf[x] = cur[x/c.hExp]
+			}
 		}
-		for x := range dst {
-			dst[x] = cur[x/c.hExp]
-		}
-		return
+		return buf
 	}
 	if c.fancyV {
 		// The nearer row weighs 3/4, the row above (even output rows) or
@@ -102,41 +113,62 @@ func (c *upsampler) row(dst []uint8, y int, sums []int32) {
 		}
 		nr = min(max(nr, 0), c.h-1)
 		near := c.pix[nr*c.stride : nr*c.stride+c.w]
-		sums = sums[:c.w]
-		for i := range sums {
-			sums[i] = 3*int32(cur[i]) + int32(near[i])
+		sums = sums[:len(cur)]
+		near = near[:len(sums)]
+		for i, v := range cur {
+			sums[i] = 3*int32(v) + int32(near[i])
 		}
 		if !c.fancyH { // h1v2: (sum + 1 or 2) / 4, the bias alternating by row
 			bias := int32(1 + y%2)
-			for x := range dst {
-				dst[x] = uint8((sums[x] + bias) >> 2)
+			d := buf[:len(sums)]
+			for x, s := range sums {
+				d[x] = uint8((s + bias) >> 2)
 			}
-			return
+			return buf
 		}
-		// h2v2: 3/4 nearer + 1/4 further column of the column sums, /16,
-		// with biases 8 (left output) and 7 (right output).
-		last := c.w - 1
-		for x := range dst {
-			i := x >> 1
-			if x&1 == 0 {
-				dst[x] = uint8((3*sums[i] + sums[max(i-1, 0)] + 8) >> 4)
-			} else {
-				dst[x] = uint8((3*sums[i] + sums[min(i+1, last)] + 7) >> 4)
-			}
-		}
-		return
+		h2v2Row(buf, sums)
+		return buf
 	}
-	// h2v1: (3*nearer + further + 1 or 2) / 4.
-	last := c.w - 1
-	for x := range dst {
-		i := x >> 1
-		v := 3 * int32(cur[i])
-		if x&1 == 0 {
-			dst[x] = uint8((v + int32(cur[max(i-1, 0)]) + 1) >> 2)
-		} else {
-			dst[x] = uint8((v + int32(cur[min(i+1, last)]) + 2) >> 2)
-		}
+	h2v1Row(buf, cur)
+	return buf
+}
+
+// h2v2Row is jdsample.c's h2v2_fancy_upsample on one row of column sums
+// (n >= 3): 3/4 nearer + 1/4 further column, /16, with biases 8 (left
+// output) and 7 (right output); the edge columns stand in for their
+// missing neighbours.
+func h2v2Row(dst []uint8, sums []int32) {
+	n := len(sums)
+	dst = dst[:2*n]
+	dst[0] = uint8((4*sums[0] + 8) >> 4)
+	dst[1] = uint8((3*sums[0] + sums[1] + 7) >> 4)
+	for i := 1; i < n-1; i++ {
+		t := 3 * sums[i]
+		d := dst[2*i : 2*i+2 : 2*i+2]
+		d[0] = uint8((t + sums[i-1] + 8) >> 4)
+		d[1] = uint8((t + sums[i+1] + 7) >> 4)
 	}
+	t := 3 * sums[n-1]
+	dst[2*n-2] = uint8((t + sums[n-2] + 8) >> 4)
+	dst[2*n-1] = uint8((4*sums[n-1] + 7) >> 4)
+}
+
+// h2v1Row is jdsample.c's h2v1_fancy_upsample (n >= 3 samples):
+// (3*nearer + further + 1 or 2) / 4.
+func h2v1Row(dst []uint8, cur []uint8) {
+	n := len(cur)
+	dst = dst[:2*n]
+	dst[0] = cur[0]
+	dst[1] = uint8((3*int32(cur[0]) + int32(cur[1]) + 2) >> 2)
+	for i := 1; i < n-1; i++ {
+		t := 3 * int32(cur[i])
+		d := dst[2*i : 2*i+2 : 2*i+2]
+		d[0] = uint8((t + int32(cur[i-1]) + 1) >> 2)
+		d[1] = uint8((t + int32(cur[i+1]) + 2) >> 2)
+	}
+	t := 3 * int32(cur[n-1])
+	dst[2*n-2] = uint8((t + int32(cur[n-2]) + 1) >> 2)
+	dst[2*n-1] = cur[n-1]
 }
 
 // fromYCbCr converts a decoded JPEG's planes to RGB the way libjpeg-turbo
@@ -165,16 +197,17 @@ func fromYCbCr(m *image.YCbCr) (*RGB, error) {
 		return nil, fmt.Errorf("preprocess: YCbCr image origin %v is not aligned to its %v chroma grid", b.Min, m.SubsampleRatio)
 	}
 	c0 := m.COffset(b.Min.X, b.Min.Y)
-	yu := newUpsampler(m.Y[m.YOffset(b.Min.X, b.Min.Y):], m.YStride, w, h, 1, 1)
-	cb := newUpsampler(m.Cb[c0:], m.CStride, w, h, hExp, vExp)
-	cr := newUpsampler(m.Cr[c0:], m.CStride, w, h, hExp, vExp)
+	cw, ch := (w+hExp-1)/hExp, (h+vExp-1)/vExp
+	yu := newUpsampler(m.Y[m.YOffset(b.Min.X, b.Min.Y):], m.YStride, w, h, 1, 1, true)
+	cb := newUpsampler(m.Cb[c0:], m.CStride, cw, ch, hExp, vExp, true)
+	cr := newUpsampler(m.Cr[c0:], m.CStride, cw, ch, hExp, vExp, true)
 	out := NewRGB(w, h)
-	yRow, cbRow, crRow := make([]uint8, w), make([]uint8, w), make([]uint8, w)
+	yBuf, cbBuf, crBuf := make([]uint8, w+8), make([]uint8, w+8), make([]uint8, w+8)
 	sums := make([]int32, w)
 	for y := range h {
-		yu.row(yRow, y, sums)
-		cb.row(cbRow, y, sums)
-		cr.row(crRow, y, sums)
+		yRow := yu.row(yBuf, w, y, sums)
+		cbRow := cb.row(cbBuf, w, y, sums)
+		crRow := cr.row(crBuf, w, y, sums)
 		yccToRGB(out.Pix[y*w*3:(y+1)*w*3], yRow, cbRow, crRow)
 	}
 	return out, nil
@@ -182,13 +215,27 @@ func fromYCbCr(m *image.YCbCr) (*RGB, error) {
 
 // yccToRGB converts one row of full-resolution Y, Cb, Cr samples to packed
 // RGB with jdcolor.c's ycc_rgb_convert.
+// Only the first len(dst)/3 samples of each row are used.
 func yccToRGB(dst, ys, cbs, crs []uint8) {
 	t := &yccTables
+	n := len(dst) / 3
+	ys, cbs, crs = ys[:n], cbs[:n], crs[:n]
 	for x, yv := range ys {
-		Y, u, v := int32(yv), cbs[x], crs[x]
+		Y, u, v := int(yv)+clampOffset, cbs[x], crs[x]
 		d := dst[3*x : 3*x+3 : 3*x+3]
-		d[0] = clamp8(Y + t.crR[v])
-		d[1] = clamp8(Y + (t.cbG[u]+t.crG[v])>>cscaleBits)
-		d[2] = clamp8(Y + t.cbB[u])
+		d[0] = clampTab[(Y+int(t.crR[v]))&1023]
+		d[1] = clampTab[(Y+int((t.cbG[u]+t.crG[v])>>cscaleBits))&1023]
+		d[2] = clampTab[(Y+int(t.cbB[u]))&1023]
 	}
 }
+
+// clampTab[x+clampOffset] is x clamped to 0..255 for -384 <= x < 640,
+// which covers every Y + chroma offset: a load instead of two branches.
+const clampOffset = 384
+
+var clampTab = func() (t [1024]uint8) {
+	for i := range t {
+		t[i] = clamp8(int32(i - clampOffset))
+	}
+	return t
+}()

@@ -436,7 +436,7 @@ func decode(body []byte) (*Model, error) {
 		t.Shape.H = d.int(w)
 		t.Shape.W = d.int(w)
 		t.Shape.C = d.int(w)
-		t.DType = DType(d.u8(w))
+		t.DType = generic.DType(d.u8(w))
 		t.Scale = d.f32(w)
 		t.ZP = int32(d.u32(w))
 		t.Min = d.f32(w)
@@ -618,18 +618,18 @@ func (m *Model) checkTensor(i int) error {
 		return bad("shape %v (each dimension 1 to %d)", s, maxDim)
 	}
 	switch t.DType {
-	case Int8:
+	case generic.Int8:
 		if t.ZP < -128 || t.ZP > 127 {
 			return bad("int8 zero point %d", t.ZP)
 		}
-	case Int16, Float32:
+	case generic.Int16, generic.Float32:
 		if t.ZP != 0 {
 			return bad("%v zero point %d (the scheme makes it 0)", t.DType, t.ZP)
 		}
 	default:
 		return bad("element type %v", t.DType)
 	}
-	if (t.DType == Float32) != (i == m.Output) {
+	if (t.DType == generic.Float32) != (i == m.Output) {
 		return bad("is %v, but only the output (tensor %d) is float32 and it must be", t.DType, m.Output)
 	}
 	if !isFinite32(t.Scale) || t.Scale <= 0 {
@@ -683,7 +683,7 @@ func (m *Model) checkOp(op *Op, producer []int) error {
 		return fmt.Errorf("writes tensor %d, already produced by op %d", op.Out, p)
 	}
 	out := &m.Tensors[op.Out]
-	if out.DType == Float32 && op.Kind != model.Conv {
+	if out.DType == generic.Float32 && op.Kind != model.Conv {
 		return fmt.Errorf("produces the float32 output: only a conv's accumulators are dequantized")
 	}
 	if err := unusedFields(op); err != nil {
@@ -819,7 +819,7 @@ func checkConv(op *Op, in model.Shape, out *Tensor) error {
 	if c.Act > generic.ActHardsigmoid {
 		return fmt.Errorf("unknown activation %d", c.Act)
 	}
-	if out.DType == Float32 && c.Act != generic.ActNone {
+	if out.DType == generic.Float32 && c.Act != generic.ActNone {
 		return fmt.Errorf("the float32 output cannot fuse %v", c.Act)
 	}
 	if len(op.W) > 0 && len(op.W16) > 0 {

@@ -18,7 +18,7 @@ func fileMinimalModel() *Model {
 		Arch: "min",
 		Tensors: []Tensor{
 			{Name: "input", Shape: model.Shape{H: 1, W: 1, C: 2}, Scale: 0.5, ZP: 1, Min: -1, Max: 1},
-			{Name: "fc", Shape: model.Shape{H: 1, W: 1, C: 2}, DType: Float32, Scale: 1},
+			{Name: "fc", Shape: model.Shape{H: 1, W: 1, C: 2}, DType: generic.Float32, Scale: 1},
 		},
 		Ops: []Op{{Kind: model.Conv, Name: "fc", Inputs: []int{0}, Out: 1,
 			Conv: generic.ConvParams{InH: 1, InW: 1, InC: 2, OutH: 1, OutW: 1, OutC: 2,

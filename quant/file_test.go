@@ -85,14 +85,14 @@ func fileTestModel(t testing.TB) *Model {
 	g := fileTestGraph()
 	p := &Plan{
 		Ranges:    make([]Range, len(g.Shapes)),
-		DTypes:    make([]DType, len(g.Shapes)),
+		DTypes:    make([]generic.DType, len(g.Shapes)),
 		PreAbsMax: make([]float32, len(g.Nodes)),
 	}
 	for i := range p.Ranges {
 		p.Ranges[i] = Range{Min: -0.5 * float32(i), Max: float32(i) + 1}
 	}
 	p.Ranges[0] = Range{Min: -1, Max: 3}
-	p.DTypes[12] = Int16
+	p.DTypes[12] = generic.Int16
 	p.PreAbsMax[0] = 12
 	p.PreAbsMax[6] = 5
 	p.Weights16 = make([]bool, len(g.Nodes))
@@ -377,7 +377,7 @@ func TestInvalidModels(t *testing.T) {
 		{"no ops", func(m *Model) { m.Ops = nil }, "0 ops"},
 		{"output out of range", func(m *Model) { m.Output = 15 }, "output tensor 15"},
 		{"output not float", func(m *Model) { m.Output = 13 }, "only the output"},
-		{"second float tensor", func(m *Model) { m.Tensors[5].DType, m.Tensors[5].ZP = Float32, 0 }, "only the output"},
+		{"second float tensor", func(m *Model) { m.Tensors[5].DType, m.Tensors[5].ZP = generic.Float32, 0 }, "only the output"},
 		{"unknown dtype", func(m *Model) { m.Tensors[5].DType = 9 }, "dtype(9)"},
 		{"zero shape", func(m *Model) { m.Tensors[5].Shape.W = 0 }, "shape"},
 		{"huge shape", func(m *Model) { m.Tensors[5].Shape.C = maxDim + 1 }, "shape"},
@@ -543,11 +543,11 @@ func TestRealArchitectures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := &Plan{Ranges: make([]Range, len(g.Shapes)), DTypes: make([]DType, len(g.Shapes)), PreAbsMax: make([]float32, len(g.Nodes))}
+			p := &Plan{Ranges: make([]Range, len(g.Shapes)), DTypes: make([]generic.DType, len(g.Shapes)), PreAbsMax: make([]float32, len(g.Nodes))}
 			for i := range p.Ranges {
 				p.Ranges[i] = Range{Min: -float32(i%7) - 1, Max: float32(i%5) + 1}
 				if i%11 == 3 {
-					p.DTypes[i] = Int16
+					p.DTypes[i] = generic.Int16
 				}
 			}
 			for i := range p.PreAbsMax {

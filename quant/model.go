@@ -1,25 +1,15 @@
 package quant
 
 import (
-	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/model"
-)
-
-// DType is the element type of a quantized tensor (the kernels' own).
-type DType = kernels.DType
-
-const (
-	Int8    = kernels.Int8
-	Int16   = kernels.Int16
-	Float32 = kernels.Float32 // the logits
 )
 
 // Tensor is a quantized activation tensor: x ≈ Scale·(q - ZP).
 type Tensor struct {
 	Name  string // the node that produces it ("input" for tensor 0)
 	Shape model.Shape
-	DType DType
+	DType generic.DType
 	Scale float32
 	ZP    int32
 	// Min and Max are the real range the parameters were chosen for.
@@ -79,7 +69,7 @@ func (m *Model) NumClasses() int { return m.Tensors[m.Output].Shape.Len() }
 func (m *Model) Int16Tensors() int {
 	n := 0
 	for _, t := range m.Tensors {
-		if t.DType == Int16 {
+		if t.DType == generic.Int16 {
 			n++
 		}
 	}

@@ -1,6 +1,10 @@
 package quant
 
-import "math"
+import (
+	"math"
+
+	"github.com/edged/edged/kernels/generic"
+)
 
 // Range is the real interval an activation tensor is quantized over.
 type Range struct{ Min, Max float32 }
@@ -10,10 +14,10 @@ type Range struct{ Min, Max float32 }
 // exact. A degenerate range (a dead squeeze-excitation branch is constant
 // zero) gets scale 1 rather than 0: a zero scale would make every
 // multiplier derived from it infinite.
-func Params(r Range, d DType) (scale float32, zp int32) {
+func Params(r Range, d generic.DType) (scale float32, zp int32) {
 	lo := math.Min(float64(r.Min), 0)
 	hi := math.Max(float64(r.Max), 0)
-	if d == Int16 {
+	if d == generic.Int16 {
 		m := math.Max(-lo, hi)
 		if m == 0 || math.IsNaN(m) || math.IsInf(m, 0) {
 			return 1, 0

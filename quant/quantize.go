@@ -13,7 +13,7 @@ import (
 // with a fused hardswish or hardsigmoid (indexed by node).
 type Plan struct {
 	Ranges    []Range
-	DTypes    []DType
+	DTypes    []generic.DType
 	PreAbsMax []float32
 	// Weights16, when set, marks the convs (by node) whose weights stay
 	// in int16; their input must be int8, so that the int32 accumulator
@@ -46,7 +46,7 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 		}
 	}
 	m := &Model{Arch: g.Arch, Padding: g.Padding, Output: g.Output, Tensors: make([]Tensor, len(g.Shapes))}
-	set := func(t int, name string, r Range, d DType) {
+	set := func(t int, name string, r Range, d generic.DType) {
 		s, zp := Params(r, d)
 		m.Tensors[t] = Tensor{Name: name, Shape: g.Shapes[t], DType: d, Scale: s, ZP: zp, Min: r.Min, Max: r.Max}
 	}
@@ -59,7 +59,7 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 		}
 		switch {
 		case n.Out == g.Output:
-			m.Tensors[n.Out] = Tensor{Name: name, Shape: g.Shapes[n.Out], DType: Float32, Scale: 1}
+			m.Tensors[n.Out] = Tensor{Name: name, Shape: g.Shapes[n.Out], DType: generic.Float32, Scale: 1}
 		case n.Kind == model.MaxPool || n.Kind == model.Slice || n.Kind == model.Shuffle:
 			t := m.Tensors[n.Inputs[0]]
 			t.Name, t.Shape = name, g.Shapes[n.Out]
@@ -76,7 +76,7 @@ func Quantize(g *model.Graph, p *Plan) (*Model, error) {
 			op.Conv = n.Conv
 			w16 := p.Weights16 != nil && p.Weights16[i]
 			if w16 {
-				if in.DType != Int8 {
+				if in.DType != generic.Int8 {
 					return nil, fmt.Errorf("%s: int16 weights need an int8 input, not %v", name, in.DType)
 				}
 				op.W16, op.WScale = WeightScales16(n.W, n.Conv.OutC)

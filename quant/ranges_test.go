@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand"
 	"testing"
+
+	"github.com/edged/edged/kernels/generic"
 )
 
 func observed(x []float32) *Observer {
@@ -17,17 +19,17 @@ func observed(x []float32) *Observer {
 func TestParams(t *testing.T) {
 	for _, tc := range []struct {
 		r      Range
-		d      DType
+		d      generic.DType
 		scale  float32
 		zp     int32
 		exact0 bool
 	}{
-		{Range{-1, 3}, Int8, 4.0 / 255, -64, true},
-		{Range{0.5, 2}, Int8, 2.0 / 255, -128, true}, // widened to include 0
-		{Range{-2, -1}, Int8, 2.0 / 255, 127, true},
-		{Range{-3, 2}, Int16, 3.0 / 32767, 0, true},
-		{Range{0, 0}, Int8, 1, 0, true}, // a dead tensor: scale 1, never 0
-		{Range{0, 0}, Int16, 1, 0, true},
+		{Range{-1, 3}, generic.Int8, 4.0 / 255, -64, true},
+		{Range{0.5, 2}, generic.Int8, 2.0 / 255, -128, true}, // widened to include 0
+		{Range{-2, -1}, generic.Int8, 2.0 / 255, 127, true},
+		{Range{-3, 2}, generic.Int16, 3.0 / 32767, 0, true},
+		{Range{0, 0}, generic.Int8, 1, 0, true}, // a dead tensor: scale 1, never 0
+		{Range{0, 0}, generic.Int16, 1, 0, true},
 	} {
 		s, zp := Params(tc.r, tc.d)
 		if math.Abs(float64(s-tc.scale)) > 1e-7 || zp != tc.zp {

@@ -31,7 +31,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if *iters < 1 || *threads < 1 {
 		return usageError("--iterations and --threads must be at least 1")
 	}
-	if err := kernels.Select(); err != nil {
+	if _, err := kernels.Default(); err != nil {
 		return err
 	}
 	m, err := quant.ReadFile(*modelPath)

@@ -61,7 +61,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 		return usageError("--out %s: its directory does not exist", *out)
 	}
 	// The sensitivity pass runs the int8 engine on the selected kernels.
-	if err := kernels.Select(); err != nil {
+	if _, err := kernels.Default(); err != nil {
 		return err
 	}
 	g, sd, err := model.Load(mf.weights, mf.arch, pad)

@@ -49,7 +49,7 @@ func (m *modelFlags) load() (c classifier, name string, qm *quant.Model, close f
 		}
 		return model.NewFloat(g), g.Arch, nil, func() {}, nil
 	case m.model != "":
-		if err := kernels.Select(); err != nil {
+		if _, err := kernels.Default(); err != nil {
 			return nil, "", nil, nil, err
 		}
 		qm, err = quant.ReadFile(m.model)

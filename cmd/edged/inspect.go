@@ -52,7 +52,7 @@ func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := kernels.Select(); err != nil {
+	if _, err := kernels.Default(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "edged %s %s/%s %s\nkernels: %s\ncpu features: %s\n", versionString(), runtime.GOOS, runtime.GOARCH,

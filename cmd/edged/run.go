@@ -41,7 +41,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		return &exitError{code: 2, err: err}
 	}
-	if err := kernels.Select(); err != nil {
+	if _, err := kernels.Default(); err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	if _, err := os.Stat(cfg.Model.Path); errors.Is(err, fs.ErrNotExist) {

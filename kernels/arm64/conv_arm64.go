@@ -8,17 +8,6 @@ import (
 	"github.com/edged/edged/kernels/generic"
 )
 
-// Elem is a tensor's element type.
-type Elem uint8
-
-const (
-	I8 Elem = iota
-	I16
-	F32
-)
-
-func (e Elem) size() int { return [...]int{1, 2, 4}[e] }
-
 // ISA selects the int8 multiply-accumulate instructions.
 type ISA uint8
 
@@ -50,7 +39,7 @@ type epiFunc func(acc unsafe.Pointer, ldacc, rows, n int, prm, out unsafe.Pointe
 type Conv struct {
 	p       generic.QConv
 	kind    convKind
-	in, out Elem
+	in, out generic.DType
 	kp      int // GEMM depth padded to 4 (8 for the ARMv8.0 int8 kernel)
 	n16     int // output channels padded to 16: the accumulator row
 	cp      int // depthwise: channels padded to 8
@@ -78,26 +67,26 @@ const tileBytes = 32 << 10
 // 3×3 and 5×5, parameters outside the ranges the epilogue handles, or a
 // weight of -128 where two int8 products share an int16 lane): the caller
 // then runs kernels/generic, which computes the same result.
-func PackConv(p *generic.QConv, w []int8, in, out Elem, isa ISA) (c *Conv, ok bool) {
+func PackConv(p *generic.QConv, w []int8, in, out generic.DType, isa ISA) (c *Conv, ok bool) {
 	return packConv(p, w, nil, in, out, isa)
 }
 
 // PackConvW16 is PackConv for a conv with int16 weights and an int8 input
 // (kernels/generic's ConvQW16): dense convs only.
-func PackConvW16(p *generic.QConv, w []int16, out Elem, isa ISA) (c *Conv, ok bool) {
+func PackConvW16(p *generic.QConv, w []int16, out generic.DType, isa ISA) (c *Conv, ok bool) {
 	if max(p.Groups, 1) != 1 {
 		return nil, false
 	}
-	return packConv(p, nil, w, I8, out, isa)
+	return packConv(p, nil, w, generic.Int8, out, isa)
 }
 
-func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c *Conv, ok bool) {
+func packConv(p *generic.QConv, w []int8, w16 []int16, in, out generic.DType, isa ISA) (c *Conv, ok bool) {
 	cp := &p.ConvParams
 	g := max(cp.Groups, 1)
-	if p.Validate(cp.InH*cp.InW*cp.InC, max(len(w), len(w16)), cp.OutH*cp.OutW*cp.OutC) != nil || in == F32 {
+	if p.Validate(cp.InH*cp.InW*cp.InC, max(len(w), len(w16)), cp.OutH*cp.OutW*cp.OutC) != nil || in == generic.Float32 {
 		return nil, false
 	}
-	if (p.Epi == generic.EpiFloat) != (out == F32) || !epilogueOK(p, out) {
+	if (p.Epi == generic.EpiFloat) != (out == generic.Float32) || !epilogueOK(p, out) {
 		return nil, false
 	}
 	c = &Conv{p: *p, in: in, out: out, n16: round(cp.OutC, 16)}
@@ -105,7 +94,7 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 	c.epi = pickEpilogue(p.Epi, out, ok, p.OutZP == 0)
 	c.sc = [8]int32{p.OutZP, 0, 0, p.Three, p.Six, p.PostMult, max(p.PostShift, 0), min(p.PostShift, 0)}
 	lo, hi := int32(-128), int32(127)
-	if out == I16 {
+	if out == generic.Int16 {
 		lo, hi = -32768, 32767
 	}
 	c.sc[1], c.sc[2] = max(p.OutMin, lo), min(p.OutMax, hi)
@@ -124,7 +113,7 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 		case w16 != nil:
 			c.w = packGemmI16(func(o, kk int) int16 { return w16[o*k+kk] }, p.Bias, cp.OutC, k, c.kp)
 			c.gemm = gemm4x16I8W16NEON
-		case in == I16 && isa == DotProd:
+		case in == generic.Int16 && isa == DotProd:
 			// int16 activations split into two int8 halves for SDOT:
 			// 128·Σw joins the bias (see gemm2x16c4I16SDOT)
 			b := make([]int32, cp.OutC)
@@ -137,7 +126,7 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 			}
 			c.w = packGemmSDOT(w, b, cp.OutC, k, c.kp)
 			c.gemm = gemm2x16c4I16SDOT
-		case in == I16:
+		case in == generic.Int16:
 			c.w = packGemmI16(func(o, kk int) int16 { return int16(w[o*k+kk]) }, p.Bias, cp.OutC, k, c.kp)
 			c.gemm = gemm4x16I16NEON
 		case isa == DotProd:
@@ -173,18 +162,18 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 		taps := cp.KH * cp.KW
 		c.cp = round(cp.InC, 8)
 		switch {
-		case cp.KH == 3 && cp.KW == 3 && in == I8:
+		case cp.KH == 3 && cp.KW == 3 && in == generic.Int8:
 			c.dw = dwconv3x3NEON
-		case cp.KH == 5 && cp.KW == 5 && in == I8:
+		case cp.KH == 5 && cp.KW == 5 && in == generic.Int8:
 			c.dw = dwconv5x5NEON
-		case cp.KH == 3 && cp.KW == 3 && in == I16:
+		case cp.KH == 3 && cp.KW == 3 && in == generic.Int16:
 			c.dw = dwconv3x3I16NEON
-		case cp.KH == 5 && cp.KW == 5 && in == I16:
+		case cp.KH == 5 && cp.KW == 5 && in == generic.Int16:
 			c.dw = dwconv5x5I16NEON
 		default:
 			return nil, false
 		}
-		if in == I8 {
+		if in == generic.Int8 {
 			if hasMinus128(w[:cp.OutC*taps]) {
 				return nil, false
 			}
@@ -202,7 +191,7 @@ func packConv(p *generic.QConv, w []int8, w16 []int16, in, out Elem, isa ISA) (c
 // NEON epilogue reproduces exactly: shifts SQSHL/SRSHL can apply, the
 // zero point added in int16 lanes for int8 outputs, Three and Six in
 // int16 lanes.
-func epilogueOK(p *generic.QConv, out Elem) bool {
+func epilogueOK(p *generic.QConv, out generic.DType) bool {
 	if p.Epi == generic.EpiFloat {
 		return true
 	}
@@ -211,13 +200,13 @@ func epilogueOK(p *generic.QConv, out Elem) bool {
 			return false
 		}
 	}
-	if out == I8 && (p.OutZP < -32640 || p.OutZP > 32640) {
+	if out == generic.Int8 && (p.OutZP < -32640 || p.OutZP > 32640) {
 		return false
 	}
-	if out == I16 && (p.OutMin > 32767 || p.OutMax < -32768) {
+	if out == generic.Int16 && (p.OutMin > 32767 || p.OutMax < -32768) {
 		return false
 	}
-	if out == I8 && (p.OutMin > 127 || p.OutMax < -128) {
+	if out == generic.Int8 && (p.OutMin > 127 || p.OutMax < -128) {
 		return false
 	}
 	switch p.Epi {
@@ -232,13 +221,13 @@ func epilogueOK(p *generic.QConv, out Elem) bool {
 // whether any shift is a left shift, and for int16 outputs whether the
 // zero point is 0 (always, for a model file's symmetric int16 tensors),
 // which saves adding it.
-func pickEpilogue(e generic.Epilogue, out Elem, shl, zp0 bool) epiFunc {
+func pickEpilogue(e generic.Epilogue, out generic.DType, shl, zp0 bool) epiFunc {
 	type key struct {
 		e     generic.Epilogue
 		out16 bool
 		shl   bool
 	}
-	if out == I16 && zp0 {
+	if out == generic.Int16 && zp0 {
 		return map[key]epiFunc{
 			{generic.EpiClamp, true, false}:       requantClampI16NoZP,
 			{generic.EpiClamp, true, true}:        requantClampI16NoZPShl,
@@ -261,5 +250,5 @@ func pickEpilogue(e generic.Epilogue, out Elem, shl, zp0 bool) epiFunc {
 		{generic.EpiHardsigmoid, false, true}:  requantHardsigmoidI8Shl,
 		{generic.EpiHardsigmoid, true, false}:  requantHardsigmoidI16,
 		{generic.EpiHardsigmoid, true, true}:   requantHardsigmoidI16Shl,
-	}[key{e, out == I16, shl}]
+	}[key{e, out == generic.Int16, shl}]
 }

@@ -17,7 +17,7 @@ func runConv[In, Out generic.Q](p *generic.QConv, in []In, w []int8, isa ISA, ba
 	want := make([]Out, c.OutH*c.OutW*c.OutC)
 	generic.ConvQ(p, in, w, want)
 	got := guarded[Out](len(want))
-	pc, ok := PackConv(p, w, elemOf[In](), elemOf[Out](), isa)
+	pc, ok := PackConv(p, w, generic.DTypeOf[In](), generic.DTypeOf[Out](), isa)
 	if !ok {
 		return fmt.Errorf("PackConv refused the conv")
 	}
@@ -39,7 +39,7 @@ func runConvFloat[In generic.Q](p *generic.QConv, in []In, w []int8, isa ISA, ba
 	want := make([]float32, c.OutH*c.OutW*c.OutC)
 	generic.ConvQFloat(p, in, w, want)
 	got := guarded[float32](len(want))
-	pc, ok := PackConv(p, w, elemOf[In](), F32, isa)
+	pc, ok := PackConv(p, w, generic.DTypeOf[In](), generic.Float32, isa)
 	if !ok {
 		return fmt.Errorf("PackConv refused the conv")
 	}
@@ -62,9 +62,9 @@ func runConvW16[Out generic.Q](p *generic.QConv, in []int8, w []int16, isa ISA, 
 	n := c.OutH * c.OutW * c.OutC
 	var want, got []float32
 	var wantQ, gotQ []Out
-	elem := elemOf[Out]()
+	elem := generic.DTypeOf[Out]()
 	if f {
-		want, got, elem = make([]float32, n), guarded[float32](n), F32
+		want, got, elem = make([]float32, n), guarded[float32](n), generic.Float32
 		generic.ConvQW16Float(p, in, w, want)
 	} else {
 		wantQ, gotQ = make([]Out, n), guarded[Out](n)
@@ -267,14 +267,14 @@ func TestConvRefusesMinus128(t *testing.T) {
 		w := randWeights(r, c.OutC*c.KH*c.KW*c.InC/c.Groups)
 		w[3] = -128
 		p := newQConv[int8, int8](r, c, generic.EpiClamp)
-		if _, ok := PackConv(p, w, I8, I8, NEON); ok {
+		if _, ok := PackConv(p, w, generic.Int8, generic.Int8, NEON); ok {
 			t.Errorf("%+v: NEON int8 kernel accepted a -128 weight", c)
 		}
 		dense := c.Groups == 1
-		if _, ok := PackConv(p, w, I8, I8, DotProd); ok != dense {
+		if _, ok := PackConv(p, w, generic.Int8, generic.Int8, DotProd); ok != dense {
 			t.Errorf("%+v: SDOT PackConv ok = %v, want %v", c, ok, dense)
 		}
-		if _, ok := PackConv(p, w, I16, I8, NEON); !ok {
+		if _, ok := PackConv(p, w, generic.Int16, generic.Int8, NEON); !ok {
 			t.Errorf("%+v: int16 kernel refused a -128 weight", c)
 		}
 		p16 := newQConv[int16, int8](r, c, generic.EpiClamp)

@@ -8,8 +8,12 @@
 // The assembly is generated (internal/asmgen): Go's assembler lacks most
 // of these SIMD instructions, so each one is emitted as WORD $0x... with
 // its ARM mnemonic as the comment, from an assembler whose encodings are
-// checked against GNU as. Package kernels picks this package at start-up
-// on arm64 builds without the purego tag; elsewhere it has no code.
+// checked against GNU as. Package kernels binds an engine's ops to these
+// kernels (kernels/dispatch_arm64.go) when the engine is built for the neon
+// or dotprod path, on arm64 builds without the purego tag; elsewhere this
+// package has no code. Each op's constructor (Add, Rescale, PackConv, ...)
+// checks its parameters once and declines (ok false) what it does not
+// reproduce exactly, so that kernels/generic runs it instead.
 package arm64
 
 //go:generate go run ./internal/asmgen -out .

@@ -35,14 +35,6 @@ func typeRange[T generic.Q]() (int64, int64) {
 	return -32768, 32767
 }
 
-func elemOf[T generic.Q]() Elem {
-	var z T
-	if unsafe.Sizeof(z) == 1 {
-		return I8
-	}
-	return I16
-}
-
 // geom builds conv geometry from explicit padding on all four sides, so
 // that TF-SAME (PadT = 0, an extra bottom row) is expressed too.
 func geom(inH, inW, inC, outC, kh, kw, sh, sw, padT, padB, padL, padR, groups int) generic.ConvParams {

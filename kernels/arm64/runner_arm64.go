@@ -35,7 +35,7 @@ func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
 	}
 	cp := &p.ConvParams
 	r := &Runner{c: c, p: *p}
-	esz := c.in.size()
+	esz := c.in.Size()
 	switch c.kind {
 	case k1x1, kIm2col:
 		m := cp.OutH * cp.OutW
@@ -100,7 +100,7 @@ func (r *Runner) finish(m int, out unsafe.Pointer, ldout int) {
 	n := c.p.OutC
 	acc := unsafe.Pointer(unsafe.SliceData(r.acc))
 	prm := unsafe.Pointer(unsafe.SliceData(c.prm))
-	if c.out == F32 {
+	if c.out == generic.Float32 {
 		requantF32(acc, 4*c.n16, m, n, prm, out, ldout)
 		return
 	}
@@ -109,7 +109,7 @@ func (r *Runner) finish(m int, out unsafe.Pointer, ldout int) {
 
 func (r *Runner) run1x1(in, out unsafe.Pointer) {
 	c, cp := r.c, &r.p.ConvParams
-	esz, osz := c.in.size(), c.out.size()
+	esz, osz := c.in.Size(), c.out.Size()
 	m, k, n := cp.OutH*cp.OutW, cp.InC, cp.OutC
 	w := unsafe.Pointer(unsafe.SliceData(c.w))
 	acc := unsafe.Pointer(unsafe.SliceData(r.acc))
@@ -136,7 +136,7 @@ func (r *Runner) run1x1(in, out unsafe.Pointer) {
 // written when the Runner was made.
 func (r *Runner) copyPadded(in unsafe.Pointer, cp int) {
 	p := &r.p.ConvParams
-	esz := r.c.in.size()
+	esz := r.c.in.Size()
 	w := min(p.InW, r.pw-p.PadL)
 	if w <= 0 {
 		return
@@ -161,7 +161,7 @@ func (r *Runner) copyPadded(in unsafe.Pointer, cp int) {
 
 func (r *Runner) runIm2col(out unsafe.Pointer) {
 	c, cp := r.c, &r.p.ConvParams
-	esz, osz := c.in.size(), c.out.size()
+	esz, osz := c.in.Size(), c.out.Size()
 	npix, n := cp.OutH*cp.OutW, cp.OutC
 	seg := cp.KW * cp.InC * esz
 	prow := r.pw * cp.InC * esz
@@ -198,7 +198,7 @@ func (r *Runner) runIm2col(out unsafe.Pointer) {
 
 func (r *Runner) runDepthwise(out unsafe.Pointer) {
 	c, cp := r.c, &r.p.ConvParams
-	esz, osz := c.in.size(), c.out.size()
+	esz, osz := c.in.Size(), c.out.Size()
 	cpb := c.cp * esz
 	prow := r.pw * cpb
 	pad := unsafe.Pointer(unsafe.SliceData(r.pad))
