@@ -83,21 +83,25 @@ $(DIST)/pkg/changelog.gz: FORCE
 	  echo " -- edged maintainers <edged@users.noreply.github.com>  $$(date -R -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))"; \
 	} | gzip -n -9 > $@
 
-# The GoCV binary for arm64, cross-compiled against the sysroot.
+# The GoCV binary for arm64, cross-compiled against the sysroot. The
+# rpath-links let the linker find the libraries OpenCV's libraries need
+# (libgdal's are partly in /usr/lib); the binary itself records no path.
 dist-gocv:
 	@set -e; root=$$(bash scripts/gocv-sysroot.sh $(SYSROOT)); lib=$$root/usr/lib/aarch64-linux-gnu; \
 	mkdir -p $(DIST); \
 	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ \
 	PKG_CONFIG_LIBDIR=$$root/pc PKG_CONFIG_SYSROOT_DIR=$$root PKG_CONFIG_PATH= \
 	CGO_LDFLAGS="-Wl,-rpath-link,$$lib -Wl,-rpath-link,$$root/lib/aarch64-linux-gnu" \
-		$(GO) build -tags gocv -trimpath -ldflags '-s -w -X main.version=$(DEB_VERSION)' -o $(DIST)/edged-gocv-linux-arm64 ./cmd/edged; \
+		$(GO) build -tags gocv -trimpath -o $(DIST)/edged-gocv-linux-arm64 \
+		-ldflags "-s -w -X main.version=$(DEB_VERSION) -extldflags=-Wl,-rpath-link,$$root/usr/lib" ./cmd/edged; \
 	ls -l $(DIST)/edged-gocv-linux-arm64
 
 deb-gocv: dist-gocv $(DIST)/pkg/edged.service $(DIST)/pkg/changelog.gz
 	@test -f $(MODEL) || { echo "make deb-gocv: $(MODEL) is missing: make it with edged calibrate (README Quickstart) or set MODEL=" >&2; exit 1; }
 	PKG_NAME=edged-gocv PKG_ARCH=arm64 PKG_VERSION=$(DEB_VERSION) PKG_BINARY=$(DIST)/edged-gocv-linux-arm64 \
-	PKG_SUMMARY="classifies camera frames on the board and publishes them over MQTT (OpenCV capture)" \
-	PKG_DEPENDS="$$(paste -sd, $(SYSROOT)/opencv-depends.txt | sed 's/,/, /g')" PKG_CONFLICTS=edged \
+	PKG_SUMMARY="classifies camera frames, publishes them over MQTT (OpenCV capture)" \
+	PKG_DEPENDS="libc6 (>= $$(aarch64-linux-gnu-readelf -V $(DIST)/edged-gocv-linux-arm64 | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1 | cut -d_ -f2)), libgcc-s1, libstdc++6 (>= 12), $$(paste -sd, $(SYSROOT)/opencv-depends.txt | sed 's/,/, /g')" \
+	PKG_CONFLICTS=edged \
 	PKG_UNIT=$(DIST)/pkg/edged.service PKG_MODEL=$(MODEL) PKG_CHANGELOG=$(DIST)/pkg/changelog.gz \
 		$(NFPM) package --config packaging/nfpm.yaml --packager deb --target $(DIST)/
 
