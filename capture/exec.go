@@ -176,7 +176,13 @@ func (s *execSource) stop() {
 		case <-time.After(execStopGrace):
 			s.log.Warn("capture: command ignored SIGTERM; killing it", "pid", pid)
 			killGroup(pid, syscall.SIGKILL)
-			<-s.exited
+			select {
+			case <-s.exited:
+			case <-time.After(execStopGrace):
+				// Stuck in the kernel (a hung driver): SIGKILL lands when
+				// it returns, and the reaper goroutine collects it then.
+				s.log.Error("capture: command does not die; leaving it to the kernel", "pid", pid)
+			}
 		}
 	}
 	s.stdout.Close()
