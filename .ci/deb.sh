@@ -88,7 +88,8 @@ check_deb() {
 check_deb "dist/edged_${version}_arm64.deb" edged arm64 00b7
 check_deb "dist/edged_${version}_armhf.deb" edged armhf 0028
 check_deb "dist/edged_${version}_amd64.deb" edged amd64 003e
-dpkg-deb --info "dist/edged_${version}_amd64.deb" | grep -qx ' Conflicts: edged-gocv' || fail "edged does not conflict with edged-gocv"
+info=$(dpkg-deb --info "dist/edged_${version}_amd64.deb")
+grep -qx ' Conflicts: edged-gocv' <<<"$info" || fail "edged does not conflict with edged-gocv"
 
 # Accepted lintian warnings (none is an error):
 #   no-manual-page                     edged documents itself (-h, README)
@@ -130,7 +131,7 @@ dpkg_root() { dpkg --root="$root" --log=/dev/null --force-script-chrootless --fo
 dpkg_root -i "dist/edged_${version}_amd64.deb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg -i"; }
 grep -q '^edged:x:[0-9]*:[0-9]*:edged camera classifier:/var/lib/edged:/usr/sbin/nologin$' "$root/etc/passwd" ||
   fail "postinst did not create the system user edged: $(cat "$root/etc/passwd")"
-chroot "$root" /usr/bin/edged version | grep -q "$version" || fail "edged version does not print $version"
+grep -q "$version" <<<"$(chroot "$root" /usr/bin/edged version)" || fail "edged version does not print $version"
 chroot "$root" /usr/bin/edged config check /etc/edged/config.yaml >"$tmp/check.out" 2>"$tmp/check.err" ||
   { cat "$tmp/check.err"; fail "edged config check /etc/edged/config.yaml"; }
 grep -q 'path: /usr/share/edged/models/shufflenet_v2_x0_5.edgeq' "$tmp/check.out" || fail "packaged config: model.path"
@@ -143,7 +144,7 @@ make -s deb MODEL="$model" DEB_VERSION="$next" DEB_TARGETS=amd64:amd64:
 echo "# edited by the user" >>"$root/etc/edged/config.yaml"
 dpkg_root -i "dist/edged_${next}_amd64.deb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg -i (upgrade)"; }
 grep -qx '# edited by the user' "$root/etc/edged/config.yaml" || fail "the upgrade replaced the edited config.yaml"
-chroot "$root" /usr/bin/edged version | grep -q "$next" || fail "the upgrade did not replace /usr/bin/edged"
+grep -q "$next" <<<"$(chroot "$root" /usr/bin/edged version)" || fail "the upgrade did not replace /usr/bin/edged"
 [ "$(grep -c '^edged:' "$root/etc/passwd")" = 1 ] || fail "the upgrade duplicated the edged user"
 echo "ok: upgraded to $next, config.yaml edit kept"
 
