@@ -1,7 +1,7 @@
 // Package capture delivers camera frames: it opens sources of every kind
 // behind one interface (still image, image directory, HTTP snapshot, MJPEG
-// stream, and with the gocv build tag V4L2 devices, video files, RTSP and
-// GStreamer), reconnects failing sources with backoff, and hands the
+// stream, a command writing MJPEG to stdout, and with the gocv build tag
+// V4L2 devices, video files, RTSP and GStreamer), reconnects failing sources with backoff, and hands the
 // consumer only the latest frame.
 //
 // Frames leave capture undecoded (Data) or as raw BGR pixels (GoCV), so a
@@ -67,8 +67,9 @@ type Options struct {
 	BackoffInitial, BackoffMax time.Duration
 	// HTTPClient fetches HTTP sources; default: a client of its own.
 	HTTPClient *http.Client
-	// HTTPTimeout bounds the wait for an HTTP response and the silence of a
-	// snapshot or an MJPEG stream before it counts as dropped; default 10s.
+	// HTTPTimeout bounds a snapshot request and the silence of an MJPEG
+	// stream (HTTP, or an exec: command's stdout) before it counts as
+	// dropped; default 10s.
 	HTTPTimeout time.Duration
 	// FrameTimeout bounds the whole of one snapshot request, or of one MJPEG
 	// part from the end of the previous one, however steadily the bytes
@@ -133,7 +134,11 @@ func permanent(err error) bool {
 //   - with the gocv build tag: a device index ("0") or /dev/videoN, rtsp://
 //     and other stream URLs, a video file (.avi, .mp4, .mkv, .mov, ...,
 //     looped), "gst:<pipeline>" (GStreamer ending in appsink), or
-//     "gocv:<any of these>" to force OpenCV (e.g. gocv:http://cam/video).
+//     "gocv:<any of these>" to force OpenCV (e.g. gocv:http://cam/video);
+//   - "exec:<command>": a command writing MJPEG (concatenated JPEGs) to
+//     stdout, run without a shell (arguments split as splitArgs documents)
+//     and restarted when it exits, e.g.
+//     "exec:rpicam-vid -t 0 --codec mjpeg -o -".
 //
 // Open only checks what it can without blocking; network and device
 // connections are made by the first Next, which honours its context.
@@ -146,6 +151,8 @@ func Open(spec string, opts Options) (Source, error) {
 	switch sp.kind {
 	case kindHTTP:
 		return openHTTP(sp.target, opts)
+	case kindExec:
+		return openExec(sp.args, spec, opts), nil
 	case kindPath:
 		st, err := os.Stat(sp.target)
 		if err != nil {

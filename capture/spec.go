@@ -18,13 +18,15 @@ const (
 	kindVideoFile             // video file (GoCV)
 	kindStreamURL             // RTSP and other stream URLs (GoCV)
 	kindPipeline              // GStreamer pipeline (GoCV)
+	kindExec                  // a command writing MJPEG to stdout (pure Go)
 )
 
 // spec is a parsed source string.
 type spec struct {
 	kind   kind
-	target string // path, URL or pipeline
-	device int    // kindDevice with an index; -1 for a device path
+	target string   // path, URL or pipeline
+	device int      // kindDevice with an index; -1 for a device path
+	args   []string // kindExec: the command and its arguments
 }
 
 // videoExts are the file extensions read as video by OpenCV.
@@ -52,6 +54,13 @@ func parseSpec(s string) (spec, error) {
 			sp.kind = kindVideoFile
 		}
 		return sp, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "exec:"); ok {
+		args, err := splitArgs(rest)
+		if err != nil {
+			return spec{}, err
+		}
+		return spec{kind: kindExec, target: strings.TrimSpace(rest), args: args}, nil
 	}
 	if rest, ok := strings.CutPrefix(s, "gst:"); ok {
 		rest = strings.TrimSpace(rest)
@@ -91,10 +100,18 @@ func parseSpec(s string) (spec, error) {
 	return spec{kind: kindPath, target: s}, nil
 }
 
-// redact hides the password of a URL source.
+// redact hides the password of a URL source, and of URLs in the command
+// of an exec: source (ffmpeg -i rtsp://user:pass@cam/).
 func redact(s string) string {
 	if !strings.Contains(s, "://") || !strings.Contains(s, "@") {
 		return s
+	}
+	if rest, ok := strings.CutPrefix(s, "exec:"); ok {
+		words := strings.Split(rest, " ")
+		for i, w := range words {
+			words[i] = redact(w)
+		}
+		return "exec:" + strings.Join(words, " ")
 	}
 	prefix := ""
 	if rest, ok := strings.CutPrefix(s, "gocv:"); ok {

@@ -225,12 +225,13 @@ func resolvePath(base, p string) string {
 }
 
 // resolveSource resolves the file or directory path in a camera source and
-// leaves the other forms (device index, URL, GStreamer pipeline) alone.
+// leaves the other forms (device index, URL, GStreamer pipeline, exec:
+// command) alone.
 func resolveSource(base, src string) string {
 	if rest, ok := strings.CutPrefix(src, "gocv:"); ok {
 		return "gocv:" + resolveSource(base, rest)
 	}
-	if src == "" || strings.Contains(src, "://") || strings.HasPrefix(src, "gst:") || isDigits(src) {
+	if src == "" || strings.Contains(src, "://") || strings.HasPrefix(src, "gst:") || strings.HasPrefix(src, "exec:") || isDigits(src) {
 		return src
 	}
 	return resolvePath(base, src)

@@ -22,6 +22,9 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	mf.register(fs)
 	images := fs.String("images", "", "directory of calibration images (.jpg, .jpeg, .png)")
 	limit := fs.Int("limit", 100, "use at most N images, spread evenly over the directory in name order (0: all)")
+	source := fs.String("source", "", "calibrate on frames from this camera source instead of --images (any cameras[].source of the config: exec:..., http://..., /dev/video0, ...)")
+	frames := fs.Int("frames", 100, "with --source: the number of frames to capture")
+	every := fs.Duration("every", time.Second, "with --source: the time between captured frames, to spread them over the scene's changes")
 	method := fs.String("method", calibrate.DefaultMethod, "activation range method: "+joinNames(quant.Methods))
 	int16s := fs.Int("int16", calibrate.DefaultInt16, "at most this many tensor groups or conv weights kept in int16 where the sensitivity pass finds int8 costs accuracy; 0 disables")
 	noBiasCorr := fs.Bool("no-bias-correction", false, "do not correct the mean error of int8 weights")
@@ -35,8 +38,14 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case mf.weights == "":
 		return usageError("--weights: the float checkpoint (.pth) to calibrate is required")
-	case *images == "":
-		return usageError("--images: a directory of calibration images is required")
+	case *images == "" && *source == "":
+		return usageError("--images: a directory of calibration images (or --source: a camera) is required")
+	case *images != "" && *source != "":
+		return usageError("--images and --source: give one of them")
+	case *source != "" && *frames < 1:
+		return usageError("--frames: must be at least 1, got %d", *frames)
+	case *source != "" && *every <= 0:
+		return usageError("--every: must be positive, got %s", *every)
 	case *out == "":
 		return usageError("--out: the model file to write is required")
 	case mf.model != "":
@@ -60,19 +69,33 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files, err := calibrate.ListImages(*images)
-	if err != nil {
-		return fmt.Errorf("calibration images: %w", err)
-	}
-	files = calibrate.Spread(files, *limit)
 	prog := newProgress(stderr)
-	inputs, used, bad := calibrate.LoadInputs(files, func(done int) { prog.update("decode", done, len(files)) })
-	prog.done()
-	for _, e := range bad {
-		fmt.Fprintf(stderr, "edged calibrate: skipped: %v\n", e)
-	}
-	if len(inputs) == 0 {
-		return fmt.Errorf("no usable calibration images in %s", *images)
+	var inputs [][]float32
+	var used []string
+	if *source != "" {
+		inputs, used, err = sourceInputs(*source, *frames, *every, stderr, prog)
+		prog.done()
+		if err != nil {
+			return err
+		}
+		if len(inputs) == 0 {
+			return fmt.Errorf("none of the %d frames from --source decoded", *frames)
+		}
+	} else {
+		files, err := calibrate.ListImages(*images)
+		if err != nil {
+			return fmt.Errorf("calibration images: %w", err)
+		}
+		files = calibrate.Spread(files, *limit)
+		var bad []error
+		inputs, used, bad = calibrate.LoadInputs(files, func(done int) { prog.update("decode", done, len(files)) })
+		prog.done()
+		for _, e := range bad {
+			fmt.Fprintf(stderr, "edged calibrate: skipped: %v\n", e)
+		}
+		if len(inputs) == 0 {
+			return fmt.Errorf("no usable calibration images in %s", *images)
+		}
 	}
 	start := time.Now()
 	m, err := calibrate.Calibrate(g, inputs, calibrate.Options{

@@ -40,7 +40,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"classify", "(--weights W.pth [--arch A] [--padding torch|tf] | --model M.edgeq) [--top K] [--json] [--decode exact|fast] PATH...", "classify images (files or directories)", cmdClassify},
-		{"calibrate", "--weights W.pth --images DIR [--limit N] [--method M] [--int16 N] --out M.edgeq [--table T.yaml]", "make an int8 model from a float checkpoint", cmdCalibrate},
+		{"calibrate", "--weights W.pth (--images DIR [--limit N] | --source SOURCE [--frames N] [--every D]) [--method M] [--int16 N] --out M.edgeq [--table T.yaml]", "make an int8 model from a float checkpoint", cmdCalibrate},
 		{"eval", "(--model M | --weights W) --images DIR --labels labels.tsv [--reference float.tsv] [--decode exact|fast]", "measure top-1/top-5 and agreement with a float reference", cmdEval},
 		{"bench", "--model M [--threads N] [--iterations N] [--layers] [--frame FILE [--decode fast|exact]]", "time inferences, or whole frames", cmdBench},
 		{"inspect", "MODEL", "print an int8 model's quant table", cmdInspect},
