@@ -23,9 +23,9 @@ func TestBounds(t *testing.T) {
 		ok   []string
 		bad  []string
 	}{
-		{"cameras[0].fps", camera, []string{"fps: 0.001", "fps: 1000"}, []string{"fps: 0", "fps: -1", "fps: 1000.001", "fps: 1e9"}},
+		{"cameras[0].fps", camera, []string{"fps: 0.01", "fps: 1000"}, []string{"fps: 0", "fps: -1", "fps: 0.00999", "fps: 1e-300", "fps: 1000.001", "fps: 1e9"}},
 		{"cameras[0].min_score", camera, []string{"min_score: 0", "min_score: 1"}, []string{"min_score: -0.001", "min_score: 1.001"}},
-		{"cameras[0].reconnect.initial", camera, []string{"reconnect: {initial: 1ns, max: 1ns}"}, []string{"reconnect: {initial: 0s, max: 1s}"}},
+		{"cameras[0].reconnect.initial", camera, []string{"reconnect: {initial: 10ms, max: 10ms}"}, []string{"reconnect: {initial: 0s, max: 1s}", "reconnect: {initial: 9ms, max: 1s}", "reconnect: {initial: 1ns, max: 1ns}"}},
 		{"cameras[0].reconnect.max", camera, []string{"reconnect: {initial: 2s, max: 2s}"}, []string{"reconnect: {initial: 2s, max: 1999ms}"}},
 		{"model.threads", model, []string{"threads: 1", "threads: 1024"}, []string{"threads: 0", "threads: 1025"}},
 		{"model.top_k", model, []string{"top_k: 1", "top_k: 1000"}, []string{"top_k: 0", "top_k: 1001"}},

@@ -31,8 +31,8 @@ timeout=${MUTANT_TIMEOUT:-15m}
 mutants=$(cat <<'TABLE'
 # --- the six bugs of issue 16 ---
 onchange-boundary ::: publish/onchange.go ::: math.Abs(cur.score-prev.score) > f.scoreDelta ::: math.Abs(cur.score-prev.score) >= f.scoreDelta ::: -run TestChangeFilter ./publish
-fps-bound-inclusive ::: config/validate.go ::: cam.FPS <= maxFPS ::: cam.FPS < maxFPS ::: ./config
-fps-no-upper-bound ::: config/validate.go ::: cam.FPS > 0 && cam.FPS <= maxFPS, ::: cam.FPS > 0, ::: ./config
+fps-bound-inclusive ::: internal/limits/limits.go ::: fps > MaxFPS ::: fps >= MaxFPS ::: ./config ./publish
+fps-no-upper-bound ::: internal/limits/limits.go ::: fps < MinFPS || fps > MaxFPS ::: fps < MinFPS ::: ./config ./publish
 camera-reconnect-tight-loop ::: capture/camera.go ::: wait := bo.next() ::: wait := 0 * bo.next() ::: ./capture
 arm64-only-generic ::: kernels/dispatch_arm64.go ::: return []string{NEON, Generic} ::: return []string{Generic} ::: GOARCH=arm64 EDGED_EXPECT_KERNELS=neon -exec=qemu-aarch64-static\x20-cpu\x20cortex-a72 -run TestPaths ./kernels
 gocv-ffmpeg-not-gstreamer ::: capture/gocv.go ::: gocv.VideoCaptureGstreamer ::: gocv.VideoCaptureFFmpeg ::: -tags gocv -run GStreamer ./capture
