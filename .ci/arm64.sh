@@ -47,6 +47,11 @@ for cpu_path in cortex-a72:neon max:dotprod; do
   echo "== GOARCH=arm64 go test ./kernels/... under qemu-aarch64-static -cpu $cpu (expect ${cpu_path#*:})"
   EDGED_EXPECT_KERNELS=${cpu_path#*:} \
     GOARCH=arm64 go test -count=1 -exec "qemu-aarch64-static -cpu $cpu" ./kernels/...
+  # The decoder's and resampler's NEON kernels (IDCTs, upsampling, colour
+  # conversion, both resampling passes) against their Go oracle, and the
+  # 500 sample images against Pillow's bytes, on this core.
+  echo "== GOARCH=arm64 go test ./preprocess under qemu-aarch64-static -cpu $cpu"
+  GOARCH=arm64 go test -count=1 -exec "qemu-aarch64-static -cpu $cpu" ./preprocess
 done
 
 # The purego build on arm64 is what a board gets with -tags purego: the
