@@ -158,7 +158,14 @@ func (e *Engine) run(input []float32, times []time.Duration) ([]float32, error) 
 		return nil, fmt.Errorf("input has %d values, the model wants %d (%v)", len(input), len(e.input), e.m.Tensors[0].Shape)
 	}
 	copy(e.input, input)
-	for i := range e.steps {
+	return e.runSteps(0, times), nil
+}
+
+// runSteps runs steps from..end (step 0 quantizes the float32 input),
+// adding each one's wall time to times[i] when times is not nil, and
+// returns the logits.
+func (e *Engine) runSteps(from int, times []time.Duration) []float32 {
+	for i := from; i < len(e.steps); i++ {
 		var t0 time.Time
 		if times != nil {
 			t0 = time.Now()
@@ -172,7 +179,7 @@ func (e *Engine) run(input []float32, times []time.Duration) ([]float32, error) 
 			times[i] += time.Since(t0)
 		}
 	}
-	return e.bufs[e.m.Output].f32, nil
+	return e.bufs[e.m.Output].f32
 }
 
 // Tensor returns the raw storage of tensor t after a run, as int8, int16

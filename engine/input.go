@@ -76,19 +76,5 @@ func (e *Engine) runQuantized(in8 []int8, in16 []int16, times []time.Duration) (
 		return nil, fmt.Errorf("quantized input has %d int8 and %d int16 values; the model wants %d %v values (%v)",
 			len(in8), len(in16), in.Len, in.DType, e.m.Tensors[0].Shape)
 	}
-	for i := 1; i < len(e.steps); i++ {
-		var t0 time.Time
-		if times != nil {
-			t0 = time.Now()
-		}
-		s := &e.steps[i]
-		for _, f := range s.pre {
-			f()
-		}
-		e.workers.run(s.tasks)
-		if times != nil {
-			times[i] += time.Since(t0)
-		}
-	}
-	return e.bufs[e.m.Output].f32, nil
+	return e.runSteps(1, times), nil
 }
