@@ -1,7 +1,8 @@
 // Package kernels is edged's op API and its dispatch. An engine chooses a
 // kernel path when it is built (Lookup: the portable Go kernels of
-// kernels/generic, or the NEON assembly of kernels/arm64 in its ARMv8.0 or
-// SDOT variant) and binds every op to that path's function once, at plan
+// kernels/generic, the NEON assembly of kernels/arm64 in its ARMv8.0 or
+// SDOT variant, or the x86 assembly of kernels/amd64 in its AVX2 or
+// AVX-512 VNNI variant) and binds every op to that path's function once, at plan
 // time: the op's parameters are checked then, and an inference only calls
 // the bound functions. Every path computes bit-identical results;
 // kernels/generic defines them.
@@ -10,7 +11,7 @@
 // may run different paths (tests run every model on every path).
 //
 // Each architecture has one small dispatch file (dispatch_arm64.go,
-// dispatch_other.go; a future amd64 package would add dispatch_amd64.go)
+// dispatch_amd64.go, dispatch_other.go)
 // that lists its paths, best first, and binds an op to its kernels or
 // returns nil, in which case kernels/generic runs the op — the shape of
 // crypto/sha256's sha256block_arm64.go.
@@ -31,7 +32,12 @@ const (
 	Generic = "generic" // pure Go, any architecture
 	NEON    = "neon"    // arm64 Advanced SIMD, ARMv8.0 (Cortex-A53/A57/A72)
 	DotProd = "dotprod" // arm64 with the ARMv8.2 dot product (SDOT)
+	AVX2    = "avx2"    // amd64 AVX2 (Haswell and later, Intel N100, AMD Zen)
+	VNNI    = "vnni"    // amd64 AVX-512 with VNNI (VPDPBUSD: Ice Lake, Zen 4 and later)
 )
+
+// allPaths lists every path name any build knows.
+var allPaths = []string{Generic, NEON, DotProd, AVX2, VNNI}
 
 // Paths lists the kernel paths this build and CPU can run, best first.
 func Paths() []string { return slices.Clone(archPaths()) }
@@ -54,10 +60,8 @@ func Lookup(p string) (*Set, error) {
 		}
 		p = d
 	}
-	switch p {
-	case Generic, NEON, DotProd:
-	default:
-		return nil, fmt.Errorf("kernel path %q: want %s", p, strings.Join([]string{Generic, NEON, DotProd}, ", "))
+	if !slices.Contains(allPaths, p) {
+		return nil, fmt.Errorf("kernel path %q: want %s", p, strings.Join(allPaths, ", "))
 	}
 	if !slices.Contains(archPaths(), p) {
 		return nil, fmt.Errorf("kernel path %s: %s", p, unavailable(p))
@@ -65,11 +69,12 @@ func Lookup(p string) (*Set, error) {
 	return &Set{path: p, arch: newArchSet(p)}, nil
 }
 
-// Path names s's kernel path: "generic", "neon" or "dotprod".
+// Path names s's kernel path: "generic", "neon", "dotprod", "avx2" or
+// "vnni".
 func (s *Set) Path() string { return s.path }
 
 // Default is the path an engine runs unless told otherwise: the one
-// EDGED_KERNELS names (generic, neon or dotprod) if set, else the best for
+// EDGED_KERNELS names (generic, neon, dotprod, avx2 or vnni) if set, else the best for
 // this build and CPU. A path this build or CPU cannot run is an error
 // saying why and what to do; commands call Default at start-up so that a
 // bad EDGED_KERNELS stops them before any work.
@@ -95,13 +100,21 @@ func Path() string {
 
 // unavailable explains why path p cannot run here.
 func unavailable(p string) string {
+	arch := "arm64"
+	if p == AVX2 || p == VNNI {
+		arch = "amd64"
+	}
 	switch {
-	case runtime.GOARCH != "arm64":
-		return fmt.Sprintf("this build (%s/%s) has no %s kernels: they exist for arm64 only", runtime.GOOS, runtime.GOARCH, p)
-	case len(archPaths()) == 1:
-		return "this arm64 build has no NEON kernels (built with the purego tag)"
+	case runtime.GOARCH != arch:
+		return fmt.Sprintf("this build (%s/%s) has no %s kernels: they exist for %s only", runtime.GOOS, runtime.GOARCH, p, arch)
+	case len(archPaths()) == 1 && (arch == "amd64" && cpu.X86.HasAVX2 || arch == "arm64"):
+		return fmt.Sprintf("this %s build has no assembly kernels (built with the purego tag)", arch)
 	case p == DotProd:
 		return "this CPU lacks the dot-product extension (asimddp, ARMv8.2); it can run neon"
+	case p == AVX2:
+		return "this CPU lacks AVX2 (or the OS does not save its registers)"
+	case p == VNNI:
+		return "this CPU lacks AVX-512 VNNI (avx512f, avx512bw, avx512vl, avx512_vnni); it can run " + archPaths()[0]
 	}
 	return "not available on this CPU"
 }
@@ -124,7 +137,9 @@ func CPUFeatures() []string {
 		add(cpu.X86.HasSSE41, "sse4.1")
 		add(cpu.X86.HasAVX2, "avx2")
 		add(cpu.X86.HasAVX512F, "avx512f")
+		add(cpu.X86.HasAVX512BW, "avx512bw")
 		add(cpu.X86.HasAVX512VNNI, "avx512vnni")
+		add(cpu.X86.HasAVXVNNI, "avxvnni")
 	}
 	return f
 }

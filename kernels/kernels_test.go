@@ -12,7 +12,8 @@ import (
 
 // TestPaths checks the paths this build and CPU offer: the best first,
 // generic always, NEON exactly on arm64 builds without purego, dotprod
-// exactly where the CPU has the dot product.
+// exactly where the CPU has the dot product, avx2 and vnni exactly on
+// amd64 builds without purego whose CPU has them.
 //
 // EDGED_EXPECT_KERNELS names the best path the run must have (.ci/arm64.sh
 // sets neon for qemu's cortex-a72 and dotprod for "max"), so a feature
@@ -23,8 +24,15 @@ func TestPaths(t *testing.T) {
 		t.Errorf("Paths() = %v: generic must always be available, last", p)
 	}
 	neon := slices.Contains(p, NEON)
-	if neon != ArchKernelsBuilt {
-		t.Errorf("Paths() = %v on %s: NEON offered = %v, want %v (arm64 build without purego)", p, runtime.GOARCH, neon, ArchKernelsBuilt)
+	if want := ArchKernelsBuilt && runtime.GOARCH == "arm64"; neon != want {
+		t.Errorf("Paths() = %v on %s: NEON offered = %v, want %v (arm64 build without purego)", p, runtime.GOARCH, neon, want)
+	}
+	x86 := ArchKernelsBuilt && runtime.GOARCH == "amd64"
+	if want := x86 && cpu.X86.HasAVX2; slices.Contains(p, AVX2) != want {
+		t.Errorf("Paths() = %v on %s: avx2 offered = %v, want %v (amd64 build without purego, AVX2 CPU)", p, runtime.GOARCH, !want, want)
+	}
+	if want := x86 && cpu.X86.HasAVX512VNNI && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL; slices.Contains(p, VNNI) != want || want && p[0] != VNNI {
+		t.Errorf("Paths() = %v: vnni offered = %v (first: %v), want %v and first (AVX-512 VNNI CPU)", p, slices.Contains(p, VNNI), p[0] == VNNI, want)
 	}
 	if want := os.Getenv("EDGED_EXPECT_KERNELS"); want != "" && p[0] != want {
 		t.Errorf("Paths() = %v: EDGED_EXPECT_KERNELS=%s wants %s first (the CPU offers it)", p, want, want)
@@ -69,7 +77,7 @@ func TestDefault(t *testing.T) {
 	}{
 		{"", Paths()[0], ""},
 		{"generic", Generic, ""},
-		{"avx9000", "", "want generic, neon, dotprod"},
+		{"avx9000", "", "want generic, neon, dotprod, avx2, vnni"},
 	} {
 		t.Setenv("EDGED_KERNELS", tc.env)
 		got, err := Default()
@@ -82,7 +90,7 @@ func TestDefault(t *testing.T) {
 		}
 	}
 	// every path this build lacks is refused with the reason and the way out
-	for _, p := range []string{NEON, DotProd} {
+	for _, p := range []string{NEON, DotProd, AVX2, VNNI} {
 		t.Setenv("EDGED_KERNELS", p)
 		got, err := Default()
 		if slices.Contains(Paths(), p) {
@@ -101,8 +109,12 @@ func TestDefault(t *testing.T) {
 				t.Errorf("EDGED_KERNELS=%s: error %q does not mention %q", p, msg, want)
 			}
 		}
-		if runtime.GOARCH != "arm64" && !strings.Contains(msg, "arm64 only") {
-			t.Errorf("EDGED_KERNELS=%s: error %q does not say the kernels are arm64 only", p, msg)
+		arch := "arm64"
+		if p == AVX2 || p == VNNI {
+			arch = "amd64"
+		}
+		if runtime.GOARCH != arch && !strings.Contains(msg, arch+" only") {
+			t.Errorf("EDGED_KERNELS=%s: error %q does not say the kernels are %s only", p, msg, arch)
 		}
 		if Path() != Paths()[0] {
 			t.Errorf("with a refused EDGED_KERNELS, Path() = %s, want the best path %s", Path(), Paths()[0])

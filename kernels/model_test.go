@@ -129,7 +129,7 @@ func runPath(t *testing.T, m *quant.Model, path string, threads int, inputs [][]
 func TestAllImplementations(t *testing.T) {
 	paths := kernels.Paths()
 	if kernels.ArchKernelsBuilt && len(paths) == 1 {
-		t.Fatalf("an arm64 build offers only %v: the NEON kernels are gone", paths)
+		t.Fatalf("a %s build offers only %v: the assembly kernels are gone", runtime.GOARCH, paths)
 	}
 	data := filepath.Dir(testdata.Path(t, "golden"))
 	golden, err := filepath.Glob(filepath.Join(data, "golden", "inputs", "*.f32"))
@@ -188,15 +188,15 @@ func sameBits(got, want []float32) error {
 }
 
 // TestModelsNoAllocs checks that an inference allocates nothing on the
-// NEON paths (weights are packed and scratch allocated at load). The
+// assembly paths (weights are packed and scratch allocated at load). The
 // generic path's pooled scratch may allocate after a GC; it is only
 // logged.
 func TestModelsNoAllocs(t *testing.T) {
 	if !kernels.ArchKernelsBuilt {
-		t.Skipf("no arm64 kernels in this build (%s): generic allocations are only logged; .ci/arm64.sh runs this under qemu", runtime.GOARCH)
+		t.Skipf("no assembly kernels in this build (%s): generic allocations are only logged; .ci/arm64.sh runs this under qemu", runtime.GOARCH)
 	}
 	if len(kernels.Paths()) == 1 {
-		t.Fatalf("an arm64 build offers only %v: the NEON kernels are gone", kernels.Paths())
+		t.Fatalf("a %s build offers only %v: the assembly kernels are gone", runtime.GOARCH, kernels.Paths())
 	}
 	data := filepath.Dir(testdata.Path(t, "models"))
 	m := realModel(t, data, "mobilenet_v3_small_tf.pth", model.PadTF)

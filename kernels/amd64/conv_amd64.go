@@ -1,0 +1,258 @@
+//go:build !purego
+
+package amd64
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/edged/edged/kernels/generic"
+)
+
+type convKind uint8
+
+const (
+	k1x1 convKind = iota
+	kIm2col
+)
+
+type gemmFunc func(a unsafe.Pointer, lda, m, steps int, w unsafe.Pointer, nb, half int, acc unsafe.Pointer, ldc int)
+type epiFunc func(acc unsafe.Pointer, ldacc, rows, n int, prm, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// Conv is a convolution packed for these kernels: the weights in a GEMM
+// micro-kernel's block layout and the epilogue's parameters. It is
+// immutable after PackConv and shared by the Runners of all its bands.
+type Conv struct {
+	p       generic.QConv
+	kind    convKind
+	in, out generic.DType
+	wide    bool // the GEMM reads int16 activations: int8 inputs are widened as they are copied
+	aesz    int  // bytes of one activation as the GEMM reads it
+	k, kp   int  // GEMM depth, and padded to a whole step
+	mr      int  // rows per micro-tile
+	npad    int  // an accumulator row: the channels of the blocks
+	w       []byte
+	nb      int // full blocks
+	half    int // 1: a half-width block follows them
+	gemm    gemmFunc
+	prm     []int32    // per channel: multipliers, right shifts, right shifts - 1, left shifts; or the float scales
+	sc      *epiConsts // the epilogue's constant vectors
+	epi     epiFunc
+}
+
+// epiConsts are the epilogue's constant vectors, in the order of
+// internal/asmgen's cRound ... cPrmStep.
+type epiConsts [19][8]int32
+
+// tileBytes bounds an accumulator tile, so that it stays in L1.
+const tileBytes = 32 << 10
+
+func round(n, m int) int { return (n + m - 1) / m * m }
+
+// PackConv packs the conv p (dense, groups 1) for the kernels of isa: with
+// int8 weights w8 and in elements, or int16 weights w16 and int8 inputs
+// (kernels/generic's ConvQW16), writing out elements. ok is false for the
+// generic path (None) and what the kernels do not reproduce exactly —
+// grouped and depthwise convs, fewer than 8 output channels, parameters
+// outside the epilogue's exact range (see epilogueOK) — and
+// kernels/generic runs it instead.
+func PackConv(isa ISA, p *generic.QConv, w8 []int8, w16 []int16, in, out generic.DType) (*Conv, bool) {
+	cp := &p.ConvParams
+	if isa == None || max(cp.Groups, 1) != 1 || cp.OutC < 8 || in == generic.Float32 ||
+		p.Validate(cp.InH*cp.InW*cp.InC, max(len(w8), len(w16)), cp.OutH*cp.OutW*cp.OutC) != nil ||
+		(p.Epi == generic.EpiFloat) != (out == generic.Float32) || !epilogueOK(p, out) {
+		return nil, false
+	}
+	n, k := cp.OutC, cp.KH*cp.KW*cp.InC
+	c := &Conv{p: *p, in: in, out: out, k: k, kind: kIm2col}
+	if cp.KH == 1 && cp.KW == 1 && cp.StrideH == 1 && cp.StrideW == 1 && cp.PadT == 0 && cp.PadL == 0 &&
+		cp.OutH == cp.InH && cp.OutW == cp.InW {
+		c.kind = k1x1
+	}
+	weight := func(o, kk int) int32 {
+		if w16 != nil {
+			return int32(w16[o*k+kk])
+		}
+		return int32(w8[o*k+kk])
+	}
+	bias := func(o int) int32 { return p.Bias[o] }
+	nr, group := 16, 2 // AVX2: 8 int32 lanes × 2 vectors, int16 pairs
+	switch {
+	case isa == VNNI && in == generic.Int8 && w16 == nil:
+		nr, group = 32, 4
+		c.gemm, c.mr, c.aesz = gemmI8I8_8x32c4_VNNI, 8, 1
+		// VPDPBUSD multiplies activations offset to a+128: their extra
+		// 128·Σw comes off the bias (int32, wrapping like the sums)
+		bias = func(o int) int32 {
+			s := int32(0)
+			for kk := 0; kk < k; kk++ {
+				s += weight(o, kk)
+			}
+			return p.Bias[o] - 128*s
+		}
+	case isa == VNNI:
+		nr = 32
+		c.gemm, c.mr, c.aesz = gemmI16I16_8x32c2_VNNI, 8, 2
+	default:
+		c.gemm, c.mr, c.aesz = gemmI16I16_4x16c2_AVX2, 4, 2
+	}
+	c.wide = c.aesz == 2 && in == generic.Int8
+	c.kp = round(k, group)
+	c.nb, c.half = n/nr, 0
+	switch r := n % nr; {
+	case r > nr/2:
+		c.nb++
+	case r > 0:
+		c.half = 1
+	}
+	c.npad = c.nb*nr + c.half*nr/2
+	c.w = packBlocks(weight, bias, n, k, c.kp, nr, group, c.nb, c.half)
+	c.prm, c.sc, c.epi = packEpilogue(p, out, c.npad)
+	return c, true
+}
+
+// packBlocks lays the weights out as the GEMM kernels read them: per block
+// of width channels (nb of nr, then half of nr/2) width int32 biases, then
+// per step of group k (4 int8 weights, or 2 int16 ones: 4 bytes either
+// way) the width channels' weights; channels past n and k past k are 0.
+func packBlocks(weight func(o, kk int) int32, bias func(o int) int32, n, k, kp, nr, group, nb, half int) []byte {
+	esz := 4 / group
+	var out []byte
+	o0 := 0
+	for b := 0; b < nb+half; b++ {
+		width := nr
+		if b == nb {
+			width = nr / 2
+		}
+		blk := make([]byte, 4*width+width*kp*esz)
+		for l := 0; l < width; l++ {
+			if o := o0 + l; o < n {
+				*(*int32)(unsafe.Pointer(&blk[4*l])) = bias(o)
+			}
+		}
+		d := blk[4*width:]
+		for s := 0; s < kp/group; s++ {
+			for l := 0; l < width; l++ {
+				for j := 0; j < group; j++ {
+					o, kk := o0+l, s*group+j
+					if o >= n || kk >= k {
+						continue
+					}
+					at := ((s*width+l)*group + j) * esz
+					if esz == 1 {
+						d[at] = byte(int8(weight(o, kk)))
+					} else {
+						*(*int16)(unsafe.Pointer(&d[at])) = int16(weight(o, kk))
+					}
+				}
+			}
+		}
+		out = append(out, blk...)
+		o0 += width
+	}
+	return out
+}
+
+// epilogueOK reports whether p's requantization is within what the
+// epilogue kernels reproduce exactly: multipliers other than -2^31, shifts
+// within ±31 (VPSLLVD/VPSRAVD), the zero point of an int8 output added in
+// saturating int16 lanes (|zp| ≤ 32640 with int8 bounds), an int16
+// output's within int16, and
+// hardswish's pre·t within int32.
+func epilogueOK(p *generic.QConv, out generic.DType) bool {
+	if p.Epi == generic.EpiFloat {
+		return true
+	}
+	mulOK := func(m, s int32) bool { return m != math.MinInt32 && s >= -31 && s <= 31 }
+	for o := 0; o < p.OutC; o++ {
+		if !mulOK(p.Mult[o], p.Shift[o]) {
+			return false
+		}
+	}
+	lo, hi := bounds(p, out)
+	if lo > hi {
+		return false
+	}
+	if out == generic.Int8 && (p.OutZP < -32640 || p.OutZP > 32640) || out == generic.Int16 && (p.OutZP < -32768 || p.OutZP > 32767) {
+		return false
+	}
+	switch p.Epi {
+	case generic.EpiHardswish, generic.EpiHardsigmoid:
+		return mulOK(p.PostMult, p.PostShift) && p.Six >= 0 && p.Six <= 1<<16 && p.Three >= -1<<30 && p.Three <= 1<<30
+	}
+	return true
+}
+
+// bounds is [OutMin, OutMax] within the output type.
+func bounds(p *generic.QConv, out generic.DType) (lo, hi int32) {
+	if out == generic.Int16 {
+		return max(p.OutMin, math.MinInt16), min(p.OutMax, math.MaxInt16)
+	}
+	return max(p.OutMin, math.MinInt8), min(p.OutMax, math.MaxInt8)
+}
+
+// shifts splits a Requantize shift into the kernels' left shift, right
+// shift and right shift - 1 (32 where there is none: VPSRLVD then yields
+// no rounding bit).
+func shifts(s int32) (ls, rs, rsm1 int32) {
+	ls, rs = max(s, 0), max(-s, 0)
+	rsm1 = rs - 1
+	if rs == 0 {
+		rsm1 = 32
+	}
+	return ls, rs, rsm1
+}
+
+// packEpilogue returns the epilogue's per-channel arrays (npad each), its
+// constants and its kernel.
+func packEpilogue(p *generic.QConv, out generic.DType, npad int) ([]int32, *epiConsts, epiFunc) {
+	if p.Epi == generic.EpiFloat {
+		prm := make([]int32, npad)
+		for o := 0; o < p.OutC; o++ {
+			prm[o] = int32(math.Float32bits(p.OutScale[o]))
+		}
+		return prm, &epiConsts{}, requantI32F32_AVX2
+	}
+	prm := make([]int32, 4*npad)
+	shl := false
+	for o := range npad {
+		prm[2*npad+o] = 32
+		if o >= p.OutC {
+			continue
+		}
+		ls, rs, rsm1 := shifts(p.Shift[o])
+		prm[o], prm[npad+o], prm[2*npad+o], prm[3*npad+o] = p.Mult[o], rs, rsm1, ls
+		shl = shl || ls > 0
+	}
+	lo, hi := bounds(p, out)
+	pls, prs, prsm1 := shifts(p.PostShift)
+	act := p.Epi == generic.EpiHardswish || p.Epi == generic.EpiHardsigmoid
+	shl = shl || act && pls > 0
+	words := func(v int32) int32 { return int32(uint32(uint16(v)) * 0x10001) }
+	sc := &epiConsts{}
+	for l := range 8 {
+		sc[0][l] = [2]int32{1 << 30, 0}[l%2]
+		sc[1][l], sc[2][l] = 1, math.MaxInt32
+		sc[3][l], sc[4][l], sc[5][l] = words(p.OutZP), words(lo), words(hi)
+		sc[6][l], sc[7][l], sc[8][l] = p.Three, p.Six, p.PostMult
+		sc[9][l], sc[10][l], sc[11][l] = prs, prsm1, pls
+		sc[12][l], sc[13][l] = math.MinInt16, math.MaxInt16
+		sc[16][l], sc[17][l], sc[18][l] = p.OutZP, -1<<16, 1<<16-1
+	}
+	sc[15][0] = int32(4 * npad)
+	// by epilogue (EpiClamp, EpiHardswish, EpiHardsigmoid), then int16
+	// output, then a left shift
+	epis := [...]epiFunc{
+		requantClampI32I8_AVX2, requantClampI32I8_AVX2Shl, requantClampI32I16_AVX2, requantClampI32I16_AVX2Shl,
+		requantHardswishI32I8_AVX2, requantHardswishI32I8_AVX2Shl, requantHardswishI32I16_AVX2, requantHardswishI32I16_AVX2Shl,
+		requantHardsigmoidI32I8_AVX2, requantHardsigmoidI32I8_AVX2Shl, requantHardsigmoidI32I16_AVX2, requantHardsigmoidI32I16_AVX2Shl,
+	}
+	return prm, sc, epis[4*int(p.Epi)+2*b2i(out == generic.Int16)+b2i(shl)]
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

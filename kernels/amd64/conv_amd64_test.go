@@ -1,0 +1,104 @@
+//go:build !purego
+
+package amd64
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+	"unsafe"
+
+	"github.com/edged/edged/kernels/generic"
+	"github.com/edged/edged/kernels/internal/qtest"
+)
+
+// isas lists the instruction sets this CPU runs, best first.
+func isas(t testing.TB) []ISA {
+	switch Best() {
+	case VNNI:
+		return []ISA{VNNI, AVX2}
+	case AVX2:
+		return []ISA{AVX2}
+	}
+	t.Skip("this CPU has no AVX2: the amd64 kernels cannot run")
+	return nil
+}
+
+func (i ISA) String() string { return [...]string{"none", "avx2", "vnni"}[i] }
+
+// packer is PackConv for qtest: convs the kernels decline (depthwise,
+// fewer than 8 channels) fall back to kernels/generic itself, so every
+// case still runs and compares.
+func packer(isa ISA) qtest.Pack {
+	return func(p *generic.QConv, w8 []int8, w16 []int16, in, out generic.DType) (func(*generic.QConv) (func(in, out unsafe.Pointer), bool), bool) {
+		c, ok := PackConv(isa, p, w8, w16, in, out)
+		if !ok {
+			return nil, false
+		}
+		return func(b *generic.QConv) (func(in, out unsafe.Pointer), bool) {
+			r, ok := c.NewRunner(b)
+			if !ok {
+				return nil, false
+			}
+			return r.Run, true
+		}, true
+	}
+}
+
+// covered reports whether the kernels take c (else the case is skipped:
+// kernels/generic runs such convs).
+func covered(c generic.ConvParams) bool { return max(c.Groups, 1) == 1 && c.OutC >= 8 }
+
+func TestConvFixedShapes(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for _, isa := range isas(t) {
+		n := 0
+		for _, tc := range qtest.FixedShapes {
+			if covered(tc.C) {
+				qtest.ConvCase(t, r, fmt.Sprintf("%s %s", isa, tc.Name), tc.C, packer(isa))
+				n++
+			}
+		}
+		if n < 5 {
+			t.Fatalf("%s: only %d fixed shapes covered", isa, n)
+		}
+	}
+}
+
+func TestConvRandomShapes(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	n := 300
+	if testing.Short() {
+		n = 60
+	}
+	for _, isa := range isas(t) {
+		for i := 0; i < n; i++ {
+			if c := qtest.RandomShape(r); covered(c) {
+				qtest.ConvCase(t, r, fmt.Sprintf("%s random %d", isa, i), c, packer(isa))
+			}
+		}
+	}
+}
+
+// TestConvDeclines: what the kernels do not take is refused, so that
+// kernels/generic runs it.
+func TestConvDeclines(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for _, isa := range append(isas(t), None) {
+		for _, c := range []generic.ConvParams{
+			qtest.Geom(4, 4, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16), // depthwise
+			qtest.Geom(4, 4, 16, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1),   // 7 channels
+		} {
+			p := qtest.NewQConv[int8, int8](r, c, generic.EpiClamp)
+			if _, ok := PackConv(isa, p, qtest.RandWeights(r, c.OutC*c.KH*c.KW*c.InC/c.Groups), nil, generic.Int8, generic.Int8); ok {
+				t.Errorf("%s: PackConv took %+v", isa, c)
+			}
+		}
+		c := qtest.Geom(4, 4, 16, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1)
+		p := qtest.NewQConv[int8, int8](r, c, generic.EpiClamp)
+		p.OutZP = 32641 // added in saturating int16 lanes, int8 outputs take |zp| ≤ 32640
+		if _, ok := PackConv(isa, p, qtest.RandWeights(r, 256), nil, generic.Int8, generic.Int8); ok {
+			t.Errorf("%s: PackConv took an int8 output with zero point 32641", isa)
+		}
+	}
+}

@@ -1,0 +1,286 @@
+package main
+
+import "fmt"
+
+const gemmHeader = `GEMM micro-kernels and the copies that feed them (see
+internal/asmgen/gemm.go).
+
+Register map (GEMM kernels):
+  DI a (row group), SI lda, DX rows left, CX steps (4 activation bytes of
+  a row each), AX weight cursor, R8 acc (block column), R9 blocks left,
+  R10 3·lda, R11 acc (row group), R12 ldc, R13 rows 0-3 and R14 rows 4-7
+  (stepped by 4 bytes), BX steps left; after a tile's steps R13 = 3·ldc
+  and R14 the accumulator row 4.
+  AVX-512: Z0-Z15 accumulators (row r, vector v: Z(2r+v)), Z16-Z17
+  weights, Z18-Z25 activations, Z31 the 0x80 bytes.
+  AVX2: Y0-Y7 accumulators (Y(2r+v)), Y8-Y9 weights, Y10-Y11 activations,
+  Y12-Y15 products.`
+
+// gemmSpec describes a GEMM micro-kernel: mr rows by vectors of 16 (zmm)
+// or 8 (ymm) int32 channels, two vectors per block and one in the last
+// half block; every step multiplies 4 bytes of each row's activations
+// with the block's 4-byte weight groups.
+type gemmSpec struct {
+	name, doc string
+	mr        int
+	z         bool                                      // zmm (AVX-512) rather than ymm
+	pre       func(f *file)                             // constants
+	mac       func(f *file, r int, addr string, nv int) // one row's step
+}
+
+func (s gemmSpec) vw() int {
+	if s.z {
+		return 64
+	}
+	return 32
+}
+
+// acc names the accumulator of row r, vector v.
+func (s gemmSpec) acc(r, v int) string { return s.reg(2*r + v) }
+
+func (s gemmSpec) reg(i int) string {
+	if s.z {
+		return fmt.Sprintf("Z%d", i)
+	}
+	return fmt.Sprintf("Y%d", i)
+}
+
+func (s gemmSpec) mov() string {
+	if s.z {
+		return "VMOVDQU32"
+	}
+	return "VMOVDQU"
+}
+
+const gemmArgs = "a unsafe.Pointer DI, lda int SI, m int DX, steps int CX, w unsafe.Pointer AX, nb int R9, half int R10, acc unsafe.Pointer R11, ldc int R12"
+
+func emitGemms(f *file) {
+	emitGemm(f, gemmSpec{
+		name: "gemmI8I8_8x32c4_VNNI",
+		doc: `is the int8 GEMM with AVX-512 VNNI: 8 rows × 32 channels per micro-tile
+(16 for a last half block), 4 k per step. VPDPBUSD multiplies unsigned by
+signed bytes, so each activation is offset by 128 (XOR 0x80, fused with its
+broadcast) and the packed biases carry -128·Σw. m is a multiple of 8; a
+block of width channels is 4·width bytes of biases, then per 4 k the width
+channels' 4 weights.`,
+		mr: 8, z: true,
+		pre: func(f *file) {
+			f.i("MOVL $0x80808080, BX")
+			f.i("VPBROADCASTD BX, Z31")
+		},
+		mac: func(f *file, r int, addr string, nv int) {
+			f.i("VPXORD.BCST %s, Z31, Z%d", addr, 18+r)
+			for v := 0; v < nv; v++ {
+				f.i("VPDPBUSD Z%d, Z%d, Z%d", 16+v, 18+r, 2*r+v)
+			}
+		},
+	})
+	emitGemm(f, gemmSpec{
+		name: "gemmI16I16_8x32c2_VNNI",
+		doc: `is the int16 GEMM with AVX-512 VNNI (VPDPWSSD, a pair of int16 products
+per int32 lane): int16 activations (or int8 ones widened as they are
+copied) times int16 weights (or int8 ones widened when packed), 8 rows × 32
+channels per micro-tile (16 for a last half block), 2 k per step. m is a
+multiple of 8; a block of width channels is 4·width bytes of biases, then
+per 2 k the width channels' 2 weights.`,
+		mr: 8, z: true,
+		mac: func(f *file, r int, addr string, nv int) {
+			for v := 0; v < nv; v++ {
+				f.i("VPDPWSSD.BCST %s, Z%d, Z%d", addr, 16+v, 2*r+v)
+			}
+		},
+	})
+	emitGemm(f, gemmSpec{
+		name: "gemmI16I16_4x16c2_AVX2",
+		doc: `is the int16 GEMM with AVX2 (VPMADDWD and VPADDD): int16 activations (int8
+ones widened as they are copied) times int16 weights, 4 rows × 16 channels
+per micro-tile (8 for a last half block), 2 k per step. Every int8 GEMM
+runs here on the AVX2 path: VPMADDUBSW would saturate. m is a multiple of
+4; blocks as gemmI16I16_8x32c2_VNNI's.`,
+		mr: 4,
+		mac: func(f *file, r int, addr string, nv int) {
+			b := 10 + r%2
+			f.i("VPBROADCASTD %s, Y%d", addr, b)
+			for v := 0; v < nv; v++ {
+				t := 12 + (2*r+v)%4
+				f.i("VPMADDWD Y%d, Y%d, Y%d", 8+v, b, t)
+				f.i("VPADDD Y%d, Y%d, Y%d", t, 2*r+v, 2*r+v)
+			}
+		},
+	})
+	emitWiden(f)
+	emitIm2col(f)
+}
+
+// rowAddr is row r's activations in the k loop.
+func rowAddr(r int) string {
+	base := "R13"
+	if r >= 4 {
+		base = "R14"
+	}
+	return fmt.Sprintf([...]string{"(%s)", "(%s)(SI*1)", "(%s)(SI*2)", "(%s)(R10*1)"}[r%4], base)
+}
+
+// accAddr is accumulator row r of the current block column.
+func accAddr(r int) string {
+	base := "R8"
+	if r >= 4 {
+		base = "R14"
+	}
+	return fmt.Sprintf([...]string{"(%s)", "(%s)(R12*1)", "(%s)(R12*2)", "(%s)(R13*1)"}[r%4], base)
+}
+
+func emitGemm(f *file, s gemmSpec) {
+	f.text(s.name, s.doc, args(gemmArgs))
+	if s.pre != nil {
+		s.pre(f)
+	}
+	f.i("LEAQ (SI)(SI*2), R10")
+	f.i("rows:")
+	f.i("TESTQ DX, DX")
+	f.i("JLE done")
+	f.i("MOVQ w+32(FP), AX")
+	f.i("MOVQ R11, R8")
+	f.i("MOVQ nb+40(FP), R9")
+	f.i("blocks:")
+	f.i("TESTQ R9, R9")
+	f.i("JZ halfblock")
+	emitGemmTile(f, s, 2, "full")
+	f.i("DECQ R9")
+	f.i("JMP blocks")
+	f.i("halfblock:")
+	f.i("CMPQ half+48(FP), $0")
+	f.i("JEQ next")
+	emitGemmTile(f, s, 1, "half")
+	f.i("next:")
+	f.i("LEAQ (DI)(SI*%d), DI", s.mr)
+	f.i("MOVQ R12, BX")
+	f.i("IMULQ $%d, BX", s.mr)
+	f.i("ADDQ BX, R11")
+	f.i("SUBQ $%d, DX", s.mr)
+	f.i("JMP rows")
+	f.i("done:")
+	f.i("VZEROUPPER")
+	f.i("RET")
+}
+
+// emitGemmTile computes one mr × nv-vector tile: biases, the k loop, the
+// stores.
+func emitGemmTile(f *file, s gemmSpec, nv int, l string) {
+	vw := s.vw()
+	w := func(v int) string { return s.reg(16 + v) }
+	if !s.z {
+		w = func(v int) string { return s.reg(8 + v) }
+	}
+	for v := 0; v < nv; v++ {
+		f.i("%s %d(AX), %s", s.mov(), v*vw, w(v))
+	}
+	f.i("ADDQ $%d, AX", nv*vw)
+	for r := 0; r < s.mr; r++ {
+		for v := 0; v < nv; v++ {
+			if s.z {
+				f.i("VMOVDQA32 %s, %s", w(v), s.acc(r, v))
+			} else {
+				f.i("VMOVDQA %s, %s", w(v), s.acc(r, v))
+			}
+		}
+	}
+	f.i("MOVQ DI, R13")
+	if s.mr > 4 {
+		f.i("LEAQ (DI)(SI*4), R14")
+	}
+	f.i("MOVQ CX, BX")
+	f.i("k%s:", l)
+	for v := 0; v < nv; v++ {
+		f.i("%s %d(AX), %s", s.mov(), v*vw, w(v))
+	}
+	for r := 0; r < s.mr; r++ {
+		s.mac(f, r, rowAddr(r), nv)
+	}
+	f.i("ADDQ $4, R13")
+	if s.mr > 4 {
+		f.i("ADDQ $4, R14")
+	}
+	f.i("ADDQ $%d, AX", nv*vw)
+	f.i("DECQ BX")
+	f.i("JNZ k%s", l)
+	f.i("LEAQ (R12)(R12*2), R13")
+	if s.mr > 4 {
+		f.i("LEAQ (R8)(R12*4), R14")
+	}
+	for r := 0; r < s.mr; r++ {
+		for v := 0; v < nv; v++ {
+			a := accAddr(r)
+			if v > 0 {
+				a = fmt.Sprintf("%d%s", v*vw, a)
+			}
+			f.i("%s %s, %s", s.mov(), s.acc(r, v), a)
+		}
+	}
+	f.i("ADDQ $%d, R8", nv*vw)
+}
+
+// emitWiden writes widenI8I16_AVX2: rows of n int8 values to int16.
+func emitWiden(f *file) {
+	f.text("widenI8I16_AVX2", `sign-extends rows of n int8 values (src, stride lds bytes) to int16 (dst,
+stride ldd bytes): 16 at a time with VPMOVSXBW, the rest one by one, so
+that it reads and writes nothing outside the rows.`,
+		args("src unsafe.Pointer SI, lds int R8, dst unsafe.Pointer DI, ldd int R9, rows int DX, n int CX"))
+	f.i("rows:")
+	f.i("TESTQ DX, DX")
+	f.i("JLE done")
+	f.i("XORQ BX, BX")
+	f.i("vec:")
+	f.i("LEAQ 16(BX), AX")
+	f.i("CMPQ AX, CX")
+	f.i("JGT tail")
+	f.i("VPMOVSXBW (SI)(BX*1), Y0")
+	f.i("VMOVDQU Y0, (DI)(BX*2)")
+	f.i("MOVQ AX, BX")
+	f.i("JMP vec")
+	f.i("tail:")
+	f.i("CMPQ BX, CX")
+	f.i("JGE row")
+	f.i("MOVBQSX (SI)(BX*1), AX")
+	f.i("MOVW AX, (DI)(BX*2)")
+	f.i("INCQ BX")
+	f.i("JMP tail")
+	f.i("row:")
+	f.i("ADDQ R8, SI")
+	f.i("ADDQ R9, DI")
+	f.i("DECQ DX")
+	f.i("JMP rows")
+	f.i("done:")
+	f.i("VZEROUPPER")
+	f.i("RET")
+}
+
+// emitIm2col writes im2col_AVX2: the patch rows of n output pixels.
+func emitIm2col(f *file) {
+	f.text("im2col_AVX2", `copies the patches of n output pixels into rows of kpb bytes: pixel j's
+patch is kh runs of seg (≤ 32) bytes, at src + j·step + ky·prow, written
+one after another with a 32-byte move each. The moves write past a run;
+the next run, the next row or the buffer's 32 spare bytes take it, and the
+K padding of a row holds whatever they left (its weights are zero).`,
+		args("src unsafe.Pointer SI, prow int R8, step int R9, n int DX, kh int R10, seg int R11, dst unsafe.Pointer DI, kpb int R12"))
+	f.i("pix:")
+	f.i("TESTQ DX, DX")
+	f.i("JLE done")
+	f.i("MOVQ SI, AX")
+	f.i("MOVQ DI, BX")
+	f.i("MOVQ R10, CX")
+	f.i("run:")
+	f.i("VMOVDQU (AX), Y0")
+	f.i("VMOVDQU Y0, (BX)")
+	f.i("ADDQ R8, AX")
+	f.i("ADDQ R11, BX")
+	f.i("DECQ CX")
+	f.i("JNZ run")
+	f.i("ADDQ R9, SI")
+	f.i("ADDQ R12, DI")
+	f.i("DECQ DX")
+	f.i("JMP pix")
+	f.i("done:")
+	f.i("VZEROUPPER")
+	f.i("RET")
+}

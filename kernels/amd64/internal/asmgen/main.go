@@ -1,0 +1,36 @@
+// Command asmgen writes kernels/amd64's assembly (*_amd64.s) and the Go
+// declarations of its functions (asm_amd64.go). Run it with go generate in
+// kernels/amd64; its test fails while the checked-in files are stale.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+func main() {
+	out := flag.String("out", ".", "directory to write the generated files to")
+	flag.Parse()
+	for name, data := range generate() {
+		if err := os.WriteFile(filepath.Join(*out, name), data, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "asmgen:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// generate renders every file.
+func generate() map[string][]byte {
+	g := &gen{}
+	emitGemms(g.file("gemm_amd64.s", gemmHeader))
+	emitEpilogues(g.file("requant_amd64.s", epiHeader))
+	emitDepthwise(g.file("dwconv_amd64.s", dwHeader))
+	emitElementwise(g.file("elementwise_amd64.s", elemHeader))
+	files := map[string][]byte{"asm_amd64.go": g.stubs()}
+	for _, f := range g.files {
+		files[f.name] = f.bytes()
+	}
+	return files
+}

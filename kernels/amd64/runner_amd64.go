@@ -1,0 +1,166 @@
+//go:build !purego
+
+package amd64
+
+import (
+	"unsafe"
+
+	"github.com/edged/edged/kernels/generic"
+)
+
+// Running a packed conv: tiles of output rows, whose GEMM rows are the
+// input's pixel rows themselves (1×1 convs with a whole step of K), or
+// rows copied, widened to int16, or gathered by im2col_AVX2 from a padded
+// copy of the input; each accumulator tile then goes through the
+// epilogue.
+
+// Runner runs one band of a packed conv (a range of output rows, with the
+// band's geometry) with scratch memory of its own, so that Runners of one
+// Conv may run concurrently. A Runner allocates nothing per Run.
+type Runner struct {
+	c      *Conv
+	p      generic.QConv
+	acc    []int32
+	mb     int    // GEMM rows per tile, a multiple of the micro-tile's
+	pad    []byte // im2col: the padded input (as the GEMM reads it), zero point outside
+	ph, pw int
+	col    []byte // GEMM rows of kp activations: copied, widened or gathered
+}
+
+// NewRunner prepares a Runner for the band p of c: p may differ from the
+// packed conv only in InH, OutH and PadT (engine row bands).
+func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
+	a, b := p.ConvParams, c.p.ConvParams
+	a.InH, a.OutH, a.PadT = b.InH, b.OutH, b.PadT
+	if a != b || p.Epi != c.p.Epi {
+		return nil, false
+	}
+	cp := &p.ConvParams
+	r := &Runner{c: c, p: *p}
+	m := cp.OutH * cp.OutW
+	r.mb = max(c.mr, min(tileBytes/(4*c.npad), 256)/c.mr*c.mr)
+	r.mb = min(r.mb, round(m, c.mr))
+	r.acc = make([]int32, r.mb*c.npad)
+	r.col = make([]byte, r.mb*c.kp*c.aesz+32)
+	if c.kind == kIm2col {
+		r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
+		r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
+		r.pad = make([]byte, r.ph*r.pw*cp.InC*c.aesz+32)
+		for i := 0; i+c.aesz <= len(r.pad)-32; i += c.aesz {
+			r.pad[i] = byte(p.InZP)
+			if c.aesz == 2 {
+				r.pad[i+1] = byte(p.InZP >> 8)
+			}
+		}
+	}
+	return r, true
+}
+
+// Run computes the band: in and out point to the band's input and output
+// tensors (the element types given to PackConv), whose sizes the caller
+// has checked.
+func (r *Runner) Run(in, out unsafe.Pointer) {
+	if r.c.kind == kIm2col {
+		r.copyPadded(in)
+	}
+	c, cp := r.c, &r.p.ConvParams
+	m, n := cp.OutH*cp.OutW, cp.OutC
+	osz := c.out.Size()
+	for r0 := 0; r0 < m; r0 += r.mb {
+		rows := min(r.mb, m-r0)
+		if c.kind == kIm2col {
+			r.im2col(r0, rows)
+			r.gemm(r.col, c.kp*c.aesz, round(rows, c.mr), 0)
+		} else {
+			r.gemm1x1(in, r0, rows)
+		}
+		c.epi(ptr(r.acc), 4*c.npad, rows, n, ptr(c.prm), unsafe.Add(out, r0*n*osz), n*osz, unsafe.Pointer(c.sc))
+	}
+}
+
+func ptr[T any](s []T) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
+
+// gemm runs the micro-kernel over m rows of a (stride lda bytes) into the
+// accumulator rows from row0.
+func (r *Runner) gemm(a []byte, lda, m, row0 int) { r.gemmAt(ptr(a), lda, m, row0) }
+
+func (r *Runner) gemmAt(a unsafe.Pointer, lda, m, row0 int) {
+	c := r.c
+	c.gemm(a, lda, m, c.kp*c.aesz/4, ptr(c.w), c.nb, c.half, unsafe.Pointer(&r.acc[row0*c.npad]), 4*c.npad)
+}
+
+// gemm1x1 runs rows r0.. of a 1×1 conv: straight from the input where its
+// rows are whole steps, else through col (copied, or widened to int16).
+func (r *Runner) gemm1x1(in unsafe.Pointer, r0, rows int) {
+	c := r.c
+	esz := c.in.Size()
+	k, kpb := c.k, c.kp*c.aesz
+	src := unsafe.Add(in, r0*k*esz)
+	if !c.wide && c.k == c.kp {
+		// whole micro-tiles from the input; the last rows through col
+		full := rows / c.mr * c.mr
+		if full > 0 {
+			r.gemmAt(src, k*esz, full, 0)
+		}
+		if full < rows {
+			copy(r.col, unsafe.Slice((*byte)(unsafe.Add(src, full*k*esz)), (rows-full)*k*esz))
+			r.gemm(r.col, kpb, c.mr, full)
+		}
+		return
+	}
+	if c.wide {
+		widenI8I16_AVX2(src, k, ptr(r.col), kpb, rows, k)
+	} else {
+		s := unsafe.Slice((*byte)(src), rows*k*esz)
+		for i := 0; i < rows; i++ {
+			copy(r.col[i*kpb:i*kpb+k*esz], s[i*k*esz:])
+		}
+	}
+	r.gemm(r.col, kpb, round(rows, c.mr), 0)
+}
+
+// copyPadded copies the band's input into the padded buffer (widened to
+// int16 for an int16 GEMM); everything outside the input keeps the zero
+// point written when the Runner was made.
+func (r *Runner) copyPadded(in unsafe.Pointer) {
+	p, c := &r.p.ConvParams, r.c
+	w := min(p.InW, r.pw-p.PadL)
+	h := min(p.InH, r.ph-p.PadT)
+	if w <= 0 || h <= 0 {
+		return
+	}
+	esz := c.in.Size()
+	dst := unsafe.Pointer(&r.pad[p.PadT*r.pw*p.InC*c.aesz+p.PadL*p.InC*c.aesz])
+	if c.wide {
+		widenI8I16_AVX2(in, p.InW*p.InC, dst, r.pw*p.InC*2, h, w*p.InC)
+		return
+	}
+	src := unsafe.Slice((*byte)(in), p.InH*p.InW*p.InC*esz)
+	for iy := 0; iy < h; iy++ {
+		d := unsafe.Slice((*byte)(unsafe.Add(dst, iy*r.pw*p.InC*esz)), w*p.InC*esz)
+		copy(d, src[iy*p.InW*p.InC*esz:])
+	}
+}
+
+// im2col gathers the patches of output pixels p0..p0+rows-1 into col.
+func (r *Runner) im2col(p0, rows int) {
+	c, cp := r.c, &r.p.ConvParams
+	a := c.aesz
+	seg, prow, step, kpb := cp.KW*cp.InC*a, r.pw*cp.InC*a, cp.StrideW*cp.InC*a, c.kp*a
+	for i := 0; i < rows; {
+		oy, ox := (p0+i)/cp.OutW, (p0+i)%cp.OutW
+		run := min(rows-i, cp.OutW-ox)
+		src := oy*cp.StrideH*prow + ox*step
+		if seg <= 32 {
+			im2col_AVX2(unsafe.Pointer(&r.pad[src]), prow, step, run, cp.KH, seg, unsafe.Pointer(&r.col[i*kpb]), kpb)
+		} else {
+			for j := 0; j < run; j++ {
+				for ky := 0; ky < cp.KH; ky++ {
+					s := src + j*step + ky*prow
+					copy(r.col[(i+j)*kpb+ky*seg:(i+j)*kpb+(ky+1)*seg], r.pad[s:s+seg])
+				}
+			}
+		}
+		i += run
+	}
+}

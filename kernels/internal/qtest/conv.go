@@ -1,0 +1,204 @@
+package qtest
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+	"unsafe"
+
+	"github.com/edged/edged/kernels/generic"
+)
+
+// Pack packs a conv for the kernel path under test: with int8 weights w8
+// and in elements, or int16 weights w16 (and int8 inputs). It returns
+// the maker of a band's run function, or ok false when the path declines
+// the conv.
+type Pack func(p *generic.QConv, w8 []int8, w16 []int16, in, out generic.DType) (band func(p *generic.QConv) (run func(in, out unsafe.Pointer), ok bool), ok bool)
+
+// Band is one band of output rows of a conv, as the engine splits them.
+type Band struct {
+	P           *generic.QConv
+	InLo, OutLo int
+}
+
+// SplitBands cuts p into n bands of output rows as engine.splitConv does.
+func SplitBands(p *generic.QConv, n int) []Band {
+	c := p.ConvParams
+	n = max(1, min(n, c.OutH))
+	var out []Band
+	for i := 0; i < n; i++ {
+		y0, y1 := c.OutH*i/n, c.OutH*(i+1)/n
+		first := y0*c.StrideH - c.PadT
+		last := (y1-1)*c.StrideH - c.PadT + c.KH
+		lo, hi := max(first, 0), min(last, c.InH)
+		q := *p
+		q.InH = max(hi-lo, 0)
+		q.PadT = lo - first
+		q.OutH = y1 - y0
+		out = append(out, Band{P: &q, InLo: lo * c.InW * c.InC, OutLo: y0 * c.OutW * c.OutC})
+	}
+	return out
+}
+
+// RunConv packs p with pack, runs it in bands and compares with
+// kernels/generic (ConvQ, ConvQFloat, ConvQW16 or ConvQW16Float, by the
+// weights and Out); in must be []int8 when w16 is given.
+func RunConv[In generic.Q, Out generic.Q | float32](p *generic.QConv, in []In, w8 []int8, w16 []int16, pack Pack, bands int) error {
+	c := &p.ConvParams
+	n := c.OutH * c.OutW * c.OutC
+	want, got := make([]Out, n), Guarded[Out](n)
+	in8, _ := any(in).([]int8)
+	switch o := any(want).(type) {
+	case []float32:
+		if w16 != nil {
+			generic.ConvQW16Float(p, in8, w16, o)
+		} else {
+			generic.ConvQFloat(p, in, w8, o)
+		}
+	case []int8:
+		reference(p, in, in8, w8, w16, o)
+	case []int16:
+		reference(p, in, in8, w8, w16, o)
+	}
+	var z Out
+	outT := map[uintptr]generic.DType{1: generic.Int8, 2: generic.Int16, 4: generic.Float32}[unsafe.Sizeof(z)]
+	inT := map[uintptr]generic.DType{1: generic.Int8, 2: generic.Int16}[unsafe.Sizeof(in[0])]
+	band, ok := pack(p, w8, w16, inT, outT)
+	if !ok {
+		return fmt.Errorf("the kernels refused the conv")
+	}
+	for _, b := range SplitBands(p, bands) {
+		run, ok := band(b.P)
+		if !ok {
+			return fmt.Errorf("the kernels refused band %+v", b.P.ConvParams)
+		}
+		run(Ptr(in[b.InLo:]), Ptr(got[b.OutLo:]))
+	}
+	if err := CheckGuard(got, n); err != nil {
+		return err
+	}
+	return Compare(got[:n], want, c.OutW, c.OutC)
+}
+
+func reference[In, Out generic.Q](p *generic.QConv, in []In, in8 []int8, w8 []int8, w16 []int16, want []Out) {
+	if w16 != nil {
+		generic.ConvQW16(p, in8, w16, want)
+		return
+	}
+	generic.ConvQ(p, in, w8, want)
+}
+
+// ConvCase checks one geometry with pack for every element type and
+// epilogue: int8 and int16 inputs and outputs, float logits, and for
+// dense convs int16 weights.
+func ConvCase(t *testing.T, r *rand.Rand, name string, c generic.ConvParams, pack Pack) {
+	t.Helper()
+	k := c.KH * c.KW * c.InC / max(c.Groups, 1)
+	size := c.InH * c.InW * c.InC
+	for _, epi := range []generic.Epilogue{generic.EpiClamp, generic.EpiHardswish, generic.EpiHardsigmoid, generic.EpiFloat} {
+		bands := 1 + r.Intn(3)
+		w := RandWeights(r, c.OutC*k)
+		var errs []error
+		tag := func(s string, err error) {
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", s, err))
+			}
+		}
+		dense := c.Groups <= 1
+		if epi == generic.EpiFloat {
+			p8 := NewQConv[int8, int8](r, c, epi)
+			tag("i8>f32", RunConv[int8, float32](p8, RandQ[int8](r, size, p8.InZP), w, nil, pack, bands))
+			p16 := NewQConv[int16, int8](r, c, epi)
+			tag("i16>f32", RunConv[int16, float32](p16, RandQ[int16](r, size, p16.InZP), w, nil, pack, bands))
+			if dense {
+				p8 = NewQConv[int8, int8](r, c, epi)
+				tag("i8*w16>f32", RunConv[int8, float32](p8, RandQ[int8](r, size, p8.InZP), nil, RandWeights16(r, len(w)), pack, bands))
+			}
+		} else {
+			p := NewQConv[int8, int8](r, c, epi)
+			tag("i8>i8", RunConv[int8, int8](p, RandQ[int8](r, size, p.InZP), w, nil, pack, bands))
+			p = NewQConv[int8, int16](r, c, epi)
+			tag("i8>i16", RunConv[int8, int16](p, RandQ[int8](r, size, p.InZP), w, nil, pack, bands))
+			p = NewQConv[int16, int8](r, c, epi)
+			tag("i16>i8", RunConv[int16, int8](p, RandQ[int16](r, size, p.InZP), w, nil, pack, bands))
+			p = NewQConv[int16, int16](r, c, epi)
+			tag("i16>i16", RunConv[int16, int16](p, RandQ[int16](r, size, p.InZP), w, nil, pack, bands))
+			if dense {
+				p = NewQConv[int8, int8](r, c, epi)
+				tag("i8*w16>i8", RunConv[int8, int8](p, RandQ[int8](r, size, p.InZP), nil, RandWeights16(r, len(w)), pack, bands))
+				p = NewQConv[int8, int16](r, c, epi)
+				tag("i8*w16>i16", RunConv[int8, int16](p, RandQ[int8](r, size, p.InZP), nil, RandWeights16(r, len(w)), pack, bands))
+			}
+		}
+		for _, err := range errs {
+			t.Errorf("%s epi=%d bands=%d %+v: %v", name, epi, bands, c, err)
+		}
+	}
+}
+
+// FixedShapes are the geometries of both models' layers in small, with
+// the awkward edges: channel counts off the vector widths, single pixels,
+// TF-SAME padding, strides, 1×1 convs that are not plain GEMMs.
+var FixedShapes = []struct {
+	Name string
+	C    generic.ConvParams
+}{
+	{"1x1 5x7x17->33", Geom(5, 7, 17, 33, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
+	{"1x1 1x1x96->17", Geom(1, 1, 96, 17, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
+	{"1x1 1x1x40->1", Geom(1, 1, 40, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
+	{"1x1 3x3x600->9", Geom(3, 3, 600, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
+	{"1x1 4x5x1->3", Geom(4, 5, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
+	{"1x1 7x7x24->24", Geom(7, 7, 24, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
+	{"1x1 6x5x48->1024", Geom(6, 5, 48, 1024, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
+	{"1x1 9x9x16->72", Geom(9, 9, 16, 72, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
+	{"1x1 stride2 7x6x5->7", Geom(7, 6, 5, 7, 1, 1, 2, 2, 0, 0, 0, 0, 1)},
+	{"1x1 padded 3x3x4->5", Geom(3, 3, 4, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1)},
+	{"dw3x3 s1 p1 9x8x17", Geom(9, 8, 17, 17, 3, 3, 1, 1, 1, 1, 1, 1, 17)},
+	{"dw3x3 s2 p1 9x8x33", Geom(9, 8, 33, 33, 3, 3, 2, 2, 1, 1, 1, 1, 33)},
+	{"dw3x3 s2 same 8x10x24", SameGeom(8, 10, 24, 24, 3, 2, 24)},
+	{"dw3x3 s1 p1 1x1x5", Geom(1, 1, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 5)},
+	{"dw3x3 s1 p1 1x9x3", Geom(1, 9, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3)},
+	{"dw3x3 s2 p1 2x2x1", Geom(2, 2, 1, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1)},
+	{"dw3x3 s1 6x6x48", Geom(6, 6, 48, 48, 3, 3, 1, 1, 1, 1, 1, 1, 48)},
+	{"dw5x5 s1 p2 7x9x24", Geom(7, 9, 24, 24, 5, 5, 1, 1, 2, 2, 2, 2, 24)},
+	{"dw5x5 s2 p2 11x10x19", Geom(11, 10, 19, 19, 5, 5, 2, 2, 2, 2, 2, 2, 19)},
+	{"dw5x5 s2 same 14x14x40", SameGeom(14, 14, 40, 40, 5, 2, 40)},
+	{"dw5x5 s1 p2 3x2x8", Geom(3, 2, 8, 8, 5, 5, 1, 1, 2, 2, 2, 2, 8)},
+	{"dw5x5 s1 p2 1x1x16", Geom(1, 1, 16, 16, 5, 5, 1, 1, 2, 2, 2, 2, 16)},
+	{"stem3x3 s2 p1 9x11x3->16", Geom(9, 11, 3, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1)},
+	{"stem3x3 s2 same 10x12x3->24", SameGeom(10, 12, 3, 24, 3, 2, 1)},
+	{"stem3x3 s2 same 31x29x3->5", SameGeom(31, 29, 3, 5, 3, 2, 1)},
+	{"dense3x3 s1 p1 4x4x64->5", Geom(4, 4, 64, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1)},
+	{"dense5x5 s2 p2 1x1x3->3", Geom(1, 1, 3, 3, 5, 5, 2, 2, 2, 2, 2, 2, 1)},
+	{"dense2x3 s1x2 6x7x5->9", Geom(6, 7, 5, 9, 2, 3, 1, 2, 1, 0, 1, 1, 1)},
+}
+
+// RandomShape draws a geometry: dense or depthwise, 1×1/3×3/5×5, strides
+// 1 and 2, any padding including TF-SAME's extra bottom/right, channel
+// counts that are not multiples of the vector widths, and heights/widths
+// down to 1.
+func RandomShape(r *rand.Rand) generic.ConvParams {
+	chans := []int{1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40, 72}
+	k := []int{1, 3, 5}[r.Intn(3)]
+	s := 1 + r.Intn(2)
+	inH, inW := 1+r.Intn(16), 1+r.Intn(16)
+	pad := func() (int, int) {
+		a := r.Intn(k/2 + 1)
+		return a, a + r.Intn(2)
+	}
+	pt, pb := pad()
+	pl, pr := pad()
+	if r.Intn(4) == 0 { // TF-SAME: nothing on top, the extra at the bottom
+		pt, pb = 0, k/2
+	}
+	pb = max(pb, k-inH-pt)
+	pr = max(pr, k-inW-pl)
+	if r.Intn(2) == 0 && k > 1 {
+		ch := chans[r.Intn(len(chans))]
+		return Geom(inH, inW, ch, ch, k, k, s, s, pt, pb, pl, pr, ch)
+	}
+	if k == 1 && r.Intn(2) == 0 {
+		pt, pb, pl, pr, s = 0, 0, 0, 0, 1
+	}
+	return Geom(inH, inW, chans[r.Intn(len(chans))], chans[r.Intn(len(chans))], k, k, s, s, pt, pb, pl, pr, 1)
+}
