@@ -170,3 +170,27 @@ func requantHardsigmoidI32I16_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n
 //
 //go:noescape
 func requantI32F32_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// dwI16_3x3_AVX2 computes ow output pixels of a 3x3 depthwise conv over int16
+// activations (int8 ones are widened as the input is copied) in blocks of 16
+// channels: each pair of taps is interleaved (VPUNPCKLWD/HWD) and multiplied
+// with its int16 weight pairs by VPMADDWD, exact in int32. taps holds the byte
+// offsets of the 9 taps from a pixel's first, in pairs (the last repeated); a
+// block's weights are 16 int32 biases then per pair two vectors of weight
+// pairs, in the lane order of the unpacks (channels 0-3 and 8-11, then 4-7 and
+// 12-15); accumulators are written in channel order.
+//
+//go:noescape
+func dwI16_3x3_AVX2(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
+
+// dwI16_5x5_AVX2 computes ow output pixels of a 5x5 depthwise conv over int16
+// activations (int8 ones are widened as the input is copied) in blocks of 16
+// channels: each pair of taps is interleaved (VPUNPCKLWD/HWD) and multiplied
+// with its int16 weight pairs by VPMADDWD, exact in int32. taps holds the byte
+// offsets of the 25 taps from a pixel's first, in pairs (the last repeated); a
+// block's weights are 16 int32 biases then per pair two vectors of weight
+// pairs, in the lane order of the unpacks (channels 0-3 and 8-11, then 4-7 and
+// 12-15); accumulators are written in channel order.
+//
+//go:noescape
+func dwI16_5x5_AVX2(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)

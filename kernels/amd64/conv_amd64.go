@@ -14,10 +14,12 @@ type convKind uint8
 const (
 	k1x1 convKind = iota
 	kIm2col
+	kDepthwise
 )
 
 type gemmFunc func(a unsafe.Pointer, lda, m, steps int, w unsafe.Pointer, nb, half int, acc unsafe.Pointer, ldc int)
 type epiFunc func(acc unsafe.Pointer, ldacc, rows, n int, prm, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+type dwFunc func(src, taps unsafe.Pointer, ow, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
 
 // Conv is a convolution packed for these kernels: the weights in a GEMM
 // micro-kernel's block layout and the epilogue's parameters. It is
@@ -35,6 +37,7 @@ type Conv struct {
 	nb      int // full blocks
 	half    int // 1: a half-width block follows them
 	gemm    gemmFunc
+	dw      dwFunc
 	prm     []int32    // per channel: multipliers, right shifts, right shifts - 1, left shifts; or the float scales
 	sc      *epiConsts // the epilogue's constant vectors
 	epi     epiFunc
@@ -49,19 +52,27 @@ const tileBytes = 32 << 10
 
 func round(n, m int) int { return (n + m - 1) / m * m }
 
-// PackConv packs the conv p (dense, groups 1) for the kernels of isa: with
-// int8 weights w8 and in elements, or int16 weights w16 and int8 inputs
-// (kernels/generic's ConvQW16), writing out elements. ok is false for the
-// generic path (None) and what the kernels do not reproduce exactly —
-// grouped and depthwise convs, fewer than 8 output channels, parameters
-// outside the epilogue's exact range (see epilogueOK) — and
-// kernels/generic runs it instead.
+// PackConv packs the conv p (dense, or depthwise 3×3 or 5×5) for the
+// kernels of isa: with int8 weights w8 and in elements, or int16 weights
+// w16 and int8 inputs (kernels/generic's ConvQW16, dense only), writing
+// out elements. ok is false for the generic path (None) and what the
+// kernels do not reproduce exactly — other grouped convs, fewer than 8
+// output channels, parameters outside the epilogue's exact range (see
+// epilogueOK) — and kernels/generic runs it instead.
 func PackConv(isa ISA, p *generic.QConv, w8 []int8, w16 []int16, in, out generic.DType) (*Conv, bool) {
 	cp := &p.ConvParams
-	if isa == None || max(cp.Groups, 1) != 1 || cp.OutC < 8 || in == generic.Float32 ||
+	if g := max(cp.Groups, 1); g != 1 {
+		if g != cp.InC || g != cp.OutC || cp.KH != cp.KW || cp.KH != 3 && cp.KH != 5 || w16 != nil {
+			return nil, false
+		}
+	}
+	if isa == None || cp.OutC < 8 || in == generic.Float32 ||
 		p.Validate(cp.InH*cp.InW*cp.InC, max(len(w8), len(w16)), cp.OutH*cp.OutW*cp.OutC) != nil ||
 		(p.Epi == generic.EpiFloat) != (out == generic.Float32) || !epilogueOK(p, out) {
 		return nil, false
+	}
+	if max(cp.Groups, 1) != 1 {
+		return packDepthwise(p, w8, in, out), true
 	}
 	n, k := cp.OutC, cp.KH*cp.KW*cp.InC
 	c := &Conv{p: *p, in: in, out: out, k: k, kind: kIm2col}

@@ -47,7 +47,10 @@ func packer(isa ISA) qtest.Pack {
 
 // covered reports whether the kernels take c (else the case is skipped:
 // kernels/generic runs such convs).
-func covered(c generic.ConvParams) bool { return max(c.Groups, 1) == 1 && c.OutC >= 8 }
+func covered(c generic.ConvParams) bool {
+	g := max(c.Groups, 1)
+	return c.OutC >= 8 && (g == 1 || g == c.InC && (c.KH == 3 || c.KH == 5) && c.KH == c.KW)
+}
 
 func TestConvFixedShapes(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
@@ -86,7 +89,7 @@ func TestConvDeclines(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	for _, isa := range append(isas(t), None) {
 		for _, c := range []generic.ConvParams{
-			qtest.Geom(4, 4, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16), // depthwise
+			qtest.Geom(9, 9, 16, 16, 7, 7, 1, 1, 3, 3, 3, 3, 16), // depthwise 7×7
 			qtest.Geom(4, 4, 16, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1),   // 7 channels
 		} {
 			p := qtest.NewQConv[int8, int8](r, c, generic.EpiClamp)

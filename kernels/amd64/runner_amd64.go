@@ -25,6 +25,7 @@ type Runner struct {
 	pad    []byte // im2col: the padded input (as the GEMM reads it), zero point outside
 	ph, pw int
 	col    []byte // GEMM rows of kp activations: copied, widened or gathered
+	taps   []int  // depthwise: the byte offsets of the window's taps, in pairs
 }
 
 // NewRunner prepares a Runner for the band p of c: p may differ from the
@@ -37,6 +38,10 @@ func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
 	}
 	cp := &p.ConvParams
 	r := &Runner{c: c, p: *p}
+	if c.kind == kDepthwise {
+		r.newDepthwise()
+		return r, true
+	}
 	m := cp.OutH * cp.OutW
 	r.mb = max(c.mr, min(tileBytes/(4*c.npad), 256)/c.mr*c.mr)
 	r.mb = min(r.mb, round(m, c.mr))
@@ -60,6 +65,10 @@ func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
 // tensors (the element types given to PackConv), whose sizes the caller
 // has checked.
 func (r *Runner) Run(in, out unsafe.Pointer) {
+	if r.c.kind == kDepthwise {
+		r.runDepthwise(in, out)
+		return
+	}
 	if r.c.kind == kIm2col {
 		r.copyPadded(in)
 	}
