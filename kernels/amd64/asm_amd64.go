@@ -53,33 +53,33 @@ func widenI8I16_AVX2(src unsafe.Pointer, lds int, dst unsafe.Pointer, ldd int, r
 func im2col_AVX2(src unsafe.Pointer, prow int, step int, n int, kh int, seg int, dst unsafe.Pointer, kpb int)
 
 // requantClampI32I8_AVX2 is the Clamp epilogue of rows × n accumulators
-// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 channels at
-// a time (the last 8 overlap the previous ones; n ≥ 8), for parameters where
-// no channel shifts left.
+// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 or 8
+// channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
+// parameters where no channel shifts left.
 //
 //go:noescape
 func requantClampI32I8_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
 // requantClampI32I8_AVX2Shl is the Clamp epilogue of rows × n accumulators
-// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 channels at
-// a time (the last 8 overlap the previous ones; n ≥ 8), for parameters where
-// some shift is to the left (saturating).
+// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 or 8
+// channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
+// parameters where some shift is to the left (saturating).
 //
 //go:noescape
 func requantClampI32I8_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
 // requantClampI32I16_AVX2 is the Clamp epilogue of rows × n accumulators
-// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 channels at
-// a time (the last 8 overlap the previous ones; n ≥ 8), for parameters where
-// no channel shifts left.
+// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 or 8
+// channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
+// parameters where no channel shifts left.
 //
 //go:noescape
 func requantClampI32I16_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
 // requantClampI32I16_AVX2Shl is the Clamp epilogue of rows × n accumulators
-// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 channels at
-// a time (the last 8 overlap the previous ones; n ≥ 8), for parameters where
-// some shift is to the left (saturating).
+// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 or 8
+// channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
+// parameters where some shift is to the left (saturating).
 //
 //go:noescape
 func requantClampI32I16_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
@@ -87,7 +87,7 @@ func requantClampI32I16_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n int, 
 // requantHardswishI32I8_AVX2 is the Hardswish epilogue of rows × n
 // accumulators (biases included): the hardswish of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(pre·clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 channels at a time (the last 8
+// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
 // overlap the previous ones; n ≥ 8), for parameters where no channel shifts
 // left.
 //
@@ -97,7 +97,7 @@ func requantHardswishI32I8_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, 
 // requantHardswishI32I8_AVX2Shl is the Hardswish epilogue of rows × n
 // accumulators (biases included): the hardswish of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(pre·clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 channels at a time (the last 8
+// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
 // overlap the previous ones; n ≥ 8), for parameters where some shift is to
 // the left (saturating).
 //
@@ -107,7 +107,7 @@ func requantHardswishI32I8_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n in
 // requantHardswishI32I16_AVX2 is the Hardswish epilogue of rows × n
 // accumulators (biases included): the hardswish of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(pre·clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 channels at a time (the last 8
+// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
 // overlap the previous ones; n ≥ 8), for parameters where no channel shifts
 // left.
 //
@@ -117,7 +117,7 @@ func requantHardswishI32I16_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int,
 // requantHardswishI32I16_AVX2Shl is the Hardswish epilogue of rows × n
 // accumulators (biases included): the hardswish of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(pre·clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 channels at a time (the last 8
+// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
 // overlap the previous ones; n ≥ 8), for parameters where some shift is to
 // the left (saturating).
 //
@@ -127,7 +127,7 @@ func requantHardswishI32I16_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n i
 // requantHardsigmoidI32I8_AVX2 is the Hardsigmoid epilogue of rows × n
 // accumulators (biases included): the hardsigmoid of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 channels at a time (the last 8
+// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
 // overlap the previous ones; n ≥ 8), for parameters where no channel shifts
 // left.
 //
@@ -137,7 +137,7 @@ func requantHardsigmoidI32I8_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int
 // requantHardsigmoidI32I8_AVX2Shl is the Hardsigmoid epilogue of rows × n
 // accumulators (biases included): the hardsigmoid of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 channels at a time (the last 8
+// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
 // overlap the previous ones; n ≥ 8), for parameters where some shift is to
 // the left (saturating).
 //
@@ -147,7 +147,7 @@ func requantHardsigmoidI32I8_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n 
 // requantHardsigmoidI32I16_AVX2 is the Hardsigmoid epilogue of rows × n
 // accumulators (biases included): the hardsigmoid of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 channels at a time (the last 8
+// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
 // overlap the previous ones; n ≥ 8), for parameters where no channel shifts
 // left.
 //
@@ -157,7 +157,7 @@ func requantHardsigmoidI32I16_AVX2(acc unsafe.Pointer, ldacc int, rows int, n in
 // requantHardsigmoidI32I16_AVX2Shl is the Hardsigmoid epilogue of rows × n
 // accumulators (biases included): the hardsigmoid of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 channels at a time (the last 8
+// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
 // overlap the previous ones; n ≥ 8), for parameters where some shift is to
 // the left (saturating).
 //

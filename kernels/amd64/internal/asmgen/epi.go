@@ -11,7 +11,8 @@ Register map (every kernel in this file):
   R14 left shifts (per-channel arrays of int32, prm and its three
   successors), DI out row, R10 ldout, R11 sc (constant vectors, see
   epiConst), BX the chunk's accumulator offset, AX its output offset.
-  Y0 the values, Y1-Y3 temporaries.`
+  Y0 and Y4 the values of 16 channels (Y0 alone for 8), Y1-Y3 and Y5-Y7
+  their temporaries.`
 
 // The constant vectors at sc, 32 bytes each (kernels/amd64 epiConsts
 // writes them in this order).
@@ -72,53 +73,101 @@ func emitEpilogues(f *file) {
 	emitEpiFloat(f)
 }
 
-// satShl: Y0 = sat32(Y0 << counts) for left shifts of at most 31.
-func satShl(f *file, counts string) {
-	f.i("VMOVDQU %s, Y1", counts)
-	f.i("VPSLLVD Y1, Y0, Y2")
-	f.i("VPSRAVD Y1, Y2, Y3")
-	f.i("VPCMPEQD Y3, Y0, Y3")
-	f.i("VPSRAD $31, Y0, Y1")
-	f.i("VPXOR %s, Y1, Y1", sc(cSatMax))
-	f.i("VPBLENDVB Y3, Y2, Y1, Y0")
+// vr is a vector of eight int32 values being requantized (Y(v)) and the
+// three registers its steps may clobber (Y(v+1) to Y(v+3)).
+type vr int
+
+func (v vr) y(i int) string { return fmt.Sprintf("Y%d", int(v)+i) }
+
+// satShl: v = sat32(v << counts) for left shifts of at most 31.
+func (v vr) satShl(f *file, counts string) {
+	x, a, b, c := v.y(0), v.y(1), v.y(2), v.y(3)
+	f.i("VMOVDQU %s, %s", counts, a)
+	f.i("VPSLLVD %s, %s, %s", a, x, b)
+	f.i("VPSRAVD %s, %s, %s", a, b, c)
+	f.i("VPCMPEQD %s, %s, %s", c, x, c)
+	f.i("VPSRAD $31, %s, %s", x, a)
+	f.i("VPXOR %s, %s, %s", sc(cSatMax), a, a)
+	f.i("VPBLENDVB %s, %s, %s, %s", c, b, a, x)
 }
 
-// mulHigh: Y0 = (Y0·m + 2^30) >> 31 per int32 lane, with the 64-bit
+// mulHigh: v = (v·m + 2^30) >> 31 per int32 lane, with the 64-bit
 // products of VPMULDQ (even lanes, then the odd ones shifted down); the
 // result fits int32 for any m but -2^31, so bits 31-62 are it.
-func mulHigh(f *file, m string) {
-	f.i("VMOVDQU %s, Y1", m)
-	f.i("VPMULDQ Y1, Y0, Y2")
-	f.i("VPSRLQ $32, Y0, Y3")
-	f.i("VPSRLQ $32, Y1, Y1")
-	f.i("VPMULDQ Y1, Y3, Y3")
-	f.i("VPADDQ %s, Y2, Y2", sc(cRound))
-	f.i("VPADDQ %s, Y3, Y3", sc(cRound))
-	f.i("VPSRLQ $31, Y2, Y2")
-	f.i("VPSLLQ $1, Y3, Y3")
-	f.i("VPBLENDD $0xaa, Y3, Y2, Y0")
+func (v vr) mulHigh(f *file, m string) {
+	x, a, b, c := v.y(0), v.y(1), v.y(2), v.y(3)
+	f.i("VMOVDQU %s, %s", m, a)
+	f.i("VPMULDQ %s, %s, %s", a, x, b)
+	f.i("VPSRLQ $32, %s, %s", x, c)
+	f.i("VPSRLQ $32, %s, %s", a, a)
+	f.i("VPMULDQ %s, %s, %s", a, c, c)
+	f.i("VPADDQ %s, %s, %s", sc(cRound), b, b)
+	f.i("VPADDQ %s, %s, %s", sc(cRound), c, c)
+	f.i("VPSRLQ $31, %s, %s", b, b)
+	f.i("VPSLLQ $1, %s, %s", c, c)
+	f.i("VPBLENDD $0xaa, %s, %s, %s", c, b, x)
 }
 
-// roundShr: Y0 = (Y0 + 2^(rs-1)) >> rs without overflow, as
-// (Y0 >> rs) + bit rs-1 of Y0 (rsm1 holds 32 where rs is 0: no bit).
-func roundShr(f *file, rs, rsm1 string) {
-	f.i("VPSRLVD %s, Y0, Y1", rsm1)
-	f.i("VPAND %s, Y1, Y1", sc(cOne))
-	f.i("VPSRAVD %s, Y0, Y0", rs)
-	f.i("VPADDD Y1, Y0, Y0")
+// roundShr: v = (v + 2^(rs-1)) >> rs without overflow, as (v >> rs) +
+// bit rs-1 of v (rsm1 holds 32 where rs is 0: no bit).
+func (v vr) roundShr(f *file, rs, rsm1 string) {
+	x, a := v.y(0), v.y(1)
+	f.i("VPSRLVD %s, %s, %s", rsm1, x, a)
+	f.i("VPAND %s, %s, %s", sc(cOne), a, a)
+	f.i("VPSRAVD %s, %s, %s", rs, x, x)
+	f.i("VPADDD %s, %s, %s", a, x, x)
 }
 
-// narrow stores Y0's eight values plus the zero point, clamped to [lo,
+// requant computes the outputs (before the zero point) of the eight
+// channels whose accumulators are at offset off from BX: Requantize, and
+// for the activations the second step.
+func (v vr) requant(f *file, k epiKind, off int) {
+	at := func(base string) string { return fmt.Sprintf("%d(%s)(BX*1)", off, base) }
+	x, a := v.y(0), v.y(1)
+	f.i("VMOVDQU %s, %s", at("SI"), x)
+	if k.shl {
+		v.satShl(f, at("R14"))
+	}
+	v.mulHigh(f, at("R9"))
+	v.roundShr(f, at("R12"), at("R13"))
+	if k.epi == "Clamp" {
+		return
+	}
+	f.i("VPMAXSD %s, %s, %s", sc(cMin16), x, x)
+	f.i("VPMINSD %s, %s, %s", sc(cMax16), x, x)
+	f.i("VPADDD %s, %s, %s", sc(cThree), x, a)
+	f.i("VPMAXSD %s, %s, %s", sc(cZero), a, a)
+	f.i("VPMINSD %s, %s, %s", sc(cSix), a, a)
+	if k.epi == "Hardswish" {
+		f.i("VPMULLD %s, %s, %s", a, x, x)
+	} else {
+		f.i("VMOVDQA %s, %s", a, x)
+	}
+	if k.shl {
+		v.satShl(f, sc(cPLs))
+	}
+	v.mulHigh(f, sc(cPMult))
+	v.roundShr(f, sc(cPRs), sc(cPRsm1))
+}
+
+// pre16 prepares v's values for a saturating narrowing to int16 when the
+// output is int16: clamped to ±2^16 (where the sum saturates whatever the
+// zero point), plus the zero point in int32.
+func (v vr) pre16(f *file, out16 bool) {
+	if out16 {
+		x := v.y(0)
+		f.i("VPMAXSD %s, %s, %s", sc(cMin17), x, x)
+		f.i("VPMINSD %s, %s, %s", sc(cMax17), x, x)
+		f.i("VPADDD %s, %s, %s", sc(cZP32), x, x)
+	}
+}
+
+// narrow8 stores Y0's eight values plus the zero point, clamped to [lo,
 // hi]. int8 outputs add it after saturating to int16, in saturating int16
 // lanes (exact for |zp| ≤ 32640 since the bounds are int8); int16 outputs
-// clamp to ±2^16 first, where the sum saturates whatever the zero point,
-// and add it in int32.
-func narrow(f *file, out16 bool) {
-	if out16 {
-		f.i("VPMAXSD %s, Y0, Y0", sc(cMin17))
-		f.i("VPMINSD %s, Y0, Y0", sc(cMax17))
-		f.i("VPADDD %s, Y0, Y0", sc(cZP32))
-	}
+// added it in pre16.
+func narrow8(f *file, out16 bool) {
+	vr(0).pre16(f, out16)
 	f.i("VPACKSSDW Y0, Y0, Y0")
 	f.i("VPERMQ $0x08, Y0, Y0")
 	if !out16 {
@@ -136,6 +185,28 @@ func narrow(f *file, out16 bool) {
 	f.i("VMOVQ X0, (DI)(AX*1)")
 }
 
+// narrow16 is narrow8 for sixteen values, Y0 and Y4.
+func narrow16(f *file, out16 bool) {
+	vr(0).pre16(f, out16)
+	vr(4).pre16(f, out16)
+	f.i("VPACKSSDW Y4, Y0, Y0")
+	f.i("VPERMQ $0xd8, Y0, Y0")
+	if !out16 {
+		f.i("VPADDSW %s, Y0, Y0", sc(cZP))
+	}
+	f.i("VPMAXSW %s, Y0, Y0", sc(cLo))
+	f.i("VPMINSW %s, Y0, Y0", sc(cHi))
+	f.i("MOVQ BX, AX")
+	f.i("SHRQ $2, AX")
+	if out16 {
+		f.i("VMOVDQU Y0, (DI)(AX*2)")
+		return
+	}
+	f.i("VPACKSSWB Y0, Y0, Y0")
+	f.i("VPERMQ $0x08, Y0, Y0")
+	f.i("VMOVDQU X0, (DI)(AX*1)")
+}
+
 func emitEpilogue(f *file, k epiKind) {
 	doc := map[string]string{
 		"Clamp":       "out = clamp(zp + Requantize(acc), lo, hi)",
@@ -147,40 +218,22 @@ func emitEpilogue(f *file, k epiKind) {
 		shl = "some shift is to the left (saturating)"
 	}
 	f.text(k.name(), fmt.Sprintf(`is the %s epilogue of rows × n accumulators (biases included): %s, 8
-channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
+or 8 channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
 parameters where %s.`, k.epi, doc, shl), args(epiArgs))
 	epiLoop(f, true, func() {
-		f.i("VMOVDQU (SI)(BX*1), Y0")
-		if k.shl {
-			satShl(f, "(R14)(BX*1)")
-		}
-		mulHigh(f, "(R9)(BX*1)")
-		roundShr(f, "(R12)(BX*1)", "(R13)(BX*1)")
-		if k.epi != "Clamp" {
-			f.i("VPMAXSD %s, Y0, Y0", sc(cMin16))
-			f.i("VPMINSD %s, Y0, Y0", sc(cMax16))
-			f.i("VPADDD %s, Y0, Y1", sc(cThree))
-			f.i("VPMAXSD %s, Y1, Y1", sc(cZero))
-			f.i("VPMINSD %s, Y1, Y1", sc(cSix))
-			if k.epi == "Hardswish" {
-				f.i("VPMULLD Y1, Y0, Y0")
-			} else {
-				f.i("VMOVDQA Y1, Y0")
-			}
-			if k.shl {
-				satShl(f, sc(cPLs))
-			}
-			mulHigh(f, sc(cPMult))
-			roundShr(f, sc(cPRs), sc(cPRsm1))
-		}
-		narrow(f, k.out16)
+		vr(0).requant(f, k, 0)
+		vr(4).requant(f, k, 32)
+		narrow16(f, k.out16)
+	}, func() {
+		vr(0).requant(f, k, 0)
+		narrow8(f, k.out16)
 	})
 }
 
-// epiLoop writes the row and chunk loops around body, which processes
-// the 8 channels at accumulator offset BX; arrays: prm holds the four
-// per-channel arrays (R9, R12-R14).
-func epiLoop(f *file, arrays bool, body func()) {
+// epiLoop writes the row and chunk loops around body16 and body8, which
+// process the 16 or 8 channels at accumulator offset BX; arrays: prm
+// holds the four per-channel arrays (R9, R12-R14).
+func epiLoop(f *file, arrays bool, body16, body8 func()) {
 	f.i("SHLQ $2, CX")
 	if arrays {
 		f.i("MOVQ %s, AX", sc(cPrmStep))
@@ -192,18 +245,24 @@ func epiLoop(f *file, arrays bool, body func()) {
 	f.i("TESTQ DX, DX")
 	f.i("JLE done")
 	f.i("XORQ BX, BX")
-	f.i("chunk:")
+	f.i("chunk16:")
+	f.i("LEAQ 64(BX), AX")
+	f.i("CMPQ AX, CX")
+	f.i("JGT chunk8")
+	body16()
+	f.i("ADDQ $64, BX")
+	f.i("JMP chunk16")
+	f.i("chunk8:")
 	f.i("LEAQ 32(BX), AX")
 	f.i("CMPQ AX, CX")
 	f.i("JGT last")
-	body()
+	body8()
 	f.i("ADDQ $32, BX")
-	f.i("JMP chunk")
 	f.i("last:")
 	f.i("CMPQ BX, CX")
 	f.i("JGE rowend")
 	f.i("LEAQ -32(CX), BX")
-	body()
+	body8()
 	f.i("rowend:")
 	f.i("ADDQ R8, SI")
 	f.i("ADDQ R10, DI")
@@ -217,9 +276,15 @@ func epiLoop(f *file, arrays bool, body func()) {
 func emitEpiFloat(f *file) {
 	f.text("requantI32F32_AVX2", `is the EpiFloat epilogue (the logits): out = float32(acc)·scale, the
 scales at prm, 8 channels at a time (the last 8 overlap; n ≥ 8).`, args(epiArgs))
-	epiLoop(f, false, func() {
+	body := func() {
 		f.i("VCVTDQ2PS (SI)(BX*1), Y0")
 		f.i("VMULPS (R9)(BX*1), Y0, Y0")
 		f.i("VMOVUPS Y0, (DI)(BX*1)")
-	})
+	}
+	epiLoop(f, false, func() {
+		body()
+		f.i("VCVTDQ2PS 32(SI)(BX*1), Y1")
+		f.i("VMULPS 32(R9)(BX*1), Y1, Y1")
+		f.i("VMOVUPS Y1, 32(DI)(BX*1)")
+	}, body)
 }
