@@ -144,34 +144,51 @@ func TestAllImplementations(t *testing.T) {
 		{"mobilenet_v3_small_tf.pth", model.PadTF},
 	} {
 		t.Run(tc.ckpt, func(t *testing.T) {
-			m := realModel(t, data, tc.ckpt, tc.pad)
-			var inputs [][]float32
-			for _, g := range golden {
-				inputs = append(inputs, testdata.ReadCHW(t, g, m.Tensors[0].Shape.H, m.Tensors[0].Shape.W, m.Tensors[0].Shape.C))
+			comparePaths(t, realModel(t, data, tc.ckpt, tc.pad), golden, paths)
+		})
+	}
+	// the committed model keeps int16 tensors (the few images calibrated
+	// here may pick none), so every int16 kernel runs on real data too
+	t.Run("models/shufflenet_v2_x0_5.edgeq", func(t *testing.T) {
+		m, err := quant.ReadFile(filepath.Join("..", "models", "shufflenet_v2_x0_5.edgeq"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Int16Tensors() == 0 {
+			t.Fatalf("the committed model has no int16 tensors")
+		}
+		comparePaths(t, m, golden, paths)
+	})
+}
+
+// comparePaths runs m on every path of paths, for one thread and several,
+// and compares every tensor and the logits with generic's bit for bit.
+func comparePaths(t *testing.T, m *quant.Model, golden, paths []string) {
+	var inputs [][]float32
+	for _, g := range golden {
+		inputs = append(inputs, testdata.ReadCHW(t, g, m.Tensors[0].Shape.H, m.Tensors[0].Shape.W, m.Tensors[0].Shape.C))
+	}
+	t.Logf("%s: %d int16 tensors, %d int16-weight convs", m.Arch, m.Int16Tensors(), m.Int16Weights())
+	want, wantT := runPath(t, m, kernels.Generic, 1, inputs)
+	for _, p := range paths {
+		for _, threads := range []int{1, 3} {
+			if p == kernels.Generic && threads == 1 {
+				continue // the reference itself
 			}
-			t.Logf("%s: %d int16 tensors, %d int16-weight convs", m.Arch, m.Int16Tensors(), m.Int16Weights())
-			want, wantT := runPath(t, m, kernels.Generic, 1, inputs)
-			for _, p := range paths {
-				for _, threads := range []int{1, 3} {
-					if p == kernels.Generic && threads == 1 {
-						continue // the reference itself
-					}
-					got, gotT := runPath(t, m, p, threads, inputs)
-					for ti := range wantT {
-						if !slices.Equal(gotT[ti], wantT[ti]) {
-							t.Errorf("%s, %d threads: tensor %d (%s, %v) differs from generic on %s",
-								p, threads, ti, m.Tensors[ti].Name, m.Tensors[ti].DType, filepath.Base(golden[0]))
-							break
-						}
-					}
-					for i := range inputs {
-						if err := sameBits(got[i], want[i]); err != nil {
-							t.Errorf("%s, %d threads, %s: %v", p, threads, filepath.Base(golden[i]), err)
-						}
-					}
+			got, gotT := runPath(t, m, p, threads, inputs)
+			for ti := range wantT {
+				if !slices.Equal(gotT[ti], wantT[ti]) {
+					t.Errorf("%s, %d threads: tensor %d (%s, %v) differs from generic on %s",
+						p, threads, ti, m.Tensors[ti].Name, m.Tensors[ti].DType, filepath.Base(golden[0]))
+					break
 				}
 			}
-		})
+			for i := range inputs {
+				if err := sameBits(got[i], want[i]); err != nil {
+					t.Errorf("%s, %d threads, %s: %v", p, threads, filepath.Base(golden[i]), err)
+				}
+			}
+		}
 	}
 }
 
