@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand"
 	"testing"
-	"unsafe"
 
 	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/kernels/internal/qtest"
@@ -26,23 +25,11 @@ func isas(t testing.TB) []ISA {
 
 func (i ISA) String() string { return [...]string{"none", "avx2", "vnni"}[i] }
 
-// packer is PackConv for qtest: convs the kernels decline (depthwise,
-// fewer than 8 channels) fall back to kernels/generic itself, so every
-// case still runs and compares.
+// packer is PackConv for qtest.
 func packer(isa ISA) qtest.Pack {
-	return func(p *generic.QConv, w8 []int8, w16 []int16, in, out generic.DType) (func(*generic.QConv) (func(in, out unsafe.Pointer), bool), bool) {
-		c, ok := PackConv(isa, p, w8, w16, in, out)
-		if !ok {
-			return nil, false
-		}
-		return func(b *generic.QConv) (func(in, out unsafe.Pointer), bool) {
-			r, ok := c.NewRunner(b)
-			if !ok {
-				return nil, false
-			}
-			return r.Run, true
-		}, true
-	}
+	return qtest.Packer[*Conv, *Runner](func(p *generic.QConv, w8 []int8, w16 []int16, in, out generic.DType) (*Conv, bool) {
+		return PackConv(isa, p, w8, w16, in, out)
+	})
 }
 
 // covered reports whether the kernels take c (else the case is skipped:

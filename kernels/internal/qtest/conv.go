@@ -202,3 +202,23 @@ func RandomShape(r *rand.Rand) generic.ConvParams {
 	}
 	return Geom(inH, inW, chans[r.Intn(len(chans))], chans[r.Intn(len(chans))], k, k, s, s, pt, pb, pl, pr, 1)
 }
+
+// Packer makes a Pack of a packing function whose convs make runners by
+// band, as kernels/arm64's and kernels/amd64's Conv and Runner do.
+func Packer[C interface {
+	NewRunner(*generic.QConv) (R, bool)
+}, R interface{ Run(in, out unsafe.Pointer) }](pack func(p *generic.QConv, w8 []int8, w16 []int16, in, out generic.DType) (C, bool)) Pack {
+	return func(p *generic.QConv, w8 []int8, w16 []int16, in, out generic.DType) (func(*generic.QConv) (func(in, out unsafe.Pointer), bool), bool) {
+		c, ok := pack(p, w8, w16, in, out)
+		if !ok {
+			return nil, false
+		}
+		return func(b *generic.QConv) (func(in, out unsafe.Pointer), bool) {
+			r, ok := c.NewRunner(b)
+			if !ok {
+				return nil, false
+			}
+			return r.Run, true
+		}, true
+	}
+}

@@ -162,49 +162,39 @@ func (v vr) pre16(f *file, out16 bool) {
 	}
 }
 
-// narrow8 stores Y0's eight values plus the zero point, clamped to [lo,
-// hi]. int8 outputs add it after saturating to int16, in saturating int16
-// lanes (exact for |zp| ≤ 32640 since the bounds are int8); int16 outputs
-// added it in pre16.
-func narrow8(f *file, out16 bool) {
-	vr(0).pre16(f, out16)
-	f.i("VPACKSSDW Y0, Y0, Y0")
-	f.i("VPERMQ $0x08, Y0, Y0")
-	if !out16 {
-		f.i("VPADDSW %s, X0, X0", sc(cZP))
+// narrow stores the values of Y0 (wide: and Y4, 16 in all) plus the zero
+// point, clamped to [lo, hi]. int8 outputs add it after saturating to
+// int16, in saturating int16 lanes (exact for |zp| ≤ 32640 since the
+// bounds are int8); int16 outputs added it in pre16.
+func narrow(f *file, out16, wide bool) {
+	x, perm, hi := "X0", "$0x08", "Y0"
+	if wide {
+		x, perm, hi = "Y0", "$0xd8", "Y4"
 	}
-	f.i("VPMAXSW %s, X0, X0", sc(cLo))
-	f.i("VPMINSW %s, X0, X0", sc(cHi))
+	vr(0).pre16(f, out16)
+	if wide {
+		vr(4).pre16(f, out16)
+	}
+	f.i("VPACKSSDW %s, Y0, Y0", hi)
+	f.i("VPERMQ %s, Y0, Y0", perm)
+	if !out16 {
+		f.i("VPADDSW %s, %s, %s", sc(cZP), x, x)
+	}
+	f.i("VPMAXSW %s, %s, %s", sc(cLo), x, x)
+	f.i("VPMINSW %s, %s, %s", sc(cHi), x, x)
 	f.i("MOVQ BX, AX")
 	f.i("SHRQ $2, AX")
-	if out16 {
-		f.i("VMOVDQU X0, (DI)(AX*2)")
-		return
+	switch {
+	case out16:
+		f.i("VMOVDQU %s, (DI)(AX*2)", x)
+	case wide:
+		f.i("VPACKSSWB Y0, Y0, Y0")
+		f.i("VPERMQ $0x08, Y0, Y0")
+		f.i("VMOVDQU X0, (DI)(AX*1)")
+	default:
+		f.i("VPACKSSWB X0, X0, X0")
+		f.i("VMOVQ X0, (DI)(AX*1)")
 	}
-	f.i("VPACKSSWB X0, X0, X0")
-	f.i("VMOVQ X0, (DI)(AX*1)")
-}
-
-// narrow16 is narrow8 for sixteen values, Y0 and Y4.
-func narrow16(f *file, out16 bool) {
-	vr(0).pre16(f, out16)
-	vr(4).pre16(f, out16)
-	f.i("VPACKSSDW Y4, Y0, Y0")
-	f.i("VPERMQ $0xd8, Y0, Y0")
-	if !out16 {
-		f.i("VPADDSW %s, Y0, Y0", sc(cZP))
-	}
-	f.i("VPMAXSW %s, Y0, Y0", sc(cLo))
-	f.i("VPMINSW %s, Y0, Y0", sc(cHi))
-	f.i("MOVQ BX, AX")
-	f.i("SHRQ $2, AX")
-	if out16 {
-		f.i("VMOVDQU Y0, (DI)(AX*2)")
-		return
-	}
-	f.i("VPACKSSWB Y0, Y0, Y0")
-	f.i("VPERMQ $0x08, Y0, Y0")
-	f.i("VMOVDQU X0, (DI)(AX*1)")
 }
 
 func emitEpilogue(f *file, k epiKind) {
@@ -223,10 +213,10 @@ parameters where %s.`, k.epi, doc, shl), args(epiArgs))
 	epiLoop(f, true, func() {
 		vr(0).requant(f, k, 0)
 		vr(4).requant(f, k, 32)
-		narrow16(f, k.out16)
+		narrow(f, k.out16, true)
 	}, func() {
 		vr(0).requant(f, k, 0)
-		narrow8(f, k.out16)
+		narrow(f, k.out16, false)
 	})
 }
 
