@@ -171,6 +171,108 @@ func requantHardsigmoidI32I16_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n
 //go:noescape
 func requantI32F32_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
+// requantClampI32I8_AVX512 is requantClampI32I8_AVX2 with 16 channels per
+// vector, the row's tail under a mask, and the high multiply and rounding
+// shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds the
+// per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantClampI32I8_AVX512(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantClampI32I8_AVX512Shl is requantClampI32I8_AVX2Shl with 16 channels
+// per vector, the row's tail under a mask, and the high multiply and rounding
+// shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds the
+// per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantClampI32I8_AVX512Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantClampI32I16_AVX512 is requantClampI32I16_AVX2 with 16 channels per
+// vector, the row's tail under a mask, and the high multiply and rounding
+// shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds the
+// per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantClampI32I16_AVX512(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantClampI32I16_AVX512Shl is requantClampI32I16_AVX2Shl with 16 channels
+// per vector, the row's tail under a mask, and the high multiply and rounding
+// shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds the
+// per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantClampI32I16_AVX512Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantHardswishI32I8_AVX512 is requantHardswishI32I8_AVX2 with 16 channels
+// per vector, the row's tail under a mask, and the high multiply and rounding
+// shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds the
+// per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantHardswishI32I8_AVX512(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantHardswishI32I8_AVX512Shl is requantHardswishI32I8_AVX2Shl with 16
+// channels per vector, the row's tail under a mask, and the high multiply and
+// rounding shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds
+// the per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantHardswishI32I8_AVX512Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantHardswishI32I16_AVX512 is requantHardswishI32I16_AVX2 with 16
+// channels per vector, the row's tail under a mask, and the high multiply and
+// rounding shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds
+// the per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantHardswishI32I16_AVX512(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantHardswishI32I16_AVX512Shl is requantHardswishI32I16_AVX2Shl with 16
+// channels per vector, the row's tail under a mask, and the high multiply and
+// rounding shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds
+// the per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantHardswishI32I16_AVX512Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantHardsigmoidI32I8_AVX512 is requantHardsigmoidI32I8_AVX2 with 16
+// channels per vector, the row's tail under a mask, and the high multiply and
+// rounding shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds
+// the per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantHardsigmoidI32I8_AVX512(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantHardsigmoidI32I8_AVX512Shl is requantHardsigmoidI32I8_AVX2Shl with 16
+// channels per vector, the row's tail under a mask, and the high multiply and
+// rounding shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds
+// the per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantHardsigmoidI32I8_AVX512Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantHardsigmoidI32I16_AVX512 is requantHardsigmoidI32I16_AVX2 with 16
+// channels per vector, the row's tail under a mask, and the high multiply and
+// rounding shift fused in 64 bits (see internal/asmgen/epi512.go); prm holds
+// the per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantHardsigmoidI32I16_AVX512(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantHardsigmoidI32I16_AVX512Shl is requantHardsigmoidI32I16_AVX2Shl with
+// 16 channels per vector, the row's tail under a mask, and the high multiply
+// and rounding shift fused in 64 bits (see internal/asmgen/epi512.go); prm
+// holds the per-channel parameters in 448-byte chunks of 16 channels.
+//
+//go:noescape
+func requantHardsigmoidI32I16_AVX512Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
+// requantI32F32_AVX512 is requantI32F32_AVX2 with 16 channels per vector and
+// the row's tail under a mask; the scales at prm, 64 bytes per 16 channels.
+//
+//go:noescape
+func requantI32F32_AVX512(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+
 // dwI16_3x3_AVX2 computes ow output pixels of a 3x3 depthwise conv over int16
 // activations (int8 ones are widened as the input is copied) in blocks of 16
 // channels: each pair of taps is interleaved (VPUNPCKLWD/HWD) and multiplied

@@ -45,7 +45,7 @@ type Conv struct {
 
 // epiConsts are the epilogue's constant vectors, in the order of
 // internal/asmgen's cRound ... cPrmStep.
-type epiConsts [19][8]int32
+type epiConsts [21][8]int32
 
 // tileBytes bounds an accumulator tile, so that it stays in L1.
 const tileBytes = 32 << 10
@@ -72,7 +72,7 @@ func PackConv(isa ISA, p *generic.QConv, w8 []int8, w16 []int16, in, out generic
 		return nil, false
 	}
 	if max(cp.Groups, 1) != 1 {
-		return packDepthwise(p, w8, in, out), true
+		return packDepthwise(isa, p, w8, in, out), true
 	}
 	n, k := cp.OutC, cp.KH*cp.KW*cp.InC
 	c := &Conv{p: *p, in: in, out: out, k: k, kind: kIm2col}
@@ -118,7 +118,7 @@ func PackConv(isa ISA, p *generic.QConv, w8 []int8, w16 []int16, in, out generic
 	}
 	c.npad = c.nb*nr + c.half*nr/2
 	c.w = packBlocks(weight, bias, n, k, c.kp, nr, group, c.nb, c.half)
-	c.prm, c.sc, c.epi = packEpilogue(p, out, c.npad)
+	c.prm, c.sc, c.epi = packEpilogue(isa, p, out, c.npad)
 	return c, true
 }
 
@@ -214,13 +214,26 @@ func shifts(s int32) (ls, rs, rsm1 int32) {
 	return ls, rs, rsm1
 }
 
-// packEpilogue returns the epilogue's per-channel arrays (npad each), its
-// constants and its kernel.
-func packEpilogue(p *generic.QConv, out generic.DType, npad int) ([]int32, *epiConsts, epiFunc) {
+// fused is the AVX-512 epilogues' 64-bit rounding constant and shift for
+// a Requantize right shift rs (see internal/asmgen/epi512.go).
+func fused(rs int32) (r, s int64) {
+	r = 1 << 30
+	if rs > 0 {
+		r += 1 << (30 + rs)
+	}
+	return r, 31 + int64(rs)
+}
+
+// packEpilogue returns the epilogue's per-channel parameters for isa
+// (npad channels), its constants and its kernel.
+func packEpilogue(isa ISA, p *generic.QConv, out generic.DType, npad int) ([]int32, *epiConsts, epiFunc) {
 	if p.Epi == generic.EpiFloat {
 		prm := make([]int32, npad)
 		for o := 0; o < p.OutC; o++ {
 			prm[o] = int32(math.Float32bits(p.OutScale[o]))
+		}
+		if isa == VNNI {
+			return prm, &epiConsts{}, requantI32F32_AVX512
 		}
 		return prm, &epiConsts{}, requantI32F32_AVX2
 	}
@@ -251,6 +264,9 @@ func packEpilogue(p *generic.QConv, out generic.DType, npad int) ([]int32, *epiC
 		sc[16][l], sc[17][l], sc[18][l] = p.OutZP, -1<<16, 1<<16-1
 	}
 	sc[15][0] = int32(4 * npad)
+	pr, ps := fused(prs)
+	*(*int64)(unsafe.Pointer(&sc[19])) = pr
+	*(*int64)(unsafe.Pointer(&sc[20])) = ps
 	// by epilogue (EpiClamp, EpiHardswish, EpiHardsigmoid), then int16
 	// output, then a left shift
 	epis := [...]epiFunc{
@@ -258,7 +274,40 @@ func packEpilogue(p *generic.QConv, out generic.DType, npad int) ([]int32, *epiC
 		requantHardswishI32I8_AVX2, requantHardswishI32I8_AVX2Shl, requantHardswishI32I16_AVX2, requantHardswishI32I16_AVX2Shl,
 		requantHardsigmoidI32I8_AVX2, requantHardsigmoidI32I8_AVX2Shl, requantHardsigmoidI32I16_AVX2, requantHardsigmoidI32I16_AVX2Shl,
 	}
-	return prm, sc, epis[4*int(p.Epi)+2*b2i(out == generic.Int16)+b2i(shl)]
+	i := 4*int(p.Epi) + 2*b2i(out == generic.Int16) + b2i(shl)
+	if isa == VNNI {
+		return pack512(p, npad), sc, epis512[i]
+	}
+	return prm, sc, epis[i]
+}
+
+// epis512 are the AVX-512 epilogues, in epis' order.
+var epis512 = [...]epiFunc{
+	requantClampI32I8_AVX512, requantClampI32I8_AVX512Shl, requantClampI32I16_AVX512, requantClampI32I16_AVX512Shl,
+	requantHardswishI32I8_AVX512, requantHardswishI32I8_AVX512Shl, requantHardswishI32I16_AVX512, requantHardswishI32I16_AVX512Shl,
+	requantHardsigmoidI32I8_AVX512, requantHardsigmoidI32I8_AVX512Shl, requantHardsigmoidI32I16_AVX512, requantHardsigmoidI32I16_AVX512Shl,
+}
+
+// pack512 lays out the AVX-512 epilogues' per-channel parameters: per 16
+// channels 7 vectors of 16 int32 — multipliers; the odd channels'
+// multipliers at the even dwords; the even and the odd channels' fused
+// 64-bit rounding constants; their 64-bit shifts; the left shifts.
+func pack512(p *generic.QConv, npad int) []int32 {
+	prm := make([]int32, npad/16*112)
+	for o := 0; o < p.OutC; o++ {
+		ch := prm[o/16*112:]
+		j := o % 16
+		ls, rs, _ := shifts(p.Shift[o])
+		r, s := fused(rs)
+		ch[j], ch[96+j] = p.Mult[o], ls
+		q := 32 + 16*(j%2) + 2*(j/2) // the int64 lane of channel j, even or odd half
+		ch[q], ch[q+1] = int32(r), int32(r>>32)
+		ch[q+32], ch[q+33] = int32(s), int32(s>>32)
+		if j%2 == 1 {
+			ch[16+j-1] = p.Mult[o]
+		}
+	}
+	return prm
 }
 
 func b2i(b bool) int {

@@ -17,7 +17,7 @@ import (
 // biases, then per pair of taps two vectors of int16 weight pairs, both
 // in the lane order of the kernel's unpacks (channels 0-3 and 8-11, then
 // 4-7 and 12-15); channels past C and the odd tap's partner are 0.
-func packDepthwise(p *generic.QConv, w []int8, in, out generic.DType) *Conv {
+func packDepthwise(isa ISA, p *generic.QConv, w []int8, in, out generic.DType) *Conv {
 	cp := &p.ConvParams
 	ch, taps := cp.InC, cp.KH*cp.KW
 	pairs := (taps + 1) / 2
@@ -44,7 +44,7 @@ func packDepthwise(p *generic.QConv, w []int8, in, out generic.DType) *Conv {
 			}
 		}
 	}
-	c.prm, c.sc, c.epi = packEpilogue(p, out, c.npad)
+	c.prm, c.sc, c.epi = packEpilogue(isa, p, out, c.npad)
 	return c
 }
 

@@ -36,6 +36,8 @@ const (
 	cZP32    = 16 // the output zero point, int32 lanes (int16 outputs)
 	cMin17   = 17 // -65536: below it, anything plus the zero point saturates int16
 	cMax17   = 18 // 65535
+	cPR64    = 19 // (int64) the post multiply's rounding constant, fused (epi512.go)
+	cPS64    = 20 // (int64) its shift, 31 + the post right shift
 )
 
 func sc(c int) string { return fmt.Sprintf("%d(R11)", 32*c) }
@@ -71,6 +73,7 @@ func emitEpilogues(f *file) {
 		}
 	}
 	emitEpiFloat(f)
+	emitEpilogues512(f)
 }
 
 // vr is a vector of eight int32 values being requantized (Y(v)) and the
