@@ -296,3 +296,51 @@ func dwI16_3x3_AVX2(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w
 //
 //go:noescape
 func dwI16_5x5_AVX2(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
+
+// maxPoolI8_AVX2 writes n MaxPoolQ windows of I8 values: output pixel i (cb
+// ≥ 8 bytes at dst+i·cb) is the max over the kh × kw input pixels at src +
+// i·step + y·rs + x·cs.
+//
+//go:noescape
+func maxPoolI8_AVX2(src unsafe.Pointer, rs int, cs int, step int, kh int, kw int, n int, cb int, dst unsafe.Pointer)
+
+// maxPoolI16_AVX2 writes n MaxPoolQ windows of I16 values: output pixel i (cb
+// ≥ 8 bytes at dst+i·cb) is the max over the kh × kw input pixels at src +
+// i·step + y·rs + x·cs.
+//
+//go:noescape
+func maxPoolI16_AVX2(src unsafe.Pointer, rs int, cs int, step int, kh int, kw int, n int, cb int, dst unsafe.Pointer)
+
+// quantizeF32I8_AVX2 applies QuantizeF32 to n float32 (a multiple of 16), to
+// I8; sc holds the float64 1/scale, the float64 clamp bounds and the int32
+// zero point.
+//
+//go:noescape
+func quantizeF32I8_AVX2(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+
+// quantizeF32I16_AVX2 applies QuantizeF32 to n float32 (a multiple of 16), to
+// I16; sc holds the float64 1/scale, the float64 clamp bounds and the int32
+// zero point.
+//
+//go:noescape
+func quantizeF32I16_AVX2(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+
+// copyRows_AVX2 copies rows rows of w ≥ 8 bytes from src, ss bytes apart, to
+// dst, ds bytes apart.
+//
+//go:noescape
+func copyRows_AVX2(src unsafe.Pointer, ss int, dst unsafe.Pointer, ds int, rows int, w int)
+
+// interleaveI8_AVX2 writes rows rows of 2·hb bytes at out (so bytes apart)
+// that interleave the I8 elements of hb ≥ 8 bytes at a and at b (both sa
+// bytes apart).
+//
+//go:noescape
+func interleaveI8_AVX2(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer, so int, rows int, hb int)
+
+// interleaveI16_AVX2 writes rows rows of 2·hb bytes at out (so bytes apart)
+// that interleave the I16 elements of hb ≥ 8 bytes at a and at b (both sa
+// bytes apart).
+//
+//go:noescape
+func interleaveI16_AVX2(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer, so int, rows int, hb int)
