@@ -331,6 +331,73 @@ func quantizeF32I16_AVX2(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe
 //go:noescape
 func copyRows_AVX2(src unsafe.Pointer, ss int, dst unsafe.Pointer, ds int, rows int, w int)
 
+// rescaleI8I8_AVX2 applies QRescale to n I8 values (a multiple of 8), to I8.
+//
+//go:noescape
+func rescaleI8I8_AVX2(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+
+// rescaleI8I16_AVX2 applies QRescale to n I8 values (a multiple of 8), to I16.
+//
+//go:noescape
+func rescaleI8I16_AVX2(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+
+// rescaleI16I8_AVX2 applies QRescale to n I16 values (a multiple of 8), to I8.
+//
+//go:noescape
+func rescaleI16I8_AVX2(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+
+// rescaleI16I16_AVX2 applies QRescale to n I16 values (a multiple of 8), to
+// I16.
+//
+//go:noescape
+func rescaleI16I16_AVX2(in unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+
+// avgPoolI8I8_AVX2 applies GlobalAvgPoolQ to hw pixels of c ≥ 8 I8 channels,
+// to I8.
+//
+//go:noescape
+func avgPoolI8I8_AVX2(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+
+// avgPoolI8I16_AVX2 applies GlobalAvgPoolQ to hw pixels of c ≥ 8 I8
+// channels, to I16.
+//
+//go:noescape
+func avgPoolI8I16_AVX2(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+
+// avgPoolI16I8_AVX2 applies GlobalAvgPoolQ to hw pixels of c ≥ 8 I16
+// channels, to I8.
+//
+//go:noescape
+func avgPoolI16I8_AVX2(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+
+// avgPoolI16I16_AVX2 applies GlobalAvgPoolQ to hw pixels of c ≥ 8 I16
+// channels, to I16.
+//
+//go:noescape
+func avgPoolI16I16_AVX2(in unsafe.Pointer, hw int, c int, out unsafe.Pointer, sc unsafe.Pointer)
+
+// addI8_AVX2 applies QAdd to n I8 values (a multiple of 8) of a and b.
+//
+//go:noescape
+func addI8_AVX2(a unsafe.Pointer, b unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+
+// addI16_AVX2 applies QAdd to n I16 values (a multiple of 8) of a and b.
+//
+//go:noescape
+func addI16_AVX2(a unsafe.Pointer, b unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
+
+// mulChannelsI8_AVX2 applies QMulChannels to hw pixels of c I8 values (c a
+// multiple of 8) and the c gates at gate.
+//
+//go:noescape
+func mulChannelsI8_AVX2(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
+
+// mulChannelsI16_AVX2 applies QMulChannels to hw pixels of c I16 values (c a
+// multiple of 8) and the c gates at gate.
+//
+//go:noescape
+func mulChannelsI16_AVX2(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
+
 // interleaveI8_AVX2 writes rows rows of 2·hb bytes at out (so bytes apart)
 // that interleave the I8 elements of hb ≥ 8 bytes at a and at b (both sa
 // bytes apart).

@@ -19,25 +19,6 @@ import (
 
 func size[T generic.Q]() int { return generic.DTypeOf[T]().Size() }
 
-// Add is generic.AddQ with p.
-func Add[T generic.Q](isa ISA, p *generic.QAdd) (func(x, y, out []T), bool) { return nil, false }
-
-// MulChannels is generic.MulChannelsQ with p on hw pixels of c channels.
-func MulChannels[T generic.Q](isa ISA, p *generic.QMulChannels, hw, c int) (func(x, g, out []T), bool) {
-	return nil, false
-}
-
-// Rescale is generic.RescaleQ with p.
-func Rescale[In, Out generic.Q](isa ISA, p *generic.QRescale) (func(in []In, out []Out), bool) {
-	return nil, false
-}
-
-// GlobalAvgPool is generic.GlobalAvgPoolQ with p over hw pixels of c
-// channels.
-func GlobalAvgPool[In, Out generic.Q](isa ISA, p *generic.QRescale, hw, c int) (func(in []In, out []Out), bool) {
-	return nil, false
-}
-
 // poolRun is a run of output columns whose windows have the same width
 // and start stride pixels apart: one kernel call per output row.
 type poolRun struct{ ox, n, x, kw int }

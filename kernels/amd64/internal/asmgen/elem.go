@@ -17,6 +17,7 @@ func emitElementwise(f *file) {
 		emitQuantize(f, b16)
 	}
 	emitCopyRows(f)
+	emitRequantOps(f)
 	for _, b16 := range []bool{false, true} {
 		emitInterleave(f, b16)
 	}
