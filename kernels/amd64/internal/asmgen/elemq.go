@@ -28,9 +28,9 @@ const (
 
 // requant: Y0 = Requantize(Y0) with the four slots from base.
 func requant(f *file, base int) {
-	satShl(f, sc(base+rqLs))
-	mulHigh(f, sc(base+rqMult))
-	roundShr(f, sc(base+rqRs), sc(base+rqRsm1))
+	vr(0).satShl(f, sc(base+rqLs))
+	vr(0).mulHigh(f, sc(base+rqMult))
+	vr(0).roundShr(f, sc(base+rqRs), sc(base+rqRsm1))
 }
 
 // widen loads 8 values of the given size at mem into the int32 lanes of Y<n>.
@@ -95,7 +95,7 @@ to %s.`, tname(in16), tname(out16)), args("in unsafe.Pointer SI, out unsafe.Poin
 		widen(f, in16, fmt.Sprintf("(SI)(AX*%d)", scale(in16)), 0)
 		f.i("VPSUBD %s, Y0, Y0", sc(cInZP))
 		requant(f, cPMult)
-		narrow(f, out16)
+		narrow(f, out16, false)
 	})
 }
 
@@ -130,7 +130,7 @@ channels, to %s.`, tname(in16), tname(out16)), args("in unsafe.Pointer SI, hw in
 	f.i("JNZ pixel")
 	f.i("VPSUBD %s, Y0, Y0", sc(cInZP))
 	requant(f, cPMult)
-	narrow(f, out16)
+	narrow(f, out16, false)
 	f.i("ADDQ $32, BX")
 	f.i("JMP block")
 	f.i("done:")
@@ -156,7 +156,7 @@ and b.`, tname(b16)), args("a unsafe.Pointer SI, b unsafe.Pointer R9, out unsafe
 		lift("R9", cBZP, cBReq)
 		f.i("VPADDD Y4, Y0, Y0")
 		requant(f, cPMult)
-		narrow(f, b16)
+		narrow(f, b16, false)
 	})
 }
 
@@ -184,7 +184,7 @@ func emitMulChannels(f *file, b16 bool) {
 	f.i("VPSUBD %s, Y1, Y1", sc(cBZP))
 	f.i("VPMULLD Y1, Y0, Y0")
 	requant(f, cPMult)
-	narrow(f, b16)
+	narrow(f, b16, false)
 	f.i("ADDQ $32, BX")
 	f.i("JMP loop")
 	f.i("next:")
