@@ -44,7 +44,9 @@ type Stats struct {
 
 // Camera runs one source: it pulls frames at most fps times a second into a
 // one-frame mailbox (latest frame wins), reopens the source with exponential
-// backoff when it fails, and reports its state.
+// backoff when it fails, and reports its state. Every frame it reads and
+// does not hand to Latest (skipped, replaced in the mailbox, or left there
+// when Run returns) it releases, so a source's frame memory comes back.
 type Camera struct {
 	// OnState, if set before Run, is called from Run's goroutine on every
 	// state change, with the error that caused it (nil for streaming and
@@ -111,9 +113,10 @@ func (c *Camera) Stats() Stats {
 }
 
 // Latest waits for a frame newer than the last one it returned and takes it
-// from the mailbox. It returns an error when ctx ends, when the camera has
-// failed (the cause), or when Run has returned (ErrStopped); a camera that
-// is reconnecting keeps it waiting.
+// from the mailbox: the caller owns it and must Release it. It returns an
+// error when ctx ends, when the camera has failed (the cause), or when Run
+// has returned (ErrStopped); a camera that is reconnecting keeps it
+// waiting.
 func (c *Camera) Latest(ctx context.Context) (Frame, error) {
 	for {
 		c.mu.Lock()
@@ -140,7 +143,10 @@ func (c *Camera) Latest(ctx context.Context) (Frame, error) {
 }
 
 // Run captures until ctx ends or the source fails for good. Call it once.
+// A frame still in the mailbox when it returns is released: its source is
+// closed and nobody is waiting for it.
 func (c *Camera) Run(ctx context.Context) {
+	defer c.empty()
 	bo := newBackoff(c.opts.BackoffInitial, c.opts.BackoffMax)
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
@@ -203,6 +209,7 @@ func (c *Camera) session(ctx context.Context) (streamed bool, err error) {
 			// Live sources are drained continuously so the kept frame is
 			// fresh, not one that waited in a buffer.
 			c.count(func(s *Stats) { s.Skipped++ })
+			f.Release()
 			continue
 		}
 		// Keep the average rate: the next frame is due one interval after
@@ -231,7 +238,8 @@ func (c *Camera) put(f Frame) {
 	c.mu.Lock()
 	c.seq++
 	f.Seq = c.seq
-	if c.full {
+	old, dropped := c.slot, c.full
+	if dropped {
 		c.stats.Dropped++
 	}
 	c.slot, c.full = f, true
@@ -239,6 +247,20 @@ func (c *Camera) put(f Frame) {
 	c.stats.LastFrame = f.Time
 	c.broadcastLocked()
 	c.mu.Unlock()
+	if dropped {
+		old.Release() // nobody took it: its memory goes back to the source
+	}
+}
+
+// empty releases a frame left in the mailbox.
+func (c *Camera) empty() {
+	c.mu.Lock()
+	f, full := c.slot, c.full
+	c.slot, c.full = Frame{}, false
+	c.mu.Unlock()
+	if full {
+		f.Release()
+	}
 }
 
 func (c *Camera) count(update func(*Stats)) {

@@ -6,6 +6,8 @@
 //
 // Frames leave capture undecoded (Data) or as raw BGR pixels (GoCV), so a
 // frame dropped because inference is slower than the camera costs no decode.
+// GoCV frames wrap the pixels of a pooled OpenCV Mat, not a copy: whoever
+// takes a frame releases it when done (see Frame).
 package capture
 
 import (
@@ -19,6 +21,15 @@ import (
 )
 
 // Frame is one captured image. Exactly one of Data and BGR is set.
+//
+// Ownership: whoever holds a frame (the caller of Source.Next or
+// Camera.Latest) owns it and calls Release once done with it. A frame's
+// memory may be lent by its source: GoCV frames wrap the pixels of an
+// OpenCV Mat from a small pool instead of copying them, and the source
+// writes into that Mat again only after Release. So Data and BGR must not
+// be used after Release, through any copy of the Frame value (copies share
+// the memory; release one of them, once). A source whose frames are never
+// released keeps working, but copies each frame once its pool is lent out.
 type Frame struct {
 	// Seq numbers the frames of a Camera from 1, across reconnects; a gap
 	// means frames were dropped. Sources used directly number their own.
@@ -31,6 +42,27 @@ type Frame struct {
 	// order, row by row (GoCV sources). W and H are 0 for Data frames.
 	W, H int
 	BGR  []byte
+
+	// lender, if set, lent BGR's memory; lease names the loan.
+	lender lender
+	lease  uint64
+}
+
+// lender is a piece of frame memory a source lends out.
+type lender interface {
+	// giveBack ends the loan named lease; an ended loan is ignored, so a
+	// second Release of a frame cannot hand its memory out twice.
+	giveBack(lease uint64)
+}
+
+// Release gives the frame's memory back to its source, if it was lent, and
+// clears f.Data and f.BGR. Releasing a frame twice, or a zero Frame, does
+// nothing.
+func (f *Frame) Release() {
+	if f.lender != nil {
+		f.lender.giveBack(f.lease)
+	}
+	f.lender, f.Data, f.BGR = nil, nil, nil
 }
 
 // Source produces frames. It is used by one goroutine at a time.

@@ -48,6 +48,9 @@ func (c *camera) run(ctx context.Context, cam *capture.Camera, p *frame.Pipeline
 			return
 		}
 		pred, err := c.classify(f, p)
+		// The pipeline has read the pixels (its crop is its own): a GoCV
+		// frame's Mat goes back to the source for the next read.
+		f.Release()
 		if err != nil {
 			c.frameFailed(err)
 			if ok, n := c.failLog.allow(time.Now(), failLogEvery); ok {

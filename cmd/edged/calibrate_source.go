@@ -51,6 +51,7 @@ func sourceInputs(source string, n int, every time.Duration, stderr io.Writer, p
 			return nil, nil, fmt.Errorf("--source: frame %d of %d: %w", i+1, n, err)
 		}
 		x, err := frameInput(f, t)
+		f.Release() // frameInput copied what it needs
 		if err != nil {
 			fmt.Fprintf(stderr, "edged calibrate: skipped frame %d: %v\n", f.Seq, err)
 		} else {
