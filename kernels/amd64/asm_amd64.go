@@ -16,6 +16,13 @@ import "unsafe"
 //go:noescape
 func gemmI8I8_8x32c4_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
+// gemmI8I8_1x32c4_VNNI is the one-row variant of gemmI8I8_8x32c4_VNNI, for the
+// rows its micro-tiles leave over and for GEMVs (the classifier,
+// squeeze-excitation).
+//
+//go:noescape
+func gemmI8I8_1x32c4_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+
 // gemmI16I16_8x32c2_VNNI is the int16 GEMM with AVX-512 VNNI (VPDPWSSD, a pair
 // of int16 products per int32 lane): int16 activations (or int8 ones widened
 // as they are copied) times int16 weights (or int8 ones widened when packed),
@@ -26,6 +33,13 @@ func gemmI8I8_8x32c4_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsafe.
 //go:noescape
 func gemmI16I16_8x32c2_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
+// gemmI16I16_1x32c2_VNNI is the one-row variant of gemmI16I16_8x32c2_VNNI, for
+// the rows its micro-tiles leave over and for GEMVs (the classifier,
+// squeeze-excitation).
+//
+//go:noescape
+func gemmI16I16_1x32c2_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+
 // gemmI16I16_4x16c2_AVX2 is the int16 GEMM with AVX2 (VPMADDWD and VPADDD):
 // int16 activations (int8 ones widened as they are copied) times int16
 // weights, 4 rows × 16 channels per micro-tile (8 for a last half block), 2 k
@@ -34,6 +48,39 @@ func gemmI16I16_8x32c2_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsaf
 //
 //go:noescape
 func gemmI16I16_4x16c2_AVX2(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+
+// gemmI16I16_1x16c2_AVX2 is the one-row variant of gemmI16I16_4x16c2_AVX2, for
+// the rows its micro-tiles leave over and for GEMVs (the classifier,
+// squeeze-excitation).
+//
+//go:noescape
+func gemmI16I16_1x16c2_AVX2(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+
+// gemmI16I8_8x32c2_VNNI is gemmI16I16_8x32c2_VNNI for int8 weights, packed as
+// its int16 ones but in bytes and widened by VPMOVSXBW as they are loaded.
+//
+//go:noescape
+func gemmI16I8_8x32c2_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+
+// gemmI16I8_1x32c2_VNNI is the one-row variant of gemmI16I8_8x32c2_VNNI, for
+// the rows its micro-tiles leave over and for GEMVs (the classifier,
+// squeeze-excitation).
+//
+//go:noescape
+func gemmI16I8_1x32c2_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+
+// gemmI16I8_4x16c2_AVX2 is gemmI16I16_4x16c2_AVX2 for int8 weights, packed as
+// its int16 ones but in bytes and widened by VPMOVSXBW as they are loaded.
+//
+//go:noescape
+func gemmI16I8_4x16c2_AVX2(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+
+// gemmI16I8_1x16c2_AVX2 is the one-row variant of gemmI16I8_4x16c2_AVX2, for
+// the rows its micro-tiles leave over and for GEMVs (the classifier,
+// squeeze-excitation).
+//
+//go:noescape
+func gemmI16I8_1x16c2_AVX2(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
 // widenI8I16_AVX2 sign-extends rows of n int8 values (src, stride lds bytes)
 // to int16 (dst, stride ldd bytes): 16 at a time with VPMOVSXBW, the rest one

@@ -34,9 +34,10 @@ type Conv struct {
 	mr      int  // rows per micro-tile
 	npad    int  // an accumulator row: the channels of the blocks
 	w       []byte
-	nb      int // full blocks
-	half    int // 1: a half-width block follows them
-	gemm    gemmFunc
+	nb      int      // full blocks
+	half    int      // 1: a half-width block follows them
+	gemm    gemmFunc // mr rows at a time
+	gemm1   gemmFunc // the same, one row at a time: the rows left over
 	dw      dwFunc
 	prm     []int32    // per channel: multipliers, right shifts, right shifts - 1, left shifts; or the float scales
 	sc      *epiConsts // the epilogue's constant vectors
@@ -87,11 +88,16 @@ func PackConv(isa ISA, p *generic.QConv, w8 []int8, w16 []int16, in, out generic
 		return int32(w8[o*k+kk])
 	}
 	bias := func(o int) int32 { return p.Bias[o] }
-	nr, group := 16, 2 // AVX2: 8 int32 lanes × 2 vectors, int16 pairs
+	// AVX2: 8 int32 lanes × 2 vectors, int16 pairs; int8 weights stay
+	// bytes (wsz 1), widened as the kernel loads them
+	nr, group, wsz := 16, 2, 1
+	if w16 != nil {
+		wsz = 2
+	}
 	switch {
 	case isa == VNNI && in == generic.Int8 && w16 == nil:
 		nr, group = 32, 4
-		c.gemm, c.mr, c.aesz = gemmI8I8_8x32c4_VNNI, 8, 1
+		c.gemm, c.gemm1, c.mr, c.aesz = gemmI8I8_8x32c4_VNNI, gemmI8I8_1x32c4_VNNI, 8, 1
 		// VPDPBUSD multiplies activations offset to a+128: their extra
 		// 128·Σw comes off the bias (int32, wrapping like the sums)
 		bias = func(o int) int32 {
@@ -101,11 +107,16 @@ func PackConv(isa ISA, p *generic.QConv, w8 []int8, w16 []int16, in, out generic
 			}
 			return p.Bias[o] - 128*s
 		}
+	case isa == VNNI && w16 != nil:
+		nr = 32
+		c.gemm, c.gemm1, c.mr, c.aesz = gemmI16I16_8x32c2_VNNI, gemmI16I16_1x32c2_VNNI, 8, 2
 	case isa == VNNI:
 		nr = 32
-		c.gemm, c.mr, c.aesz = gemmI16I16_8x32c2_VNNI, 8, 2
+		c.gemm, c.gemm1, c.mr, c.aesz = gemmI16I8_8x32c2_VNNI, gemmI16I8_1x32c2_VNNI, 8, 2
+	case w16 != nil:
+		c.gemm, c.gemm1, c.mr, c.aesz = gemmI16I16_4x16c2_AVX2, gemmI16I16_1x16c2_AVX2, 4, 2
 	default:
-		c.gemm, c.mr, c.aesz = gemmI16I16_4x16c2_AVX2, 4, 2
+		c.gemm, c.gemm1, c.mr, c.aesz = gemmI16I8_4x16c2_AVX2, gemmI16I8_1x16c2_AVX2, 4, 2
 	}
 	c.wide = c.aesz == 2 && in == generic.Int8
 	c.kp = round(k, group)
@@ -117,17 +128,17 @@ func PackConv(isa ISA, p *generic.QConv, w8 []int8, w16 []int16, in, out generic
 		c.half = 1
 	}
 	c.npad = c.nb*nr + c.half*nr/2
-	c.w = packBlocks(weight, bias, n, k, c.kp, nr, group, c.nb, c.half)
+	c.w = packBlocks(weight, bias, n, k, c.kp, nr, group, wsz, c.nb, c.half)
 	c.prm, c.sc, c.epi = packEpilogue(isa, p, out, c.npad)
 	return c, true
 }
 
 // packBlocks lays the weights out as the GEMM kernels read them: per block
 // of width channels (nb of nr, then half of nr/2) width int32 biases, then
-// per step of group k (4 int8 weights, or 2 int16 ones: 4 bytes either
-// way) the width channels' weights; channels past n and k past k are 0.
-func packBlocks(weight func(o, kk int) int32, bias func(o int) int32, n, k, kp, nr, group, nb, half int) []byte {
-	esz := 4 / group
+// per step of group k (4 int8 weights, or 2 int16 ones, or 2 int8 ones
+// that the kernel widens) the width channels' weights, of esz bytes each;
+// channels past n and k past k are 0.
+func packBlocks(weight func(o, kk int) int32, bias func(o int) int32, n, k, kp, nr, group, esz, nb, half int) []byte {
 	var out []byte
 	o0 := 0
 	for b := 0; b < nb+half; b++ {

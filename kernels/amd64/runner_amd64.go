@@ -79,7 +79,7 @@ func (r *Runner) Run(in, out unsafe.Pointer) {
 		rows := min(r.mb, m-r0)
 		if c.kind == kIm2col {
 			r.im2col(r0, rows)
-			r.gemm(r.col, c.kp*c.aesz, round(rows, c.mr), 0)
+			r.gemm(r.col, c.kp*c.aesz, rows)
 		} else {
 			r.gemm1x1(in, r0, rows)
 		}
@@ -89,13 +89,28 @@ func (r *Runner) Run(in, out unsafe.Pointer) {
 
 func ptr[T any](s []T) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
 
-// gemm runs the micro-kernel over m rows of a (stride lda bytes) into the
-// accumulator rows from row0.
-func (r *Runner) gemm(a []byte, lda, m, row0 int) { r.gemmAt(ptr(a), lda, m, row0) }
+// gemm runs the micro-kernels over m rows of a (stride lda bytes) into the
+// accumulator tile: whole micro-tiles, then the rows left, one at a time
+// when they are few (each such row streams all the weights again), else as
+// one more micro-tile over rows of a past m, which must be readable (col
+// holds mb rows).
+func (r *Runner) gemm(a []byte, lda, m int) {
+	if m%r.c.mr > r.c.mr/4 {
+		m = round(m, r.c.mr)
+	}
+	r.gemmAt(ptr(a), lda, m)
+}
 
-func (r *Runner) gemmAt(a unsafe.Pointer, lda, m, row0 int) {
+func (r *Runner) gemmAt(a unsafe.Pointer, lda, m int) {
 	c := r.c
-	c.gemm(a, lda, m, c.kp*c.aesz/4, ptr(c.w), c.nb, c.half, unsafe.Pointer(&r.acc[row0*c.npad]), 4*c.npad)
+	steps, w, acc := c.kp*c.aesz/4, ptr(c.w), ptr(r.acc)
+	full := m / c.mr * c.mr
+	if full > 0 {
+		c.gemm(a, lda, full, steps, w, c.nb, c.half, acc, 4*c.npad)
+	}
+	if full < m {
+		c.gemm1(unsafe.Add(a, full*lda), lda, m-full, steps, w, c.nb, c.half, unsafe.Add(acc, 4*full*c.npad), 4*c.npad)
+	}
 }
 
 // gemm1x1 runs rows r0.. of a 1×1 conv: straight from the input where its
@@ -106,15 +121,15 @@ func (r *Runner) gemm1x1(in unsafe.Pointer, r0, rows int) {
 	k, kpb := c.k, c.kp*c.aesz
 	src := unsafe.Add(in, r0*k*esz)
 	if !c.wide && c.k == c.kp {
-		// whole micro-tiles from the input; the last rows through col
-		full := rows / c.mr * c.mr
-		if full > 0 {
-			r.gemmAt(src, k*esz, full, 0)
+		// from the input itself, which ends with the band: the rows
+		// left over, if many, through col as a last micro-tile
+		full := rows
+		if tail := rows % c.mr; tail > c.mr/4 {
+			full -= tail
+			copy(r.col[:tail*kpb], unsafe.Slice((*byte)(unsafe.Add(src, full*kpb)), tail*kpb))
+			c.gemm(ptr(r.col), kpb, c.mr, c.kp*c.aesz/4, ptr(c.w), c.nb, c.half, unsafe.Pointer(&r.acc[full*c.npad]), 4*c.npad)
 		}
-		if full < rows {
-			copy(r.col, unsafe.Slice((*byte)(unsafe.Add(src, full*k*esz)), (rows-full)*k*esz))
-			r.gemm(r.col, kpb, c.mr, full)
-		}
+		r.gemmAt(src, kpb, full)
 		return
 	}
 	if c.wide {
@@ -125,7 +140,7 @@ func (r *Runner) gemm1x1(in unsafe.Pointer, r0, rows int) {
 			copy(r.col[i*kpb:i*kpb+k*esz], s[i*k*esz:])
 		}
 	}
-	r.gemm(r.col, kpb, round(rows, c.mr), 0)
+	r.gemm(r.col, kpb, rows)
 }
 
 // copyPadded copies the band's input into the padded buffer (widened to

@@ -1,6 +1,9 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 const gemmHeader = `GEMM micro-kernels and the copies that feed them (see
 internal/asmgen/gemm.go).
@@ -24,6 +27,7 @@ type gemmSpec struct {
 	name, doc string
 	mr        int
 	z         bool                                      // zmm (AVX-512) rather than ymm
+	w8        bool                                      // int8 weights in int16 pairs' places, widened as loaded
 	pre       func(f *file)                             // constants
 	mac       func(f *file, r int, addr string, nv int) // one row's step
 }
@@ -55,7 +59,7 @@ func (s gemmSpec) mov() string {
 const gemmArgs = "a unsafe.Pointer DI, lda int SI, m int DX, steps int CX, w unsafe.Pointer AX, nb int R9, half int R10, acc unsafe.Pointer R11, ldc int R12"
 
 func emitGemms(f *file) {
-	emitGemm(f, gemmSpec{
+	specs := []gemmSpec{{
 		name: "gemmI8I8_8x32c4_VNNI",
 		doc: `is the int8 GEMM with AVX-512 VNNI: 8 rows × 32 channels per micro-tile
 (16 for a last half block), 4 k per step. VPDPBUSD multiplies unsigned by
@@ -74,8 +78,7 @@ channels' 4 weights.`,
 				f.i("VPDPBUSD Z%d, Z%d, Z%d", 16+v, 18+r, 2*r+v)
 			}
 		},
-	})
-	emitGemm(f, gemmSpec{
+	}, {
 		name: "gemmI16I16_8x32c2_VNNI",
 		doc: `is the int16 GEMM with AVX-512 VNNI (VPDPWSSD, a pair of int16 products
 per int32 lane): int16 activations (or int8 ones widened as they are
@@ -89,8 +92,7 @@ per 2 k the width channels' 2 weights.`,
 				f.i("VPDPWSSD.BCST %s, Z%d, Z%d", addr, 16+v, 2*r+v)
 			}
 		},
-	})
-	emitGemm(f, gemmSpec{
+	}, {
 		name: "gemmI16I16_4x16c2_AVX2",
 		doc: `is the int16 GEMM with AVX2 (VPMADDWD and VPADDD): int16 activations (int8
 ones widened as they are copied) times int16 weights, 4 rows × 16 channels
@@ -107,7 +109,24 @@ runs here on the AVX2 path: VPMADDUBSW would saturate. m is a multiple of
 				f.i("VPADDD Y%d, Y%d, Y%d", t, 2*r+v, 2*r+v)
 			}
 		},
-	})
+	}}
+	for _, s := range specs[1:] {
+		// the int16-activation kernels for int8 weights, which are kept
+		// in int8 (half the bytes to stream) and widened as loaded
+		w8 := s
+		w8.w8 = true
+		w8.name = strings.Replace(s.name, "I16I16", "I16I8", 1)
+		w8.doc = "is " + s.name + " for int8 weights, packed as its int16 ones but in bytes and widened by VPMOVSXBW as they are loaded."
+		specs = append(specs, w8)
+	}
+	for _, s := range specs {
+		emitGemm(f, s)
+		one := s
+		one.mr = 1
+		one.name = strings.Replace(s.name, fmt.Sprintf("_%dx", s.mr), "_1x", 1)
+		one.doc = "is the one-row variant of " + s.name + ", for the rows its micro-tiles leave over and for GEMVs (the classifier, squeeze-excitation)."
+		emitGemm(f, one)
+	}
 	emitWiden(f)
 	emitIm2col(f)
 }
@@ -191,7 +210,13 @@ func emitGemmTile(f *file, s gemmSpec, nv int, l string) {
 	}
 	f.i("MOVQ CX, BX")
 	f.i("k%s:", l)
+	wstep := vw // weight bytes per vector per step
 	for v := 0; v < nv; v++ {
+		if s.w8 {
+			wstep = vw / 2
+			f.i("VPMOVSXBW %d(AX), %s", v*wstep, w(v))
+			continue
+		}
 		f.i("%s %d(AX), %s", s.mov(), v*vw, w(v))
 	}
 	for r := 0; r < s.mr; r++ {
@@ -201,7 +226,7 @@ func emitGemmTile(f *file, s gemmSpec, nv int, l string) {
 	if s.mr > 4 {
 		f.i("ADDQ $4, R14")
 	}
-	f.i("ADDQ $%d, AX", nv*vw)
+	f.i("ADDQ $%d, AX", nv*wstep)
 	f.i("DECQ BX")
 	f.i("JNZ k%s", l)
 	f.i("LEAQ (R12)(R12*2), R13")
