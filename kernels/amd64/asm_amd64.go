@@ -344,6 +344,26 @@ func dwI16_3x3_AVX2(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w
 //go:noescape
 func dwI16_5x5_AVX2(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
 
+// dwI16_3x3_AVX512 is dwI16_3x3_AVX2 with 32 channels per block:
+// VPUNPCKLWD/HWD interleave a pair of taps within each 128-bit lane and
+// VPDPWSSD multiplies and accumulates them in one instruction. w starts with
+// two VPERMI2D index vectors that put the accumulators back in channel order;
+// a block's weights are 32 int32 biases then per pair two vectors of weight
+// pairs, in the unpacks' order (lane L: channels 8L..8L+3, then 8L+4..8L+7).
+//
+//go:noescape
+func dwI16_3x3_AVX512(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
+
+// dwI16_5x5_AVX512 is dwI16_5x5_AVX2 with 32 channels per block:
+// VPUNPCKLWD/HWD interleave a pair of taps within each 128-bit lane and
+// VPDPWSSD multiplies and accumulates them in one instruction. w starts with
+// two VPERMI2D index vectors that put the accumulators back in channel order;
+// a block's weights are 32 int32 biases then per pair two vectors of weight
+// pairs, in the unpacks' order (lane L: channels 8L..8L+3, then 8L+4..8L+7).
+//
+//go:noescape
+func dwI16_5x5_AVX512(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
+
 // maxPoolI8_AVX2 writes n MaxPoolQ windows of I8 values: output pixel i (cb
 // ≥ 8 bytes at dst+i·cb) is the max over the kh × kw input pixels at src +
 // i·step + y·rs + x·cs.

@@ -39,6 +39,7 @@ type Conv struct {
 	gemm    gemmFunc // mr rows at a time
 	gemm1   gemmFunc // the same, one row at a time: the rows left over
 	dw      dwFunc
+	dwBlock int        // channels per depthwise block
 	prm     []int32    // per channel: multipliers, right shifts, right shifts - 1, left shifts; or the float scales
 	sc      *epiConsts // the epilogue's constant vectors
 	epi     epiFunc

@@ -8,38 +8,58 @@ import (
 	"github.com/edged/edged/kernels/generic"
 )
 
-// Depthwise convs run dwI16_3x3_AVX2 or dwI16_5x5_AVX2 over a padded
-// int16 copy of the input (int8 inputs are widened as they are copied),
-// 16 channels per block, then the conv epilogue over each tile of output
-// rows.
+// Depthwise convs run dwI16_3x3_AVX2 or dwI16_5x5_AVX2 (16 channels per
+// block) or on the vnni path their AVX-512 forms (32) over a padded int16
+// copy of the input (int8 inputs are widened as they are copied), then the
+// conv epilogue over each tile of output rows.
 
-// packDepthwise packs the depthwise conv p: per 16-channel block the
-// biases, then per pair of taps two vectors of int16 weight pairs, both
-// in the lane order of the kernel's unpacks (channels 0-3 and 8-11, then
-// 4-7 and 12-15); channels past C and the odd tap's partner are 0.
+// packDepthwise packs the depthwise conv p: per block of 16 channels
+// (AVX2) or 32 (vnni: AVX-512) the biases, then per pair of taps two
+// vectors of int16 weight pairs, both in the lane order of the kernel's
+// unpacks (per 128-bit lane L, channels 8L..8L+3 in the first vector,
+// 8L+4..8L+7 in the second); channels past C and the odd tap's partner
+// are 0. The AVX-512 kernel's weights start with the VPERMI2D indices
+// that restore channel order.
 func packDepthwise(isa ISA, p *generic.QConv, w []int8, in, out generic.DType) *Conv {
 	cp := &p.ConvParams
 	ch, taps := cp.InC, cp.KH*cp.KW
 	pairs := (taps + 1) / 2
-	c := &Conv{p: *p, kind: kDepthwise, in: in, out: out, aesz: 2, npad: round(ch, 16)}
-	c.dw = dwI16_3x3_AVX2
-	if cp.KH == 5 {
-		c.dw = dwI16_5x5_AVX2
+	width := 16
+	if isa == VNNI {
+		width = 32
 	}
-	order := [16]int{0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15}
-	bs := 64 + 64*pairs
-	c.w = make([]byte, c.npad/16*bs)
-	for b := 0; b < c.npad/16; b++ {
-		blk := c.w[b*bs:]
-		for l, lane := range order {
-			o := 16*b + lane
+	c := &Conv{p: *p, kind: kDepthwise, in: in, out: out, aesz: 2, npad: round(ch, width), dwBlock: width}
+	c.dw = map[[2]int]dwFunc{{3, 16}: dwI16_3x3_AVX2, {5, 16}: dwI16_5x5_AVX2, {3, 32}: dwI16_3x3_AVX512, {5, 32}: dwI16_5x5_AVX512}[[2]int{cp.KH, width}]
+	// order[i] is the channel of unpack position i within a block
+	order := make([]int, width)
+	for i := range order {
+		half, j := i/(width/2), i%(width/2)
+		order[i] = 8*(j/4) + 4*half + j%4
+	}
+	var head []byte
+	if width == 32 {
+		head = make([]byte, 128)
+		for cc := 0; cc < 32; cc++ {
+			idx := 4*(cc/8) + cc%4
+			if cc%8 >= 4 {
+				idx += 16
+			}
+			*(*int32)(unsafe.Pointer(&head[4*cc])) = int32(idx)
+		}
+	}
+	bs := 4*width + 4*width*pairs
+	c.w = make([]byte, len(head)+c.npad/width*bs)
+	copy(c.w, head)
+	for b := 0; b < c.npad/width; b++ {
+		blk := c.w[len(head)+b*bs:]
+		for i, lane := range order {
+			o := width*b + lane
 			if o >= ch {
 				continue
 			}
-			*(*int32)(unsafe.Pointer(&blk[4*l])) = p.Bias[o]
+			*(*int32)(unsafe.Pointer(&blk[4*i])) = p.Bias[o]
 			for t := 0; t < taps; t++ {
-				pr, j := t/2, t%2
-				at := 64 + 64*pr + 32*(l/8) + 4*(l%8) + 2*j
+				at := 4*width*(1+t/2) + 4*i + 2*(t%2)
 				*(*int16)(unsafe.Pointer(&blk[at])) = int16(w[o*taps+t])
 			}
 		}
@@ -105,7 +125,7 @@ func (r *Runner) runDepthwise(in, out unsafe.Pointer) {
 		rows := min(r.mb, cp.OutH-oy0)
 		for i := 0; i < rows; i++ {
 			src := unsafe.Pointer(&r.pad[(oy0+i)*cp.StrideH*prow])
-			c.dw(src, ptr(r.taps), cp.OutW, cp.StrideW*c.npad*2, ptr(c.w), c.npad/16, unsafe.Pointer(&r.acc[i*cp.OutW*c.npad]), accs)
+			c.dw(src, ptr(r.taps), cp.OutW, cp.StrideW*c.npad*2, ptr(c.w), c.npad/c.dwBlock, unsafe.Pointer(&r.acc[i*cp.OutW*c.npad]), accs)
 		}
 		c.epi(ptr(r.acc), accs, rows*cp.OutW, cp.OutC, ptr(c.prm), unsafe.Add(out, oy0*cp.OutW*cp.OutC*osz), cp.OutC*osz, unsafe.Pointer(c.sc))
 	}
