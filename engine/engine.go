@@ -72,6 +72,10 @@ func New(m *quant.Model, opts Options) (*Engine, error) {
 	e.steps = append(e.steps, step{name: "quantize input", tasks: []func(){q}})
 	for i := range m.Ops {
 		s, err := e.plan(&m.Ops[i], threads)
+		if err == nil && len(s.tasks) > threads {
+			// the worker pool has a mailbox per extra thread
+			err = fmt.Errorf("split into %d tasks for %d threads", len(s.tasks), threads)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("op %d (%s): %w", i, m.Ops[i].Name, err)
 		}

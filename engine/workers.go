@@ -1,25 +1,77 @@
 package engine
 
-import "sync"
+import (
+	"runtime"
+	"sync/atomic"
+)
 
-// workers is a fixed pool of goroutines that run a layer's tasks. Tasks are
-// sent as func values over a channel: no allocation per inference.
+// workers is a fixed pool of goroutines that run a layer's tasks, one task
+// per worker, the first task on the calling goroutine.
+//
+// With the assembly kernels a layer takes microseconds, so waking a
+// sleeping goroutine per layer (a futex round trip, tens of microseconds
+// on a busy VM) would cost more than a second thread saves. The handoff
+// is therefore by atomics, as XNNPACK's and ncnn's thread pools do: a
+// worker spins for a while after each task, waiting for the next layer's,
+// and only then sleeps on its channel; the caller spins for the workers'
+// tasks to finish. Nothing allocates per inference.
 type workers struct {
-	work chan func()
-	wg   sync.WaitGroup
+	slots []slot
+	done  atomic.Int32 // tasks finished in the current run
+	quit  atomic.Bool
 }
 
+// slot is one worker's mailbox.
+type slot struct {
+	task     func()
+	seq      atomic.Uint32 // bumped when task is set
+	sleeping atomic.Bool
+	wake     chan struct{} // buffered: a wake-up is never lost
+	_        [64]byte      // keep slots on separate cache lines
+}
+
+// spinLimit is how many times a worker polls for its next task before it
+// sleeps: about 100 µs, longer than the gap between two layers, far
+// shorter than the gap between two frames.
+const spinLimit = 1 << 15
+
 func newWorkers(n int) *workers {
-	w := &workers{work: make(chan func())}
-	for i := 0; i < n; i++ {
-		go func() {
-			for f := range w.work {
-				f()
-				w.wg.Done()
-			}
-		}()
+	w := &workers{slots: make([]slot, n)}
+	for i := range w.slots {
+		s := &w.slots[i]
+		s.wake = make(chan struct{}, 1)
+		go w.loop(s)
 	}
 	return w
+}
+
+func (w *workers) loop(s *slot) {
+	last := uint32(0)
+	for {
+		for spins := 0; s.seq.Load() == last; spins++ {
+			if w.quit.Load() {
+				return
+			}
+			if spins&1023 == 1023 {
+				runtime.Gosched()
+			}
+			if spins < spinLimit {
+				continue
+			}
+			// announce the sleep, then look once more: the caller sets
+			// seq before it reads sleeping, so one of the two sees the
+			// other
+			s.sleeping.Store(true)
+			if s.seq.Load() == last && !w.quit.Load() {
+				<-s.wake
+			}
+			s.sleeping.Store(false)
+			spins = 0
+		}
+		last = s.seq.Load()
+		s.task()
+		w.done.Add(1)
+	}
 }
 
 // run executes tasks, the first on the calling goroutine, and waits for all.
@@ -30,12 +82,32 @@ func (w *workers) run(tasks []func()) {
 		}
 		return
 	}
-	w.wg.Add(len(tasks) - 1)
-	for _, f := range tasks[1:] {
-		w.work <- f
+	w.done.Store(0)
+	for i, f := range tasks[1:] {
+		s := &w.slots[i]
+		s.task = f
+		s.seq.Add(1)
+		if s.sleeping.Load() {
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
+		}
 	}
 	tasks[0]()
-	w.wg.Wait()
+	for spins := 0; w.done.Load() != int32(len(tasks)-1); spins++ {
+		if spins&1023 == 1023 {
+			runtime.Gosched()
+		}
+	}
 }
 
-func (w *workers) stop() { close(w.work) }
+func (w *workers) stop() {
+	w.quit.Store(true)
+	for i := range w.slots {
+		select {
+		case w.slots[i].wake <- struct{}{}:
+		default:
+		}
+	}
+}
