@@ -83,8 +83,9 @@ func gemmI16I8_4x16c2_AVX2(a unsafe.Pointer, lda int, m int, steps int, w unsafe
 func gemmI16I8_1x16c2_AVX2(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
 // widenI8I16_AVX2 sign-extends rows of n int8 values (src, stride lds bytes)
-// to int16 (dst, stride ldd bytes): 16 at a time with VPMOVSXBW, the rest one
-// by one, so that it reads and writes nothing outside the rows.
+// to int16 (dst, stride ldd bytes): 16 at a time with VPMOVSXBW, the last 16
+// overlapping the previous ones (rows of fewer than 16 one by one), so that it
+// reads and writes nothing outside the rows.
 //
 //go:noescape
 func widenI8I16_AVX2(src unsafe.Pointer, lds int, dst unsafe.Pointer, ldd int, rows int, n int)

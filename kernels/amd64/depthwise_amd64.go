@@ -25,7 +25,10 @@ func packDepthwise(isa ISA, p *generic.QConv, w []int8, in, out generic.DType) *
 	ch, taps := cp.InC, cp.KH*cp.KW
 	pairs := (taps + 1) / 2
 	width := 16
-	if isa == VNNI {
+	if isa == VNNI && (round(ch, 32) == round(ch, 16) || ch >= 64) {
+		// 32 channels per block where that pads no more than 16 would
+		// (or little, against twice the work per instruction): padding
+		// 16 channels to 32 doubles the work and the padded copy
 		width = 32
 	}
 	c := &Conv{p: *p, kind: kDepthwise, in: in, out: out, aesz: 2, npad: round(ch, width), dwBlock: width}
@@ -105,8 +108,8 @@ func (r *Runner) copyDepthwise(in unsafe.Pointer) {
 			widenI8I16_AVX2(src, ch, dst, ldd, w, ch)
 			continue
 		}
-		if ch == c.npad {
-			copy(unsafe.Slice((*byte)(dst), w*ldd), unsafe.Slice((*byte)(src), w*ldd))
+		if 2*ch >= 8 {
+			copyRows_AVX2(src, 2*ch, dst, ldd, w, 2*ch)
 			continue
 		}
 		for x := 0; x < w; x++ {

@@ -1083,14 +1083,21 @@ rows:
 	TESTQ DX, DX
 	JLE done
 	XORQ BX, BX
+	CMPQ CX, $16
+	JLT tail
 vec:
-	LEAQ 16(BX), AX
-	CMPQ AX, CX
-	JGT tail
 	VPMOVSXBW (SI)(BX*1), Y0
 	VMOVDQU Y0, (DI)(BX*2)
-	MOVQ AX, BX
-	JMP vec
+	ADDQ $16, BX
+	LEAQ 16(BX), AX
+	CMPQ AX, CX
+	JLE vec
+	CMPQ BX, CX
+	JGE row
+	LEAQ -16(CX), BX
+	VPMOVSXBW (SI)(BX*1), Y0
+	VMOVDQU Y0, (DI)(BX*2)
+	JMP row
 tail:
 	CMPQ BX, CX
 	JGE row

@@ -248,21 +248,29 @@ func emitGemmTile(f *file, s gemmSpec, nv int, l string) {
 // emitWiden writes widenI8I16_AVX2: rows of n int8 values to int16.
 func emitWiden(f *file) {
 	f.text("widenI8I16_AVX2", `sign-extends rows of n int8 values (src, stride lds bytes) to int16 (dst,
-stride ldd bytes): 16 at a time with VPMOVSXBW, the rest one by one, so
-that it reads and writes nothing outside the rows.`,
+stride ldd bytes): 16 at a time with VPMOVSXBW, the last 16 overlapping
+the previous ones (rows of fewer than 16 one by one), so that it reads
+and writes nothing outside the rows.`,
 		args("src unsafe.Pointer SI, lds int R8, dst unsafe.Pointer DI, ldd int R9, rows int DX, n int CX"))
 	f.i("rows:")
 	f.i("TESTQ DX, DX")
 	f.i("JLE done")
 	f.i("XORQ BX, BX")
+	f.i("CMPQ CX, $16")
+	f.i("JLT tail")
 	f.i("vec:")
-	f.i("LEAQ 16(BX), AX")
-	f.i("CMPQ AX, CX")
-	f.i("JGT tail")
 	f.i("VPMOVSXBW (SI)(BX*1), Y0")
 	f.i("VMOVDQU Y0, (DI)(BX*2)")
-	f.i("MOVQ AX, BX")
-	f.i("JMP vec")
+	f.i("ADDQ $16, BX")
+	f.i("LEAQ 16(BX), AX")
+	f.i("CMPQ AX, CX")
+	f.i("JLE vec")
+	f.i("CMPQ BX, CX")
+	f.i("JGE row")
+	f.i("LEAQ -16(CX), BX")
+	f.i("VPMOVSXBW (SI)(BX*1), Y0")
+	f.i("VMOVDQU Y0, (DI)(BX*2)")
+	f.i("JMP row")
 	f.i("tail:")
 	f.i("CMPQ BX, CX")
 	f.i("JGE row")
