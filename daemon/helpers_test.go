@@ -18,6 +18,7 @@ import (
 
 	"github.com/edged/edged/calibrate"
 	"github.com/edged/edged/config"
+	"github.com/edged/edged/internal/proctest"
 	"github.com/edged/edged/internal/testdata"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/model/pth"
@@ -114,23 +115,12 @@ func parseConfig(t testing.TB, text, modelPath string) *config.Config {
 }
 
 // lines collects the JSON lines of the predictions sink.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type lines struct{ proctest.Buffer }
 
 // predictions parses every complete line written so far.
 func (l *lines) predictions(t testing.TB) []publish.PredictionPayload {
 	t.Helper()
-	l.mu.Lock()
-	data := append([]byte(nil), l.buf.Bytes()...)
-	l.mu.Unlock()
+	data := l.Bytes()
 	var out []publish.PredictionPayload
 	for _, line := range bytes.Split(data, []byte("\n")) {
 		if len(line) == 0 {
