@@ -77,6 +77,23 @@ cameras:
 // classifyFiles runs the model on files the way `edged classify` does.
 func classifyFiles(t *testing.T, path string, files []string, k int) [][]imagenet.Class {
 	t.Helper()
+	classify := referenceClassifier(t, path, k)
+	var out [][]imagenet.Class
+	for _, f := range files {
+		img, err := preprocess.DecodeFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, classify(img))
+	}
+	return out
+}
+
+// referenceClassifier loads the model at path into an engine of its own
+// and returns a function giving an image's top k directly (ImageNet
+// transform, float input): what the daemon's predictions are held to.
+func referenceClassifier(t *testing.T, path string, k int) func(*preprocess.RGB) []imagenet.Class {
+	t.Helper()
 	qm, err := quant.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -85,14 +102,10 @@ func classifyFiles(t *testing.T, path string, files []string, k int) [][]imagene
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(e.Close)
 	in := make([]float32, preprocess.Size*preprocess.Size*3)
-	var out [][]imagenet.Class
-	for _, f := range files {
-		img, err := preprocess.DecodeFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	return func(img *preprocess.RGB) []imagenet.Class {
+		t.Helper()
 		if err := preprocess.ImageNet().Apply(img, in); err != nil {
 			t.Fatal(err)
 		}
@@ -100,9 +113,8 @@ func classifyFiles(t *testing.T, path string, files []string, k int) [][]imagene
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, imagenet.TopK(logits, k))
+		return imagenet.TopK(logits, k)
 	}
-	return out
 }
 
 // TestCorruptFramesSkippedAndCounted puts undecodable files between good
