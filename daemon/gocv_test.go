@@ -64,10 +64,7 @@ func TestGoCVVideoClassifiedLikeImages(t *testing.T) {
 	}
 	frameTop := classifyVideoFrames(t, m, video, len(files), 3)
 
-	cfg := parseConfig(t, baseConfig+`
-cameras:
-  - {name: video, source: `+video+`, fps: 20}
-`, m)
+	cfg := cameraConfig(t, m, "{name: video, source: "+video+", fps: 20}")
 	var out lines
 	startDaemon(t, cfg, Options{Predictions: &out})
 	seen := func() int {

@@ -114,6 +114,17 @@ func parseConfig(t testing.TB, text, modelPath string) *config.Config {
 	return cfg
 }
 
+// cameraConfig parses baseConfig with these camera entries (YAML flow
+// mappings, one a camera) for the model at modelPath.
+func cameraConfig(t testing.TB, modelPath string, cameras ...string) *config.Config {
+	t.Helper()
+	text := baseConfig + "cameras:\n"
+	for _, c := range cameras {
+		text += "  - " + c + "\n"
+	}
+	return parseConfig(t, text, modelPath)
+}
+
 // lines collects the JSON lines of the predictions sink.
 type lines struct{ proctest.Buffer }
 

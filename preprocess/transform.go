@@ -99,11 +99,10 @@ func grow(b []uint8, n int) []uint8 {
 // that fall outside a too-small resized image are 0, as torchvision pads.
 // Safe for concurrent use; working memory comes from a sync.Pool.
 func (t Transform) ApplyUint8(img *RGB, dst []uint8) error {
-	n, err := t.checkApply(img, len(dst), "bytes")
+	s, n, err := t.startApply(img, len(dst), "bytes")
 	if err != nil {
 		return err
 	}
-	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	t.resizeCrop(s, img, dst[:n])
 	return nil
@@ -116,11 +115,10 @@ func (t Transform) ApplyUint8(img *RGB, dst []uint8) error {
 // Safe for concurrent use; working memory comes from a sync.Pool, so
 // steady-state calls do not allocate.
 func (t Transform) Apply(img *RGB, dst []float32) error {
-	n, err := t.checkApply(img, len(dst), "floats")
+	s, n, err := t.startApply(img, len(dst), "floats")
 	if err != nil {
 		return err
 	}
-	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	s.crop = grow(s.crop, n)
 	t.resizeCrop(s, img, s.crop)
@@ -134,21 +132,22 @@ func (t Transform) Apply(img *RGB, dst []float32) error {
 	return nil
 }
 
-// checkApply validates t and img and that a destination of have values
-// (unit names them in the error) holds the crop; it returns the crop's
-// number of values, Crop x Crop x 3.
-func (t Transform) checkApply(img *RGB, have int, unit string) (int, error) {
+// startApply validates t and img and that a destination of have values
+// (unit names them in the error) holds the crop, and takes working memory
+// from the pool (the caller puts it back); n is the crop's number of
+// values, Crop x Crop x 3.
+func (t Transform) startApply(img *RGB, have int, unit string) (s *scratch, n int, err error) {
 	if err := t.Validate(); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if err := img.Validate(); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
-	n := t.Crop * t.Crop * 3
+	n = t.Crop * t.Crop * 3
 	if have < n {
-		return 0, fmt.Errorf("preprocess: destination holds %d %s, need %d (%dx%dx3)", have, unit, n, t.Crop, t.Crop)
+		return nil, 0, fmt.Errorf("preprocess: destination holds %d %s, need %d (%dx%dx3)", have, unit, n, t.Crop, t.Crop)
 	}
-	return n, nil
+	return scratchPool.Get().(*scratch), n, nil
 }
 
 // normLUT is NormTable cached in the scratch for the last Mean and Std.

@@ -95,6 +95,15 @@ log: {level: debug}
 	}
 }
 
+// newConfig writes a config.yaml (see writeConfig) into a new temporary
+// directory and returns its path.
+func newConfig(t *testing.T, model, source, extra string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	writeConfig(t, path, model, source, extra)
+	return path
+}
+
 // edgedProc is a running `edged run`.
 type edgedProc struct {
 	*proctest.Proc

@@ -44,8 +44,7 @@ func TestEdgedRun(t *testing.T) {
 }
 
 func testBadConfig(t *testing.T, bin string) {
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, "nowhere.edgeq", "images/", "    min_score: 1.5")
+	cfg := newConfig(t, "nowhere.edgeq", "images/", "    min_score: 1.5")
 	code, out := runBin(bin, "run", "--config", cfg)
 	if code != 2 {
 		t.Fatalf("exit status %d, want 2\n%s", code, out)
@@ -136,8 +135,7 @@ func testMatchesClassify(t *testing.T, bin, model string, images []string) {
 		t.Fatalf("classify gave %d results for %d images", len(want), len(images))
 	}
 
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, model, dir, "")
+	cfg := newConfig(t, model, dir, "")
 	p := startEdged(t, bin, cfg)
 	n := len(images)
 	seen := func() map[uint64]bool {
@@ -175,8 +173,7 @@ func testMatchesClassify(t *testing.T, bin, model string, images []string) {
 
 func testSIGHUP(t *testing.T, bin, model string, images []string) {
 	dir := testdata.CopyFiles(t, images)
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, model, dir, "")
+	cfg := newConfig(t, model, dir, "")
 	p := startEdged(t, bin, cfg)
 	p.until("a prediction", func() bool { return len(p.predictions()) > 0 })
 
@@ -209,8 +206,7 @@ func testCorruptImage(t *testing.T, bin, model string, images []string) {
 	if err := os.WriteFile(filepath.Join(dir, "0-corrupt.jpg"), []byte("\xff\xd8\xff\xe0 truncated JPEG"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, model, dir, "")
+	cfg := newConfig(t, model, dir, "")
 	p := startEdged(t, bin, cfg)
 	p.until("predictions of both good images, twice", func() bool { return len(p.predictions()) >= 4 })
 	if v := p.metric(`edged_frames_failed_total{camera="cam"}`); v < 1 {
@@ -227,8 +223,7 @@ func testCorruptImage(t *testing.T, bin, model string, images []string) {
 
 func testSourceVanishes(t *testing.T, bin, model string, images []string) {
 	dir := testdata.CopyFiles(t, images)
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, model, dir, "")
+	cfg := newConfig(t, model, dir, "")
 	p := startEdged(t, bin, cfg)
 	p.until("a prediction", func() bool { return len(p.predictions()) > 0 })
 
@@ -253,8 +248,7 @@ func testSourceVanishes(t *testing.T, bin, model string, images []string) {
 // NOTIFY_SOCKET and turns the watchdog on.
 func testSystemdNotify(t *testing.T, bin, model string, images []string) {
 	dir := testdata.CopyFiles(t, images)
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, model, dir, "")
+	cfg := newConfig(t, model, dir, "")
 	sock, notes := notifySocket(t)
 	p := startEdged(t, bin, cfg, "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=1000000")
 	p.until("READY=1", func() bool { return notes.count("READY=1") == 1 })
