@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,8 +17,7 @@ import (
 	"github.com/edged/edged/quant"
 )
 
-func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("calibrate", stderr)
+func cmdCalibrate(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	var mf modelFlags
 	mf.register(fs)
 	images := fs.String("images", "", "directory of calibration images (.jpg, .jpeg, .png)")
@@ -30,10 +30,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	noBiasCorr := fs.Bool("no-bias-correction", false, "do not correct the mean error of int8 weights")
 	out := fs.String("out", "", "int8 model file to write (.edgeq)")
 	table := fs.String("table", "", "also write the quant table (YAML) here")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args, ""); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usageError("unexpected argument %q", pos[0])
 	}
 	switch {
 	case mf.weights == "":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,8 +11,7 @@ import (
 	"github.com/edged/edged/imagenet"
 )
 
-func cmdClassify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("classify", stderr)
+func cmdClassify(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	var mf modelFlags
 	mf.register(fs)
 	top := fs.Int("top", 5, "how many classes to print per image")
