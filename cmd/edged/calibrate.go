@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/edged/edged/calibrate"
+	"github.com/edged/edged/internal/atomicfile"
 	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/model/pth"
@@ -116,8 +117,8 @@ func cmdCalibrate(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) err
 		if err := m.WriteTable(&b); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(*table, []byte(b.String()), 0o644); err != nil {
-			return err
+		if err := atomicfile.Write(*table, []byte(b.String()), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", *table, err)
 		}
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s, %s padding, method %s, %d images, %d int16 tensors, %d convs with int16 weights (%.1fs)\n",
