@@ -150,13 +150,7 @@ func (l *lines) predictions(t testing.TB) []publish.PredictionPayload {
 // (a hang, not a speed requirement).
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	proctest.Eventually(t, what, 30*time.Second, cond)
 }
 
 // startDaemon runs a daemon for cfg until the test ends, and checks that

@@ -54,13 +54,7 @@ func freePort(t *testing.T) int { return mosquittotest.FreePort(t) }
 // build from hanging, it asserts nothing about speed.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	proctest.Eventually(t, what, 20*time.Second, cond)
 }
 
 // message is one message a subscriber received.

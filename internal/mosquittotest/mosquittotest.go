@@ -168,15 +168,10 @@ func (b *Broker) Save() {
 	if err := cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		b.t.Fatal(err)
 	}
-	// The deadline only keeps a broken broker from hanging the test.
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(db); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("gave up waiting for mosquitto to save %s", db)
-		}
-	}
+	proctest.Eventually(b.t, "mosquitto to save "+db, 20*time.Second, func() bool {
+		_, err := os.Stat(db)
+		return err == nil
+	})
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.

@@ -106,14 +106,25 @@ func (p *Proc) Wait(t testing.TB, limit time.Duration) int {
 // first, or when limit passes (a hang, not a speed requirement).
 func (p *Proc) Until(t testing.TB, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
+	Eventually(t, what, limit, func() bool {
+		if cond() {
+			return true
+		}
 		if !p.Running() {
 			t.Fatalf("%s exited (status %d) while waiting for %s", p.Cmd.Path, p.Cmd.ProcessState.ExitCode(), what)
 		}
+		return false
+	})
+}
+
+// Eventually polls cond every 20 ms until it holds, failing t when limit
+// passes first: the limit only keeps a broken build from hanging the
+// test; it asserts nothing about speed.
+func Eventually(t testing.TB, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

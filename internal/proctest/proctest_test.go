@@ -40,13 +40,8 @@ func TestProcCleanupKillsGroup(t *testing.T) {
 	})
 	// The killed sleep is a zombie until init reaps it: gone or a zombie
 	// both mean dead.
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+	Eventually(t, "the end of the process group's child", time.Minute, func() bool {
 		st, err := os.ReadFile("/proc/" + strconv.Itoa(child) + "/stat")
-		if err != nil || strings.Contains(string(st), ") Z ") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("child %d of the process group still runs after the cleanup", child)
-		}
-	}
+		return err != nil || strings.Contains(string(st), ") Z ")
+	})
 }
