@@ -30,11 +30,7 @@ func emitJPEG(f *asmFile) {
 func emitYCCToRGB(f *asmFile) {
 	f.text(kernel{op: "yccToRGB", types: "U8", isa: "NEON"}, `converts n pixels (a multiple of 16) of Y, Cb, Cr rows to packed RGB at dst (jdcolor.c's ycc_rgb_convert).`,
 		"dst unsafe.Pointer", "y unsafe.Pointer", "cb unsafe.Pointer", "cr unsafe.Pointer", "n int")
-	f.arg("dst", "R0")
-	f.arg("y", "R1")
-	f.arg("cb", "R2")
-	f.arg("cr", "R3")
-	f.arg("n", "R4")
+	f.loadArgs()
 	for i, c := range []int{26345, -14942, -22554, 18734} {
 		f.g("MOVD $%d, R9", c)
 		f.v("mov v0.h[%d], w9", i)
@@ -101,10 +97,7 @@ func emitYCCToRGB(f *asmFile) {
 func emitH2V2Fancy(f *asmFile) {
 	f.text(kernel{op: "upsampleU8", tile: "h2v2", isa: "NEON", tech: "Fancy"}, `writes 2n upsampled samples at dst from n columns (a multiple of 8) of rows cur and near, reading columns -1 and n too (jdsample.c's h2v2_fancy_upsample, interior).`,
 		"dst unsafe.Pointer", "cur unsafe.Pointer", "near unsafe.Pointer", "n int")
-	f.arg("dst", "R0")
-	f.arg("cur", "R1")
-	f.arg("near", "R2")
-	f.arg("n", "R3")
+	f.loadArgs()
 	f.g("MOVD $3, R9")
 	f.v("dup v1.8h, w9")
 	f.g("MOVD $7, R9")
@@ -147,9 +140,7 @@ func emitH2V2Fancy(f *asmFile) {
 func emitH2V1Fancy(f *asmFile) {
 	f.text(kernel{op: "upsampleU8", tile: "h2v1", isa: "NEON", tech: "Fancy"}, `writes 2n upsampled samples at dst from n columns (a multiple of 8) of row cur, reading columns -1 and n too (jdsample.c's h2v1_fancy_upsample, interior).`,
 		"dst unsafe.Pointer", "cur unsafe.Pointer", "n int")
-	f.arg("dst", "R0")
-	f.arg("cur", "R1")
-	f.arg("n", "R3")
+	f.loadArgs("dst:R0", "cur:R1", "n:R3")
 	f.g("MOVD $3, R9")
 	f.v("dup v1.8h, w9")
 	f.g("MOVD $1, R9")
@@ -202,9 +193,7 @@ func islowLane(c int) string {
 func emitIdctIslow(f *asmFile) {
 	f.text(kernel{op: "idctI16U8", tile: "8x8", isa: "NEON", tech: "Islow"}, `writes the 8x8 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctint.c's jpeg_idct_islow).`,
 		"blk unsafe.Pointer", "dst unsafe.Pointer", "stride int")
-	f.arg("blk", "R0")
-	f.arg("dst", "R1")
-	f.arg("stride", "R2")
+	f.loadArgs()
 	for i, c := range islowConsts {
 		f.g("MOVD $%d, R9", c)
 		f.v("mov v%d.h[%d], w9", 14+i/8, i%8)
@@ -324,9 +313,7 @@ func emitIdctReduced(f *asmFile, size int) {
 	f.text(kernel{op: "idctI16U8", tile: fmt.Sprintf("%dx%d", size, size), isa: "NEON", tech: "Islow"},
 		fmt.Sprintf(`writes the %dx%d samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctred.c's jpeg_idct_%dx%d).`, size, size, size, size),
 		"blk unsafe.Pointer", "dst unsafe.Pointer", "stride int")
-	f.arg("blk", "R0")
-	f.arg("dst", "R1")
-	f.arg("stride", "R2")
+	f.loadArgs()
 	cs := reducedConsts[size]
 	lane := func(c int) string {
 		for i, v := range cs {
