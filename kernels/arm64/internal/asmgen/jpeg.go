@@ -56,16 +56,10 @@ func emitYCCToRGB(f *asmFile) {
 		y, cb, cr := regs[0], regs[1], regs[2]
 		two := map[int]string{0: "", 1: "2"}[half]
 		// R in v22, B in v23, G in v24.
-		f.v("smull v20.4s, v%d.4h, v0.h[0]", cr)
-		f.v("smull2 v21.4s, v%d.8h, v0.h[0]", cr)
-		f.v("rshrn v22.4h, v20.4s, #16")
-		f.v("rshrn2 v22.8h, v21.4s, #16")
+		yccMulQ16(f, 22, cr, 0)
 		f.v("add v22.8h, v22.8h, v%d.8h", cr)
 		f.v("add v22.8h, v22.8h, v%d.8h", y)
-		f.v("smull v20.4s, v%d.4h, v0.h[1]", cb)
-		f.v("smull2 v21.4s, v%d.8h, v0.h[1]", cb)
-		f.v("rshrn v23.4h, v20.4s, #16")
-		f.v("rshrn2 v23.8h, v21.4s, #16")
+		yccMulQ16(f, 23, cb, 1)
 		f.v("add v23.8h, v23.8h, v%d.8h", cb)
 		f.v("add v23.8h, v23.8h, v%d.8h", cb)
 		f.v("add v23.8h, v23.8h, v%d.8h", y)
@@ -87,6 +81,15 @@ func emitYCCToRGB(f *asmFile) {
 	f.g("BNE loop")
 	f.label("done")
 	f.g("RET")
+}
+
+// yccMulQ16 sets v[dst].8h to the rounded (v[src] · v0.h[lane]) >> 16 of
+// 8 int16 lanes, through v20 and v21 (32-bit products).
+func yccMulQ16(f *asmFile, dst, src, lane int) {
+	f.v("smull v20.4s, v%d.4h, v0.h[%d]", src, lane)
+	f.v("smull2 v21.4s, v%d.8h, v0.h[%d]", src, lane)
+	f.v("rshrn v%d.4h, v20.4s, #16", dst)
+	f.v("rshrn2 v%d.8h, v21.4s, #16", dst)
 }
 
 // emitH2V2Fancy: the interior of jdsample.c's h2v2_fancy_upsample for n
@@ -228,17 +231,8 @@ func emitIdctIslow(f *asmFile) {
 // narrowed by SHRN #sh.
 func islowPass(f *asmFile, sh int) {
 	for half := range 2 {
-		two, in := "", "4h"
-		if half == 1 {
-			two, in = "2", "8h"
-		}
-		narrow := func(dst, src int) {
-			if half == 0 {
-				f.v("shrn v%d.4h, v%d.4s, #%d", dst, src, sh)
-			} else {
-				f.v("shrn2 v%d.8h, v%d.4s, #%d", dst, src, sh)
-			}
-		}
+		two, in := idctHalf(half)
+		narrow := func(dst, src int) { idctNarrow(f, half, dst, src, sh) }
 		// Even part: v16 = tmp2, v17 = tmp3, v20/v21 = tmp0/tmp1 (+ rounding).
 		f.v("smull%s v16.4s, v2.%s, %s", two, in, islowLane(4433))
 		f.v("smlal%s v16.4s, v6.%s, %s", two, in, islowLane(-10704))
@@ -278,6 +272,26 @@ func islowPass(f *asmFile, sh int) {
 			narrow(24+p[0], 22)
 			narrow(24+p[1], 23)
 		}
+	}
+}
+
+// idctHalf names, for one half of an IDCT pass over 8 int16 lanes (0:
+// lanes 0-3, 1: lanes 4-7), the suffix of its widening instructions ("" or
+// "2") and the arrangement they read ("4h" or "8h").
+func idctHalf(half int) (two, in string) {
+	if half == 1 {
+		return "2", "8h"
+	}
+	return "", "4h"
+}
+
+// idctNarrow narrows the 32-bit sums in v[src] by sh into that half of
+// v[dst] (SHRN, SHRN2).
+func idctNarrow(f *asmFile, half, dst, src, sh int) {
+	if half == 0 {
+		f.v("shrn v%d.4h, v%d.4s, #%d", dst, src, sh)
+	} else {
+		f.v("shrn2 v%d.8h, v%d.4s, #%d", dst, src, sh)
 	}
 }
 
@@ -337,17 +351,8 @@ func emitIdctReduced(f *asmFile, size int) {
 	// adding the rounding constant in v13; halves is 2 for 8 lanes.
 	pass := func(sh, halves int) {
 		for half := range halves {
-			two, in := "", "4h"
-			if half == 1 {
-				two, in = "2", "8h"
-			}
-			narrow := func(dst, src int) {
-				if half == 0 {
-					f.v("shrn v%d.4h, v%d.4s, #%d", dst, src, sh)
-				} else {
-					f.v("shrn2 v%d.8h, v%d.4s, #%d", dst, src, sh)
-				}
-			}
+			two, in := idctHalf(half)
+			narrow := func(dst, src int) { idctNarrow(f, half, dst, src, sh) }
 			f.v("sshll%s v18.4s, v0.%s, #%d", two, in, constBitsRed+extra)
 			f.v("add v18.4s, v18.4s, v13.4s")
 			if size == 4 {
