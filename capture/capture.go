@@ -156,6 +156,17 @@ func permanent(err error) bool {
 	return errors.Is(err, ErrNoGoCV) || errors.Is(err, ErrBadSource)
 }
 
+// readFailed is what a streaming source's Next returns when reading a
+// frame failed with cause (the source already torn down): the context's
+// error when it was cancelled, since the cancellation is what broke the
+// read, else the cause named by the source.
+func readFailed(ctx context.Context, desc string, cause error) (Frame, error) {
+	if ctx.Err() != nil {
+		return Frame{}, ctx.Err()
+	}
+	return Frame{}, fmt.Errorf("%s: %w", desc, cause)
+}
+
 // Open opens the source named by spec:
 //
 //   - a directory: its *.jpg, *.jpeg and *.png files (any case, dotfiles

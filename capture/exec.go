@@ -76,10 +76,7 @@ func (s *execSource) Next(ctx context.Context) (Frame, error) {
 	if err != nil {
 		why := s.why(err)
 		s.stop()
-		if ctx.Err() != nil {
-			return Frame{}, ctx.Err()
-		}
-		return Frame{}, fmt.Errorf("%s: %w", s.desc, why)
+		return readFailed(ctx, s.desc, why)
 	}
 	s.seq++
 	return Frame{Seq: s.seq, Time: time.Now(), Data: data}, nil

@@ -12,10 +12,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/edged/edged/internal/proctest"
 )
 
 // ffmpegSource is the issue's test pattern: Debian's ffmpeg writing 640x480
@@ -32,25 +33,7 @@ func ffmpegSource(t *testing.T, extra string) string {
 	return "exec:ffmpeg -nostdin -loglevel error -re -f lavfi -i testsrc=size=640x480:rate=10 " + extra + " -f mjpeg -q:v 5 -"
 }
 
-// logBuffer collects log output for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func execOpts(logs *logBuffer) Options {
+func execOpts(logs *proctest.Buffer) Options {
 	o := fastOpts
 	if logs != nil {
 		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
@@ -127,7 +110,7 @@ func TestExecRestartsAfterExit(t *testing.T) {
 // TestExecStopKillsProcessGroup: closing the source ends the command and
 // the processes it started, so a restarted command finds the camera free.
 func TestExecStopKillsProcessGroup(t *testing.T) {
-	var logs logBuffer
+	var logs proctest.Buffer
 	// sh starts a helper (sleep), prints its pid on stderr, then becomes
 	// ffmpeg: the helper is in the command's process group, not its child.
 	inner := strings.TrimPrefix(ffmpegSource(t, ""), "exec:")
@@ -232,7 +215,7 @@ func TestExecFailures(t *testing.T) {
 // TestExecStderrLogged: the command's stderr lines reach the log, one
 // record each, attributed to the camera.
 func TestExecStderrLogged(t *testing.T) {
-	var logs logBuffer
+	var logs proctest.Buffer
 	opts := execOpts(&logs)
 	opts.Name = "cam2"
 	src, _ := Open(`exec:sh -c 'echo first line >&2; echo second >&2; exit 0'`, opts)

@@ -8,7 +8,6 @@ import (
 	"image/jpeg"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 )
@@ -45,24 +44,6 @@ var fastOpts = Options{
 	BackoffInitial: time.Millisecond,
 	BackoffMax:     5 * time.Millisecond,
 	Logger:         slog.New(slog.DiscardHandler),
-}
-
-// lockedBuffer collects log output written from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // newTextLogger logs everything as text into w.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/edged/edged/internal/imagefiles"
+	"github.com/edged/edged/internal/proctest"
 )
 
 // Tests of sources that attack edged or are stuck (issue 12): every one
@@ -93,7 +94,7 @@ func TestMJPEGEndlessHeadersBounded(t *testing.T) {
 // followed by a reconnect.
 func TestCameraReconnectsAfterHeaderFlood(t *testing.T) {
 	srv := hostileServer(t, "--f\r\n", "X-Junk: 1\r\n", 1<<20)
-	var logBuf lockedBuffer
+	var logBuf proctest.Buffer
 	opts := fastOpts
 	opts.Logger = newTextLogger(&logBuf)
 	cam := NewCamera("h", srv.URL, 100, opts)
@@ -267,7 +268,7 @@ func TestDirSourceSkipsFIFOAndDevices(t *testing.T) {
 	if err := os.Symlink("/dev/zero", filepath.Join(dir, "c.jpg")); err != nil {
 		t.Fatal(err)
 	}
-	var logBuf lockedBuffer
+	var logBuf proctest.Buffer
 	src, err := Open(dir, Options{Name: "d", Logger: newTextLogger(&logBuf)})
 	if err != nil {
 		t.Fatal(err)

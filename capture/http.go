@@ -71,10 +71,7 @@ func (s *httpSource) Next(ctx context.Context) (Frame, error) {
 	if err != nil {
 		cause := s.cause(err)
 		s.closeStream()
-		if ctx.Err() != nil {
-			return Frame{}, ctx.Err()
-		}
-		return Frame{}, fmt.Errorf("%s: %w", s.desc, cause)
+		return readFailed(ctx, s.desc, cause)
 	}
 	return s.frame(data), nil
 }

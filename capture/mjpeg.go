@@ -174,13 +174,8 @@ func (m *mjpegReader) skipToBoundary() error {
 		if skipped > maxPart {
 			return fmt.Errorf("no MJPEG boundary in %d bytes", skipped)
 		}
-		switch {
-		case err == nil:
-			atStart = true
-		case errors.Is(err, bufio.ErrBufferFull):
-			atStart = false
-		default:
-			return eofIsUnexpected(err)
+		if atStart, err = lineRead(err); err != nil {
+			return err
 		}
 	}
 }
@@ -207,15 +202,23 @@ func (m *mjpegReader) readToBoundary() ([]byte, error) {
 		if buf.Len() > maxPart {
 			return nil, fmt.Errorf("MJPEG part exceeds the %d byte limit", maxPart)
 		}
-		switch {
-		case err == nil:
-			atStart = true
-		case errors.Is(err, bufio.ErrBufferFull):
-			atStart = false
-		default:
-			return nil, fmt.Errorf("MJPEG part body: %w", eofIsUnexpected(err))
+		if atStart, err = lineRead(err); err != nil {
+			return nil, fmt.Errorf("MJPEG part body: %w", err)
 		}
 	}
+}
+
+// lineRead sorts the error of a ReadSlice('\n'): nil, a whole line was
+// read and the next read starts a line; bufio.ErrBufferFull, a long line
+// continues. Any other error ends the stream (see eofIsUnexpected).
+func lineRead(err error) (atStart bool, fatal error) {
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, bufio.ErrBufferFull):
+		return false, nil
+	}
+	return false, eofIsUnexpected(err)
 }
 
 // eofIsUnexpected: the stream should never end between parts without the

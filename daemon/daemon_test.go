@@ -42,10 +42,7 @@ func TestPredictionsMatchEngine(t *testing.T) {
 	m := testModel(t)
 	files := sampleImages(t, 10, 3)
 	dir := testdata.CopyFiles(t, files)
-	cfg := parseConfig(t, baseConfig+`
-cameras:
-  - {name: cam, source: `+dir+`, fps: 20}
-`, m)
+	cfg := cameraConfig(t, m, "{name: cam, source: "+dir+", fps: 20}")
 	var out lines
 	startDaemon(t, cfg, Options{Predictions: &out})
 	eventually(t, "a prediction of each image", func() bool { return len(out.predictions(t)) >= 3 })
@@ -77,6 +74,23 @@ cameras:
 // classifyFiles runs the model on files the way `edged classify` does.
 func classifyFiles(t *testing.T, path string, files []string, k int) [][]imagenet.Class {
 	t.Helper()
+	classify := referenceClassifier(t, path, k)
+	var out [][]imagenet.Class
+	for _, f := range files {
+		img, err := preprocess.DecodeFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, classify(img))
+	}
+	return out
+}
+
+// referenceClassifier loads the model at path into an engine of its own
+// and returns a function giving an image's top k directly (ImageNet
+// transform, float input): what the daemon's predictions are held to.
+func referenceClassifier(t *testing.T, path string, k int) func(*preprocess.RGB) []imagenet.Class {
+	t.Helper()
 	qm, err := quant.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -85,14 +99,10 @@ func classifyFiles(t *testing.T, path string, files []string, k int) [][]imagene
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(e.Close)
 	in := make([]float32, preprocess.Size*preprocess.Size*3)
-	var out [][]imagenet.Class
-	for _, f := range files {
-		img, err := preprocess.DecodeFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	return func(img *preprocess.RGB) []imagenet.Class {
+		t.Helper()
 		if err := preprocess.ImageNet().Apply(img, in); err != nil {
 			t.Fatal(err)
 		}
@@ -100,9 +110,8 @@ func classifyFiles(t *testing.T, path string, files []string, k int) [][]imagene
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, imagenet.TopK(logits, k))
+		return imagenet.TopK(logits, k)
 	}
-	return out
 }
 
 // TestCorruptFramesSkippedAndCounted puts undecodable files between good
@@ -135,10 +144,7 @@ func TestCorruptFramesSkippedAndCounted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := parseConfig(t, baseConfig+`
-cameras:
-  - {name: cam, source: `+dir+`, fps: 50}
-`, m)
+	cfg := cameraConfig(t, m, "{name: cam, source: "+dir+", fps: 50}")
 	var out lines
 	d := startDaemon(t, cfg, Options{Predictions: &out})
 	eventually(t, "two passes over the directory", func() bool {
@@ -216,10 +222,7 @@ func TestHealth(t *testing.T) {
 	files := sampleImages(t, 10, 2)
 	src := testdata.CopyFiles(t, files)
 	missing := src + ".later"
-	cfg := parseConfig(t, baseConfig+`
-cameras:
-  - {name: cam, source: `+missing+`, fps: 20, reconnect: {initial: 20ms, max: 100ms}}
-`, m)
+	cfg := cameraConfig(t, m, "{name: cam, source: "+missing+", fps: 20, reconnect: {initial: 20ms, max: 100ms}}")
 	var out lines
 	d := startDaemon(t, cfg, Options{Predictions: &out, HealthMaxAge: time.Second})
 	srv := httptest.NewServer(d.handler())
@@ -297,10 +300,7 @@ func get(t *testing.T, url string) (int, string) {
 func TestReload(t *testing.T) {
 	m := testModel(t)
 	dir := testdata.CopyFiles(t, sampleImages(t, 10, 2))
-	cfg := parseConfig(t, baseConfig+`
-cameras:
-  - {name: a, source: `+dir+`, fps: 20}
-`, m)
+	cfg := cameraConfig(t, m, "{name: a, source: "+dir+", fps: 20}")
 	var out lines
 	d := startDaemon(t, cfg, Options{Predictions: &out})
 	count := func(cam string, emptyTop bool) int {
@@ -315,11 +315,7 @@ cameras:
 	eventually(t, "predictions of camera a", func() bool { return count("a", false) > 0 })
 
 	// b added with min_score 1: every prediction has no confident class.
-	next := parseConfig(t, baseConfig+`
-cameras:
-  - {name: a, source: `+dir+`, fps: 20}
-  - {name: b, source: `+dir+`, fps: 20, min_score: 1.0}
-`, m)
+	next := cameraConfig(t, m, "{name: a, source: "+dir+", fps: 20}", "{name: b, source: "+dir+", fps: 20, min_score: 1.0}")
 	if err := d.Reload(next); err != nil {
 		t.Fatal(err)
 	}
@@ -328,10 +324,7 @@ cameras:
 		t.Errorf("camera b (min_score 1): %d predictions with a class", n)
 	}
 
-	bad := parseConfig(t, baseConfig+`
-cameras:
-  - {name: c, source: `+dir+`}
-`, m)
+	bad := cameraConfig(t, m, "{name: c, source: "+dir+"}")
 	bad.Model.Path = filepath.Join(t.TempDir(), "missing.edgeq")
 	if err := d.Reload(bad); err == nil || !strings.Contains(err.Error(), "missing.edgeq") {
 		t.Fatalf("reload with a missing model: err = %v, want one naming the file", err)
@@ -341,10 +334,7 @@ cameras:
 	}
 
 	// a removed: it leaves the stats; b keeps running.
-	last := parseConfig(t, baseConfig+`
-cameras:
-  - {name: b, source: `+dir+`, fps: 20, min_score: 1.0}
-`, m)
+	last := cameraConfig(t, m, "{name: b, source: "+dir+", fps: 20, min_score: 1.0}")
 	if err := d.Reload(last); err != nil {
 		t.Fatal(err)
 	}
@@ -360,10 +350,7 @@ cameras:
 func TestMQTTCommandsAndStats(t *testing.T) {
 	m := testModel(t)
 	dir := testdata.CopyFiles(t, sampleImages(t, 10, 2))
-	cfg := parseConfig(t, baseConfig+`
-cameras:
-  - {name: cam, source: `+dir+`, fps: 20}
-`, m)
+	cfg := cameraConfig(t, m, "{name: cam, source: "+dir+", fps: 20}")
 	d := startDaemon(t, cfg, Options{StatsInterval: 50 * time.Millisecond, Version: "v-test"})
 
 	var mu sync.Mutex

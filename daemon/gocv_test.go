@@ -10,10 +10,8 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/edged/edged/engine"
 	"github.com/edged/edged/imagenet"
 	"github.com/edged/edged/preprocess"
-	"github.com/edged/edged/quant"
 )
 
 // TestGoCVVideoClassifiedLikeImages writes real images into an MJPG .avi
@@ -66,10 +64,7 @@ func TestGoCVVideoClassifiedLikeImages(t *testing.T) {
 	}
 	frameTop := classifyVideoFrames(t, m, video, len(files), 3)
 
-	cfg := parseConfig(t, baseConfig+`
-cameras:
-  - {name: video, source: `+video+`, fps: 20}
-`, m)
+	cfg := cameraConfig(t, m, "{name: video, source: "+video+", fps: 20}")
 	var out lines
 	startDaemon(t, cfg, Options{Predictions: &out})
 	seen := func() int {
@@ -113,18 +108,9 @@ func classifyVideoFrames(t *testing.T, model, video string, n, k int) [][]imagen
 		t.Fatal(err)
 	}
 	defer vc.Close()
-	qm, err := quant.ReadFile(model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.New(qm, engine.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	classify := referenceClassifier(t, model, k)
 	mat := gocv.NewMat()
 	defer mat.Close()
-	in := make([]float32, preprocess.Size*preprocess.Size*3)
 	var out [][]imagenet.Class
 	for i := 0; i < n; i++ {
 		if !vc.Read(&mat) || mat.Empty() {
@@ -134,14 +120,7 @@ func classifyVideoFrames(t *testing.T, model, video string, n, k int) [][]imagen
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := preprocess.ImageNet().Apply(img, in); err != nil {
-			t.Fatal(err)
-		}
-		logits, err := e.Run(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, imagenet.TopK(logits, k))
+		out = append(out, classify(img))
 	}
 	return out
 }

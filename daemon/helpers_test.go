@@ -18,6 +18,7 @@ import (
 
 	"github.com/edged/edged/calibrate"
 	"github.com/edged/edged/config"
+	"github.com/edged/edged/internal/proctest"
 	"github.com/edged/edged/internal/testdata"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/model/pth"
@@ -113,24 +114,24 @@ func parseConfig(t testing.TB, text, modelPath string) *config.Config {
 	return cfg
 }
 
-// lines collects the JSON lines of the predictions sink.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// cameraConfig parses baseConfig with these camera entries (YAML flow
+// mappings, one a camera) for the model at modelPath.
+func cameraConfig(t testing.TB, modelPath string, cameras ...string) *config.Config {
+	t.Helper()
+	text := baseConfig + "cameras:\n"
+	for _, c := range cameras {
+		text += "  - " + c + "\n"
+	}
+	return parseConfig(t, text, modelPath)
 }
 
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+// lines collects the JSON lines of the predictions sink.
+type lines struct{ proctest.Buffer }
 
 // predictions parses every complete line written so far.
 func (l *lines) predictions(t testing.TB) []publish.PredictionPayload {
 	t.Helper()
-	l.mu.Lock()
-	data := append([]byte(nil), l.buf.Bytes()...)
-	l.mu.Unlock()
+	data := l.Bytes()
 	var out []publish.PredictionPayload
 	for _, line := range bytes.Split(data, []byte("\n")) {
 		if len(line) == 0 {
@@ -149,13 +150,7 @@ func (l *lines) predictions(t testing.TB) []publish.PredictionPayload {
 // (a hang, not a speed requirement).
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	proctest.Eventually(t, what, 30*time.Second, cond)
 }
 
 // startDaemon runs a daemon for cfg until the test ends, and checks that

@@ -128,10 +128,7 @@ func TestFailingFramesAreUnhealthy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := parseConfig(t, baseConfig+`
-cameras:
-  - {name: cam, source: `+dir+`, fps: 20}
-`, m)
+	cfg := cameraConfig(t, m, "{name: cam, source: "+dir+", fps: 20}")
 	d := startDaemon(t, cfg, Options{})
 	srv := httptest.NewServer(d.handler())
 	defer srv.Close()

@@ -51,13 +51,13 @@ func FromImage(m image.Image) (*RGB, error) {
 	case *image.RGBA:
 		// Go's PNG decoder uses RGBA only for opaque truecolour, where
 		// premultiplied and straight values coincide.
-		return from4(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), w, h), nil
+		return fromRGBA(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), w, h, 1), nil
 	case *image.NRGBA:
-		return from4(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), w, h), nil
+		return fromRGBA(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), w, h, 1), nil
 	case *image.RGBA64:
-		return from8(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), w, h), nil
+		return fromRGBA(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), w, h, 2), nil
 	case *image.NRGBA64:
-		return from8(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), w, h), nil
+		return fromRGBA(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), w, h, 2), nil
 	case *image.Gray16:
 		out := NewRGB(w, h)
 		for y := range h {
@@ -105,27 +105,18 @@ func FromImage(m image.Image) (*RGB, error) {
 	return out, nil
 }
 
-// from4 drops the 4th byte of 4-byte pixels.
-func from4(pix []uint8, stride, off, w, h int) *RGB {
+// fromRGBA keeps R, G and B of pixels of four samples (the 4th, alpha, is
+// dropped) of size bytes each: 1, or 2 for big-endian 16-bit samples, of
+// which it keeps the high byte.
+func fromRGBA(pix []uint8, stride, off, w, h, size int) *RGB {
+	px := 4 * size
 	out := NewRGB(w, h)
 	for y := range h {
-		row := pix[off+y*stride:][:4*w]
+		row := pix[off+y*stride:][:px*w]
 		o := out.Pix[y*w*3:]
 		for x := range w {
-			o[3*x], o[3*x+1], o[3*x+2] = row[4*x], row[4*x+1], row[4*x+2]
-		}
-	}
-	return out
-}
-
-// from8 keeps the high bytes of R, G, B of big-endian 16-bit samples.
-func from8(pix []uint8, stride, off, w, h int) *RGB {
-	out := NewRGB(w, h)
-	for y := range h {
-		row := pix[off+y*stride:][:8*w]
-		o := out.Pix[y*w*3:]
-		for x := range w {
-			o[3*x], o[3*x+1], o[3*x+2] = row[8*x], row[8*x+2], row[8*x+4]
+			p := row[px*x:]
+			o[3*x], o[3*x+1], o[3*x+2] = p[0], p[size], p[2*size]
 		}
 	}
 	return out

@@ -99,17 +99,10 @@ func grow(b []uint8, n int) []uint8 {
 // that fall outside a too-small resized image are 0, as torchvision pads.
 // Safe for concurrent use; working memory comes from a sync.Pool.
 func (t Transform) ApplyUint8(img *RGB, dst []uint8) error {
-	if err := t.Validate(); err != nil {
+	s, n, err := t.startApply(img, len(dst), "bytes")
+	if err != nil {
 		return err
 	}
-	if err := img.Validate(); err != nil {
-		return err
-	}
-	n := t.Crop * t.Crop * 3
-	if len(dst) < n {
-		return fmt.Errorf("preprocess: destination holds %d bytes, need %d (%dx%dx3)", len(dst), n, t.Crop, t.Crop)
-	}
-	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	t.resizeCrop(s, img, dst[:n])
 	return nil
@@ -122,17 +115,10 @@ func (t Transform) ApplyUint8(img *RGB, dst []uint8) error {
 // Safe for concurrent use; working memory comes from a sync.Pool, so
 // steady-state calls do not allocate.
 func (t Transform) Apply(img *RGB, dst []float32) error {
-	if err := t.Validate(); err != nil {
+	s, n, err := t.startApply(img, len(dst), "floats")
+	if err != nil {
 		return err
 	}
-	if err := img.Validate(); err != nil {
-		return err
-	}
-	n := t.Crop * t.Crop * 3
-	if len(dst) < n {
-		return fmt.Errorf("preprocess: destination holds %d floats, need %d (%dx%dx3)", len(dst), n, t.Crop, t.Crop)
-	}
-	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	s.crop = grow(s.crop, n)
 	t.resizeCrop(s, img, s.crop)
@@ -144,6 +130,24 @@ func (t Transform) Apply(img *RGB, dst []float32) error {
 		d[0], d[1], d[2] = lut[0][p[0]], lut[1][p[1]], lut[2][p[2]]
 	}
 	return nil
+}
+
+// startApply validates t and img and that a destination of have values
+// (unit names them in the error) holds the crop, and takes working memory
+// from the pool (the caller puts it back); n is the crop's number of
+// values, Crop x Crop x 3.
+func (t Transform) startApply(img *RGB, have int, unit string) (s *scratch, n int, err error) {
+	if err := t.Validate(); err != nil {
+		return nil, 0, err
+	}
+	if err := img.Validate(); err != nil {
+		return nil, 0, err
+	}
+	n = t.Crop * t.Crop * 3
+	if have < n {
+		return nil, 0, fmt.Errorf("preprocess: destination holds %d %s, need %d (%dx%dx3)", have, unit, n, t.Crop, t.Crop)
+	}
+	return scratchPool.Get().(*scratch), n, nil
 }
 
 // normLUT is NormTable cached in the scratch for the last Mean and Std.

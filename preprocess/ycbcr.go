@@ -196,28 +196,27 @@ func h2v1Row(dst []uint8, cur []uint8) {
 	dst[2*n-1] = cur[n-1]
 }
 
+// chromaExpansion is, for each chroma subsampling of image.YCbCr, how many
+// pixels one chroma sample covers across and down.
+var chromaExpansion = map[image.YCbCrSubsampleRatio][2]int{
+	image.YCbCrSubsampleRatio444: {1, 1},
+	image.YCbCrSubsampleRatio422: {2, 1},
+	image.YCbCrSubsampleRatio420: {2, 2},
+	image.YCbCrSubsampleRatio440: {1, 2},
+	image.YCbCrSubsampleRatio411: {4, 1},
+	image.YCbCrSubsampleRatio410: {4, 2},
+}
+
 // fromYCbCr converts a decoded JPEG's planes to RGB the way libjpeg-turbo
 // does (see the file comment).
 func fromYCbCr(m *image.YCbCr) (*RGB, error) {
 	b := m.Rect
 	w, h := b.Dx(), b.Dy()
-	var hExp, vExp int
-	switch m.SubsampleRatio {
-	case image.YCbCrSubsampleRatio444:
-		hExp, vExp = 1, 1
-	case image.YCbCrSubsampleRatio422:
-		hExp, vExp = 2, 1
-	case image.YCbCrSubsampleRatio420:
-		hExp, vExp = 2, 2
-	case image.YCbCrSubsampleRatio440:
-		hExp, vExp = 1, 2
-	case image.YCbCrSubsampleRatio411:
-		hExp, vExp = 4, 1
-	case image.YCbCrSubsampleRatio410:
-		hExp, vExp = 4, 2
-	default:
+	exp, ok := chromaExpansion[m.SubsampleRatio]
+	if !ok {
 		return nil, fmt.Errorf("preprocess: YCbCr image with unsupported chroma subsampling %v", m.SubsampleRatio)
 	}
+	hExp, vExp := exp[0], exp[1]
 	if b.Min.X%hExp != 0 || b.Min.Y%vExp != 0 {
 		return nil, fmt.Errorf("preprocess: YCbCr image origin %v is not aligned to its %v chroma grid", b.Min, m.SubsampleRatio)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/edged/edged/internal/proctest"
 )
 
 // Issue 12 defect 2: the embedded broker is not open. These tests attack it
@@ -32,7 +34,7 @@ func dial(t *testing.T, broker, user, pass string) (mqtt.Client, error) {
 
 // embeddedPublisher starts a publisher with an embedded broker on listen
 // and records the commands it receives.
-func embeddedPublisher(t *testing.T, listen, user, pass string, anonymous bool) (*Publisher, *commandLog, *logBuffer) {
+func embeddedPublisher(t *testing.T, listen, user, pass string, anonymous bool) (*Publisher, *commandLog, *proctest.Buffer) {
 	t.Helper()
 	o, lb := testOptions(t, EmbeddedBroker)
 	o.EmbeddedListen = listen

@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -23,6 +22,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/edged/edged/internal/mosquittotest"
+	"github.com/edged/edged/internal/proctest"
 )
 
 // This file is the test harness: a real mosquitto per test
@@ -54,13 +54,7 @@ func freePort(t *testing.T) int { return mosquittotest.FreePort(t) }
 // build from hanging, it asserts nothing about speed.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	proctest.Eventually(t, what, 20*time.Second, cond)
 }
 
 // message is one message a subscriber received.
@@ -179,26 +173,10 @@ func retainedOn(t *testing.T, broker, topic string, so subOpts) string {
 	return ""
 }
 
-// testLogger returns a logger writing into a buffer the test can search.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func testLogger(t *testing.T) (*slog.Logger, *logBuffer) {
-	lb := &logBuffer{}
+// testLogger returns a logger writing into a buffer the test can search
+// (and logs the buffer when the test fails).
+func testLogger(t *testing.T) (*slog.Logger, *proctest.Buffer) {
+	lb := &proctest.Buffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("publisher log:\n%s", lb.String())
@@ -208,7 +186,7 @@ func testLogger(t *testing.T) (*slog.Logger, *logBuffer) {
 }
 
 // testOptions are the defaults with short timings for tests.
-func testOptions(t *testing.T, broker string) (Options, *logBuffer) {
+func testOptions(t *testing.T, broker string) (Options, *proctest.Buffer) {
 	o := DefaultOptions()
 	o.Broker = broker
 	o.DeviceID = "dev1"
@@ -217,7 +195,7 @@ func testOptions(t *testing.T, broker string) (Options, *logBuffer) {
 	o.MaxReconnectInterval = 250 * time.Millisecond
 	o.ConnectTimeout = 3 * time.Second
 	o.PublishTimeout = 3 * time.Second
-	var lb *logBuffer
+	var lb *proctest.Buffer
 	o.Logger, lb = testLogger(t)
 	return o, lb
 }

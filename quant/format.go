@@ -29,7 +29,8 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/edged/edged/internal/atomicfile"
 )
 
 // FileVersion is the format version this package reads and writes.
@@ -87,48 +88,14 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 // temporary file in the same directory, synced and renamed over path, so
 // an existing model is never left half-written (a daemon may be loading
 // it, or the disk may fill up).
-func WriteFile(path string, m *Model) (err error) {
+func WriteFile(path string, m *Model) error {
 	b, err := m.encodeFile()
 	if err != nil {
 		return fmt.Errorf("write model %s: %w", path, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
+	// A model is not a secret.
+	if err := atomicfile.Write(path, b, 0o644); err != nil {
 		return fmt.Errorf("write model %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("write model %s: %w", path, err)
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	// CreateTemp makes the file 0600; a model is not a secret.
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	// Make the rename itself durable. Some file systems refuse to sync a
-	// directory; the file is complete either way, so that is not an error.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

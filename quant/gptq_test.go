@@ -338,6 +338,20 @@ func TestGPTQIndependentOfThreads(t *testing.T) {
 	}
 }
 
+// naiveDampedInverseFactor is naiveInverseFactor of H + λI, λ 1% of H's
+// mean diagonal: the dampening GPTQ applies first (H is not changed).
+func naiveDampedInverseFactor(h []float64, k int) []float64 {
+	damped := slices.Clone(h)
+	var tr float64
+	for j := 0; j < k; j++ {
+		tr += h[j*k+j]
+	}
+	for j := 0; j < k; j++ {
+		damped[j*k+j] += 0.01 * tr / float64(k)
+	}
+	return naiveInverseFactor(damped, k)
+}
+
 // naiveInverseFactor is the textbook route the brief describes: invert H by
 // Gauss-Jordan, then take the upper Cholesky factor of H⁻¹.
 func naiveInverseFactor(h []float64, k int) []float64 {
@@ -388,15 +402,7 @@ func TestGPTQInverseFactor(t *testing.T) {
 		if !ok {
 			t.Fatalf("k=%d: factorization failed", k)
 		}
-		damped := slices.Clone(a)
-		var tr float64
-		for j := 0; j < k; j++ {
-			tr += a[j*k+j]
-		}
-		for j := 0; j < k; j++ {
-			damped[j*k+j] += 0.01 * tr / float64(k)
-		}
-		want := naiveInverseFactor(damped, k)
+		want := naiveDampedInverseFactor(a, k)
 		var worst float64
 		for i := 0; i < k; i++ {
 			for j := 0; j < k; j++ {
@@ -434,14 +440,7 @@ func TestGPTQMatchesReferenceSweep(t *testing.T) {
 	for _, k := range []int{9, 27, 64} {
 		c := newGPTQCase(31, 37, k, 500) // 37 rows: two full tiles and a ragged one
 		a, _ := sanitizeHessian(c.h, k)
-		var tr float64
-		for j := 0; j < k; j++ {
-			tr += a[j*k+j]
-		}
-		for j := 0; j < k; j++ {
-			a[j*k+j] += 0.01 * tr / float64(k)
-		}
-		u := naiveInverseFactor(a, k)
+		u := naiveDampedInverseFactor(a, k)
 		rtn, s := WeightScales(c.w, c.outC)
 		ref := make([]int8, len(c.w))
 		w := make([]float64, len(c.w))

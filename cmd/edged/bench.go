@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -13,18 +14,15 @@ import (
 	"github.com/edged/edged/quant"
 )
 
-func cmdBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", stderr)
+func cmdBench(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	modelPath := fs.String("model", "", "int8 model file")
 	threads := fs.Int("threads", runtime.NumCPU(), "threads per inference (like classify, eval and model.threads; --threads 1 for instruction counts)")
 	iters := fs.Int("iterations", 20, "run exactly this many inferences (no warm-up runs: instruction counts can be taken by difference)")
 	layers := fs.Bool("layers", false, "also print each layer's share of the time")
 	framePath := fs.String("frame", "", "run the whole frame path (decode, resize, crop, quantize, inference, top-5) on this encoded image instead of a synthetic input")
 	decode := fs.String("decode", "fast", "with --frame: JPEG decoding, fast (DCT-domain downscaling, the daemon's default) or exact")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args, ""); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usageError("unexpected argument %q", pos[0])
 	}
 	if *modelPath == "" {
 		return usageError("--model is required")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,14 +11,14 @@ import (
 	"time"
 
 	"github.com/edged/edged/calibrate"
+	"github.com/edged/edged/internal/atomicfile"
 	"github.com/edged/edged/kernels"
 	"github.com/edged/edged/model"
 	"github.com/edged/edged/model/pth"
 	"github.com/edged/edged/quant"
 )
 
-func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("calibrate", stderr)
+func cmdCalibrate(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	var mf modelFlags
 	mf.register(fs)
 	images := fs.String("images", "", "directory of calibration images (.jpg, .jpeg, .png)")
@@ -30,10 +31,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	noBiasCorr := fs.Bool("no-bias-correction", false, "do not correct the mean error of int8 weights")
 	out := fs.String("out", "", "int8 model file to write (.edgeq)")
 	table := fs.String("table", "", "also write the quant table (YAML) here")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args, ""); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usageError("unexpected argument %q", pos[0])
 	}
 	switch {
 	case mf.weights == "":
@@ -118,8 +117,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 		if err := m.WriteTable(&b); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(*table, []byte(b.String()), 0o644); err != nil {
-			return err
+		if err := atomicfile.Write(*table, []byte(b.String()), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", *table, err)
 		}
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s, %s padding, method %s, %d images, %d int16 tensors, %d convs with int16 weights (%.1fs)\n",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,8 +11,7 @@ import (
 	"github.com/edged/edged/imagenet"
 )
 
-func cmdClassify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("classify", stderr)
+func cmdClassify(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	var mf modelFlags
 	mf.register(fs)
 	top := fs.Int("top", 5, "how many classes to print per image")
@@ -31,7 +31,14 @@ func cmdClassify(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeFn()
-	files, failed := expandImages(paths, stderr)
+	// A file that cannot be read or classified is reported and skipped;
+	// the others are still classified, and the exit status is 1.
+	failed := false
+	fail := func(err error) {
+		fmt.Fprintf(stderr, "edged classify: %v\n", err)
+		failed = true
+	}
+	files := expandImages(paths, fail)
 	run, err := newFileRunner(c, mf.decode)
 	if err != nil {
 		return err
@@ -40,8 +47,7 @@ func cmdClassify(args []string, stdout, stderr io.Writer) error {
 	for _, f := range files {
 		logits, err := run.run(f)
 		if err != nil {
-			fmt.Fprintf(stderr, "edged classify: %v\n", err)
-			failed = true
+			fail(err)
 			continue
 		}
 		res := imagenet.TopK(logits, *top)
@@ -66,27 +72,25 @@ func cmdClassify(args []string, stdout, stderr io.Writer) error {
 }
 
 // expandImages turns files and directories into image files (a directory
-// contributes its .jpg/.jpeg/.png files in name order). Missing paths are
-// reported and flagged.
-func expandImages(paths []string, stderr io.Writer) (files []string, failed bool) {
+// contributes its .jpg/.jpeg/.png files in name order). A path that is
+// missing or cannot be listed goes to fail.
+func expandImages(paths []string, fail func(error)) []string {
+	var files []string
 	for _, p := range paths {
 		fi, err := os.Stat(p)
-		if err != nil {
-			fmt.Fprintf(stderr, "edged classify: %v\n", err)
-			failed = true
-			continue
+		var names []string
+		switch {
+		case err != nil:
+		case !fi.IsDir():
+			names = []string{p}
+		default:
+			names, err = calibrate.ListImages(p)
 		}
-		if !fi.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		names, err := calibrate.ListImages(p)
 		if err != nil {
-			fmt.Fprintf(stderr, "edged classify: %v\n", err)
-			failed = true
+			fail(err)
 			continue
 		}
 		files = append(files, names...)
 	}
-	return files, failed
+	return files
 }

@@ -100,6 +100,12 @@ func TestClassifyErrors(t *testing.T) {
 		t.Errorf("bad image: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 
+	// So is a path that does not exist.
+	code, out, errOut = runEdged(t, "classify", "--weights", shuffle, "--json", filepath.Join(dir, "absent.jpg"), img)
+	if code != 1 || !strings.Contains(errOut, "absent.jpg") || !strings.Contains(out, `"label":"goldfish"`) {
+		t.Errorf("missing path: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+
 	// A checkpoint of another architecture than --arch says.
 	code, _, errOut = runEdged(t, "classify", "--weights", shuffle, "--arch", "mobilenet_v3_small", img)
 	if code != 1 || !strings.Contains(errOut, "features.0.0.weight") {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,31 +17,27 @@ import (
 // the effective configuration (defaults filled, ${VARS} substituted, paths
 // resolved, secrets masked). Invalid: exit status 2 with every problem,
 // each naming the file, line and key.
-func cmdConfig(args []string, stdout, stderr io.Writer) error {
+func cmdConfig(fset *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError("give a subcommand: edged config check FILE")
 	}
 	switch args[0] {
 	case "check":
 	case "-h", "-help", "--help":
-		newFlagSet("config", stderr).Usage()
+		fset.Usage()
 		return nil
 	default:
 		return usageError("unknown subcommand %q: edged config check FILE", args[0])
 	}
-	fset := newFlagSet("config", stderr)
-	pos, err := parseFlags(fset, args[1:])
+	file, err := parseOneArg(fset, args[1:], "give one config file: edged config check FILE")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError("give one config file: edged config check FILE")
-	}
-	cfg, err := config.Load(pos[0])
+	cfg, err := config.Load(file)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	if err := checkBackends(cfg, pos[0]); err != nil {
+	if err := checkBackends(cfg, file); err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	out, err := cfg.Effective()
@@ -53,7 +50,7 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(cfg.Model.Path); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(stderr, "warning: model.path %s does not exist yet: `edged run` prints the steps that make it\n", cfg.Model.Path)
 	}
-	fmt.Fprintf(stderr, "%s: OK\n", pos[0])
+	fmt.Fprintf(stderr, "%s: OK\n", file)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -30,8 +31,7 @@ type evalResult struct {
 	Failed int      `json:"failed"`
 }
 
-func cmdEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval", stderr)
+func cmdEval(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	var mf modelFlags
 	mf.register(fs)
 	images := fs.String("images", "", "directory of labeled images")
@@ -40,10 +40,8 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	floatWeights := fs.String("float-weights", "", "also run this float checkpoint (the int8 model's source) and report the logits' SQNR")
 	all := fs.Bool("include-calibration", false, "also evaluate the images the int8 model was calibrated on")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args, ""); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usageError("unexpected argument %q", pos[0])
 	}
 	if *images == "" || *labels == "" {
 		return usageError("--images and --labels are required")

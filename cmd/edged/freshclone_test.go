@@ -12,11 +12,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/edged/edged/internal/proctest"
 	"github.com/edged/edged/internal/testdata"
 	"github.com/edged/edged/publish"
 )
@@ -200,64 +200,25 @@ func testAnotherModel(t *testing.T, clone, mqttAddr string) {
 // goRun is a `go run ./cmd/edged ...` in its own process group (so that
 // cleanup can kill the go command and edged together).
 type goRun struct {
-	cmd     *exec.Cmd
+	*proctest.Proc
 	started time.Time
-	done    chan struct{}
-	mu      sync.Mutex
-	out     bytes.Buffer
-}
-
-func (r *goRun) Write(b []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.out.Write(b)
-}
-
-func (r *goRun) output() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.out.String()
 }
 
 func startGoRun(t *testing.T, dir string, args ...string) *goRun {
 	t.Helper()
-	r := &goRun{done: make(chan struct{})}
-	r.cmd = exec.Command("go", append([]string{"run", "./cmd/edged"}, args...)...)
-	r.cmd.Dir = dir
-	r.cmd.Stdout, r.cmd.Stderr = r, r
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd := exec.Command("go", append([]string{"run", "./cmd/edged"}, args...)...)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	for _, e := range os.Environ() {
 		if !strings.HasPrefix(e, "EDGED_") {
-			r.cmd.Env = append(r.cmd.Env, e)
+			cmd.Env = append(cmd.Env, e)
 		}
 	}
-	r.started = time.Now()
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { r.cmd.Wait(); close(r.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-r.done:
-		default:
-			syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
-			<-r.done
-		}
-		if t.Failed() {
-			t.Logf("go run ./cmd/edged %s:\n%s", strings.Join(args, " "), r.output())
-		}
-	})
-	return r
+	started := time.Now()
+	return &goRun{Proc: proctest.Start(t, "go run ./cmd/edged "+strings.Join(args, " "), cmd), started: started}
 }
 
-func (r *goRun) running() bool {
-	select {
-	case <-r.done:
-		return false
-	default:
-		return true
-	}
-}
+func (r *goRun) output() string { return r.Out.String() }
 
 // terminate sends SIGTERM to edged, the go command's child (as `kill` or
 // systemd would): the go command then exits with edged's exit status.
@@ -266,7 +227,7 @@ func (r *goRun) running() bool {
 func (r *goRun) terminate(t *testing.T) {
 	t.Helper()
 	child := 0
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", r.cmd.Process.Pid))
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", r.Cmd.Process.Pid))
 	for _, f := range tasks {
 		b, _ := os.ReadFile(f)
 		if fs := strings.Fields(string(b)); len(fs) > 0 {
@@ -274,7 +235,7 @@ func (r *goRun) terminate(t *testing.T) {
 		}
 	}
 	if child == 0 {
-		t.Fatalf("no child process of go run (pid %d) found in /proc", r.cmd.Process.Pid)
+		t.Fatalf("no child process of go run (pid %d) found in /proc", r.Cmd.Process.Pid)
 	}
 	if err := syscall.Kill(child, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -285,30 +246,20 @@ func (r *goRun) terminate(t *testing.T) {
 // catches a hang.
 func (r *goRun) wait(t *testing.T) int {
 	t.Helper()
-	select {
-	case <-r.done:
-	case <-time.After(5 * time.Minute):
-		t.Fatal("go run ./cmd/edged did not exit")
-	}
-	return r.cmd.ProcessState.ExitCode()
+	return r.Wait(t, 5*time.Minute)
 }
 
 // subscribeWhenUp waits for edged's embedded broker (go run compiles first)
 // and subscribes to edged/#.
 func subscribeWhenUp(t *testing.T, r *goRun, addr string) *subscriber {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
+	r.Until(t, "the embedded broker to listen", 5*time.Minute, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
 			c.Close()
-			break
 		}
-		if !r.running() {
-			t.Fatalf("go run ./cmd/edged run exited (%v) before its broker listened", r.cmd.ProcessState)
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the embedded broker did not listen within 5 minutes")
-		}
-	}
+		return err == nil
+	})
 	t.Logf("embedded broker up %v after go run started", time.Since(r.started).Round(time.Millisecond))
 	return subscribe(t, addr)
 }

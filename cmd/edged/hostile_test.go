@@ -1,53 +1,16 @@
 package main
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-)
 
-// notifySocket plays systemd's NOTIFY_SOCKET and returns its path and a
-// counter of the notifications containing a string.
-func notifySocket(t *testing.T) (string, func(string) int) {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Skipf("no unix datagram socket: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	var mu sync.Mutex
-	var msgs []string
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			msgs = append(msgs, string(buf[:n]))
-			mu.Unlock()
-		}
-	}()
-	return sock, func(s string) int {
-		mu.Lock()
-		defer mu.Unlock()
-		n := 0
-		for _, m := range msgs {
-			if strings.Contains(m, s) {
-				n++
-			}
-		}
-		return n
-	}
-}
+	"github.com/edged/edged/internal/proctest"
+)
 
 // testFIFOCamera (issue 12 defects 3 and 6): a camera whose source is a
 // named pipe nobody writes to used to block its capture forever; a reload
@@ -62,26 +25,26 @@ func testFIFOCamera(t *testing.T, bin, model string) {
 	}
 	cfg := filepath.Join(dir, "config.yaml")
 	writeConfig(t, cfg, model, fifo, "")
-	sock, count := notifySocket(t)
+	sock, notes := notifySocket(t)
 	p := startEdged(t, bin, cfg, "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=2000000")
-	p.until("READY=1", func() bool { return count("READY=1") == 1 })
+	p.until("READY=1", func() bool { return notes.count("READY=1") == 1 })
 	p.untilLog("not a regular file (a named pipe)")
 
 	// A reload that restarts the camera (enabled changes).
 	writeConfig(t, cfg, model, fifo, "    enabled: false")
 	p.signal(syscall.SIGHUP)
 	p.untilLog(`msg="config reloaded"`)
-	pings := count("WATCHDOG=1")
-	p.until("watchdog pings after the reload", func() bool { return count("WATCHDOG=1") >= pings+2 })
+	pings := notes.count("WATCHDOG=1")
+	p.until("watchdog pings after the reload", func() bool { return notes.count("WATCHDOG=1") >= pings+2 })
 
 	start := time.Now()
 	p.signal(syscall.SIGTERM)
 	select {
-	case <-p.done:
+	case <-p.Done():
 	case <-time.After(5 * time.Second):
 		t.Fatalf("edged did not exit within 5 s of SIGTERM")
 	}
-	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+	if code := p.Cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("exit status %d after SIGTERM, want 0", code)
 	}
 	t.Logf("exited %v after SIGTERM (wall clock, shared machine)", time.Since(start).Round(time.Millisecond))
@@ -109,18 +72,15 @@ func testBrokerOnNetwork(t *testing.T, bin, model string) {
 		}
 	}
 	open("")
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	done := make(chan struct{})
-	var out []byte
-	go func() { out, _ = cmd.CombinedOutput(); close(done) }()
+	run := proctest.Start(t, "edged", exec.Command(bin, "run", "--config", cfg))
 	select {
-	case <-done:
+	case <-run.Done():
 	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
 		t.Fatal("edged started with an open broker on 0.0.0.0")
 	}
-	if code := cmd.ProcessState.ExitCode(); code == 0 || !strings.Contains(string(out), "mqtt.username") ||
-		!strings.Contains(string(out), "allow_anonymous") {
+	out := run.Out.String()
+	if code := run.Cmd.ProcessState.ExitCode(); code == 0 || !strings.Contains(out, "mqtt.username") ||
+		!strings.Contains(out, "allow_anonymous") {
 		t.Fatalf("0.0.0.0 without credentials: exit %d, want a failure naming mqtt.username and allow_anonymous:\n%s", code, out)
 	}
 

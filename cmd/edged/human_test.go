@@ -62,8 +62,7 @@ func TestRunHumanLines(t *testing.T) {
 	for _, level := range []string{"info", "warn"} {
 		t.Run(level, func(t *testing.T) {
 			pty, tty := openPTY(t)
-			cfg := filepath.Join(t.TempDir(), "config.yaml")
-			writeConfig(t, cfg, model, samples, "")
+			cfg := newConfig(t, model, samples, "")
 			b, _ := os.ReadFile(cfg)
 			os.WriteFile(cfg, []byte(strings.Replace(string(b), "log: {level: debug}", "log: {level: "+level+"}", 1)), 0o644)
 

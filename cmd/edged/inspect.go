@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -12,16 +13,12 @@ import (
 	"github.com/edged/edged/quant"
 )
 
-func cmdInspect(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("inspect", stderr)
-	pos, err := parseFlags(fs, args)
+func cmdInspect(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	file, err := parseOneArg(fs, args, "give one model file")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError("give one model file")
-	}
-	m, err := quant.ReadFile(pos[0])
+	m, err := quant.ReadFile(file)
 	if err != nil {
 		return err
 	}
@@ -48,8 +45,7 @@ func versionString() string {
 	return "devel"
 }
 
-func cmdVersion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version", stderr)
+func cmdVersion(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -34,7 +34,8 @@ func usageError(format string, a ...any) error {
 
 type command struct {
 	name, args, help string
-	run              func(args []string, stdout, stderr io.Writer) error
+	// run gets the command's flag set (newFlagSet) and its arguments.
+	run func(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error
 }
 
 func commands() []command {
@@ -74,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(args[1:], stdout, stderr)
+		err := c.run(newFlagSet(c.name, stderr), args[1:], stdout, stderr)
 		if err == nil {
 			return 0
 		}
@@ -118,6 +119,30 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// parseNoArgs is parseFlags for a command that takes flags only: a
+// positional argument is a usage error, hint appended to its message.
+func parseNoArgs(fs *flag.FlagSet, args []string, hint string) error {
+	pos, err := parseFlags(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = usageError("unexpected argument %q%s", pos[0], hint)
+	}
+	return err
+}
+
+// parseOneArg is parseFlags for a command that takes exactly one
+// positional argument; without it, or with more, the usage error says
+// what to give.
+func parseOneArg(fs *flag.FlagSet, args []string, what string) (string, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", usageError("%s", what)
+	}
+	return pos[0], nil
 }
 
 // newFlagSet makes a flag set whose -h prints the command's usage.

@@ -15,6 +15,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/edged/edged/internal/mosquittotest"
+	"github.com/edged/edged/internal/proctest"
 	"github.com/edged/edged/internal/testdata"
 	"github.com/edged/edged/publish"
 )
@@ -76,11 +77,7 @@ func (s *subscriber) frames(t *testing.T) []uint64 {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(40 * time.Second); !cond(); time.Sleep(25 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	proctest.Eventually(t, what, 40*time.Second, cond)
 }
 
 // TestEdgedRunMosquitto runs the real binary against a real mosquitto:

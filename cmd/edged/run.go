@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -24,14 +25,11 @@ const (
 	mobilenetV3URL = "https://download.pytorch.org/models/mobilenet_v3_small-047dcff4.pth"
 )
 
-func cmdRun(args []string, stdout, stderr io.Writer) error {
-	fset := newFlagSet("run", stderr)
+func cmdRun(fset *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	cfgPath := fset.String("config", "config.yaml", "config file (see the documented config.yaml at the repository root)")
 	out := fset.String("predictions-out", "", "also write every prediction (before on_change filtering) as a JSON line in the MQTT payload format to this file, truncated at start; - for stdout")
-	if pos, err := parseFlags(fset, args); err != nil {
+	if err := parseNoArgs(fset, args, " (the config file goes after --config)"); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usageError("unexpected argument %q (the config file goes after --config)", pos[0])
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {

@@ -1,30 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/edged/edged/imagenet"
 	"github.com/edged/edged/internal/testdata"
-	"github.com/edged/edged/publish"
 )
 
 // TestEdgedRun runs the real binary as a user would: one build and one
@@ -54,246 +43,18 @@ func TestEdgedRun(t *testing.T) {
 	t.Run("BrokerOnNetwork", func(t *testing.T) { testBrokerOnNetwork(t, bin, model) })
 }
 
-func buildEdged(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "edged")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func sampleFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var files []string
-	for _, e := range entries {
-		if ext := strings.ToLower(filepath.Ext(e.Name())); ext == ".jpeg" || ext == ".jpg" {
-			files = append(files, filepath.Join(dir, e.Name()))
-		}
-	}
-	sort.Strings(files)
-	if len(files) < 26 {
-		testdata.Skipf(t, "%s: %d images, the tests need 26", dir, len(files))
-	}
-	return files
-}
-
-// calibrateModel makes an int8 model with `edged calibrate` on 4 images.
-func calibrateModel(t *testing.T, bin, weights string, images []string) string {
-	t.Helper()
-	dir := testdata.CopyFiles(t, images)
-	out := filepath.Join(t.TempDir(), "shufflenet_v2_x0_5.edgeq")
-	cmd := exec.Command(bin, "calibrate", "--weights", weights, "--images", dir, "--limit", "4", "--int16", "0", "--out", out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("edged calibrate: %v\n%s", err, b)
-	}
-	return out
-}
-
-// writeConfig writes a config.yaml for one directory camera; extra is
-// appended to the camera's entry.
-func writeConfig(t *testing.T, path, model, source, extra string) {
-	t.Helper()
-	text := fmt.Sprintf(`device_id: test
-model: {path: %s, threads: 1, top_k: 5}
-cameras:
-  - name: cam
-    source: %s
-    fps: 20
-    reconnect: {initial: 20ms, max: 200ms}
-%s
-mqtt:
-  broker: embedded
-  embedded_listen: 127.0.0.1:0
-  publish: {on_change: false}
-http: {listen: "127.0.0.1:0"}
-log: {level: debug}
-`, model, source, extra)
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// edgedProc is a running `edged run`.
-type edgedProc struct {
-	t     *testing.T
-	cmd   *exec.Cmd
-	mu    sync.Mutex
-	log   bytes.Buffer
-	done  chan struct{}
-	preds string // --predictions-out file
-}
-
-func (p *edgedProc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.log.Write(b)
-}
-
-func startEdged(t *testing.T, bin, cfg string, env ...string) *edgedProc {
-	t.Helper()
-	p := &edgedProc{t: t, done: make(chan struct{}), preds: filepath.Join(t.TempDir(), "predictions.jsonl")}
-	p.cmd = exec.Command(bin, "run", "--config", cfg, "--predictions-out", p.preds)
-	p.cmd.Stdout, p.cmd.Stderr = p, p
-	p.cmd.Env = append(os.Environ(), env...)
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("edged log:\n%s", p.logText())
-		}
-	})
-	return p
-}
-
-func (p *edgedProc) logText() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.log.String()
-}
-
-func (p *edgedProc) signal(s os.Signal) {
-	p.t.Helper()
-	if err := p.cmd.Process.Signal(s); err != nil {
-		p.t.Fatalf("signal %v: %v", s, err)
-	}
-}
-
-// running reports whether the process has not exited.
-func (p *edgedProc) running() bool {
-	select {
-	case <-p.done:
-		return false
-	default:
-		return true
-	}
-}
-
-// waitExit waits for the process to exit (the bound catches a hang) and
-// returns its exit status.
-func (p *edgedProc) waitExit() int {
-	p.t.Helper()
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		p.t.Fatalf("edged did not exit")
-	}
-	return p.cmd.ProcessState.ExitCode()
-}
-
-// until polls cond, failing if the process exits or a generous bound
-// passes first.
-func (p *edgedProc) until(what string, cond func() bool) {
-	p.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if !p.running() {
-			p.t.Fatalf("edged exited (status %d) while waiting for %s", p.cmd.ProcessState.ExitCode(), what)
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (p *edgedProc) untilLog(substr string) {
-	p.t.Helper()
-	p.until("log "+strconv.Quote(substr), func() bool { return strings.Contains(p.logText(), substr) })
-}
-
-// predictions parses the complete lines of the predictions file.
-func (p *edgedProc) predictions() []publish.PredictionPayload {
-	p.t.Helper()
-	b, err := os.ReadFile(p.preds)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		p.t.Fatal(err)
-	}
-	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
-		b = b[:i+1] // a line being written is not complete yet
-	} else {
-		b = nil
-	}
-	var out []publish.PredictionPayload
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var pl publish.PredictionPayload
-		if err := json.Unmarshal(sc.Bytes(), &pl); err != nil {
-			p.t.Fatalf("predictions file: bad line %q: %v", sc.Bytes(), err)
-		}
-		out = append(out, pl)
-	}
-	return out
-}
-
-var httpAddrRE = regexp.MustCompile(`msg="serving /healthz and /metrics" addr=(\S+)`)
-
-// metric reads one series from the process's /metrics.
-func (p *edgedProc) metric(series string) float64 {
-	p.t.Helper()
-	p.untilLog("serving /healthz and /metrics")
-	m := httpAddrRE.FindStringSubmatch(p.logText())
-	if m == nil {
-		p.t.Fatal("no HTTP address in the log")
-	}
-	resp, err := http.Get("http://" + m[1] + "/metrics")
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`)
-	v := re.FindStringSubmatch(string(b))
-	if v == nil {
-		p.t.Fatalf("%s not in /metrics:\n%s", series, b)
-	}
-	f, _ := strconv.ParseFloat(v[1], 64)
-	return f
-}
-
-// stop sends SIGTERM and checks the clean exit.
-func (p *edgedProc) stop() {
-	p.t.Helper()
-	start := time.Now()
-	p.signal(syscall.SIGTERM)
-	if code := p.waitExit(); code != 0 {
-		p.t.Fatalf("exit status %d after SIGTERM, want 0", code)
-	}
-	p.t.Logf("exited 0 %v after SIGTERM", time.Since(start).Round(time.Millisecond))
-	if !strings.Contains(p.logText(), "msg=stopped") {
-		p.t.Errorf("log has no clean-shutdown line (msg=stopped)")
-	}
-}
-
 func testBadConfig(t *testing.T, bin string) {
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, "nowhere.edgeq", "images/", "    min_score: 1.5")
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	out, _ := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 2 {
+	cfg := newConfig(t, "nowhere.edgeq", "images/", "    min_score: 1.5")
+	code, out := runBin(bin, "run", "--config", cfg)
+	if code != 2 {
 		t.Fatalf("exit status %d, want 2\n%s", code, out)
 	}
-	if !strings.Contains(string(out), "cameras[0].min_score") || !strings.Contains(string(out), "config.yaml:") {
+	if !strings.Contains(out, "cameras[0].min_score") || !strings.Contains(out, "config.yaml:") {
 		t.Fatalf("message does not name the file and key cameras[0].min_score:\n%s", out)
 	}
 
-	cmd = exec.Command(bin, "run", "--config", filepath.Join(t.TempDir(), "absent.yaml"))
-	out, _ = cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), "absent.yaml") {
+	code, out = runBin(bin, "run", "--config", filepath.Join(t.TempDir(), "absent.yaml"))
+	if code != 2 || !strings.Contains(out, "absent.yaml") {
 		t.Fatalf("missing config file: exit %d, want 2 naming it:\n%s", code, out)
 	}
 }
@@ -302,9 +63,8 @@ func testMissingModel(t *testing.T, bin string) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.yaml")
 	writeConfig(t, cfg, "models/shufflenet_v2_x0_5.edgeq", "images/", "")
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	out, _ := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 1 {
+	code, out := runBin(bin, "run", "--config", cfg)
+	if code != 1 {
 		t.Errorf("exit status %d, want 1", code)
 	}
 	model := filepath.Join(dir, "models", "shufflenet_v2_x0_5.edgeq")
@@ -314,7 +74,7 @@ func testMissingModel(t *testing.T, bin string) {
 		"edged calibrate --weights shufflenetv2_x0.5-f707e7126e.pth --images DIR --out " + model,
 		"model.path",
 	} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("message lacks %q:\n%s", want, out)
 		}
 	}
@@ -344,9 +104,8 @@ func testConfigCheck(t *testing.T, bin string) {
 	}
 
 	writeConfig(t, cfg, "m.edgeq", "images/", "    fps: 0")
-	cmd = exec.Command(bin, "config", "check", cfg)
-	out, _ := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), "cameras[0].fps") {
+	code, out := runBin(bin, "config", "check", cfg)
+	if code != 2 || !strings.Contains(out, "cameras[0].fps") {
 		t.Errorf("invalid config: exit %d, want 2 naming cameras[0].fps:\n%s", code, out)
 	}
 }
@@ -376,8 +135,7 @@ func testMatchesClassify(t *testing.T, bin, model string, images []string) {
 		t.Fatalf("classify gave %d results for %d images", len(want), len(images))
 	}
 
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, model, dir, "")
+	cfg := newConfig(t, model, dir, "")
 	p := startEdged(t, bin, cfg)
 	n := len(images)
 	seen := func() map[uint64]bool {
@@ -415,8 +173,7 @@ func testMatchesClassify(t *testing.T, bin, model string, images []string) {
 
 func testSIGHUP(t *testing.T, bin, model string, images []string) {
 	dir := testdata.CopyFiles(t, images)
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, model, dir, "")
+	cfg := newConfig(t, model, dir, "")
 	p := startEdged(t, bin, cfg)
 	p.until("a prediction", func() bool { return len(p.predictions()) > 0 })
 
@@ -449,8 +206,7 @@ func testCorruptImage(t *testing.T, bin, model string, images []string) {
 	if err := os.WriteFile(filepath.Join(dir, "0-corrupt.jpg"), []byte("\xff\xd8\xff\xe0 truncated JPEG"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, model, dir, "")
+	cfg := newConfig(t, model, dir, "")
 	p := startEdged(t, bin, cfg)
 	p.until("predictions of both good images, twice", func() bool { return len(p.predictions()) >= 4 })
 	if v := p.metric(`edged_frames_failed_total{camera="cam"}`); v < 1 {
@@ -467,8 +223,7 @@ func testCorruptImage(t *testing.T, bin, model string, images []string) {
 
 func testSourceVanishes(t *testing.T, bin, model string, images []string) {
 	dir := testdata.CopyFiles(t, images)
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, model, dir, "")
+	cfg := newConfig(t, model, dir, "")
 	p := startEdged(t, bin, cfg)
 	p.until("a prediction", func() bool { return len(p.predictions()) > 0 })
 
@@ -493,58 +248,18 @@ func testSourceVanishes(t *testing.T, bin, model string, images []string) {
 // NOTIFY_SOCKET and turns the watchdog on.
 func testSystemdNotify(t *testing.T, bin, model string, images []string) {
 	dir := testdata.CopyFiles(t, images)
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, model, dir, "")
-	sock := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Skipf("no unix datagram socket: %v", err)
-	}
-	defer conn.Close()
-	var mu sync.Mutex
-	var msgs []string
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			msgs = append(msgs, string(buf[:n]))
-			mu.Unlock()
-		}
-	}()
-	// count of notifications containing s.
-	count := func(s string) int {
-		mu.Lock()
-		defer mu.Unlock()
-		n := 0
-		for _, m := range msgs {
-			if strings.Contains(m, s) {
-				n++
-			}
-		}
-		return n
-	}
+	cfg := newConfig(t, model, dir, "")
+	sock, notes := notifySocket(t)
 	p := startEdged(t, bin, cfg, "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=1000000")
-	p.until("READY=1", func() bool { return count("READY=1") == 1 })
-	p.until("two watchdog pings", func() bool { return count("WATCHDOG=1") >= 2 })
+	p.until("READY=1", func() bool { return notes.count("READY=1") == 1 })
+	p.until("two watchdog pings", func() bool { return notes.count("WATCHDOG=1") >= 2 })
 	p.signal(syscall.SIGHUP)
-	p.until("RELOADING=1 then READY=1", func() bool { return count("RELOADING=1") == 1 && count("READY=1") == 2 })
-	mu.Lock()
-	var reloading string
-	for _, m := range msgs {
-		if strings.Contains(m, "RELOADING=1") {
-			reloading = m
-		}
-	}
-	mu.Unlock()
-	if !strings.Contains(reloading, "MONOTONIC_USEC=") {
+	p.until("RELOADING=1 then READY=1", func() bool { return notes.count("RELOADING=1") == 1 && notes.count("READY=1") == 2 })
+	if reloading := notes.matching("RELOADING=1"); !strings.Contains(reloading[0], "MONOTONIC_USEC=") {
 		t.Errorf("RELOADING=1 without MONOTONIC_USEC: %q", reloading)
 	}
 	p.stop()
-	if count("STOPPING=1") != 1 {
+	if notes.count("STOPPING=1") != 1 {
 		t.Errorf("no STOPPING=1 on SIGTERM")
 	}
 }

@@ -62,8 +62,7 @@ func TestConfigCheckNeedsGoCV(t *testing.T) {
 	if capture.HasGoCV {
 		t.Skip("this binary has GoCV")
 	}
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	writeConfig(t, cfg, "m.edgeq", "images/", "  - {name: door, source: /dev/video0}")
+	cfg := newConfig(t, "m.edgeq", "images/", "  - {name: door, source: /dev/video0}")
 	code, _, stderr := runEdged(t, "config", "check", cfg)
 	for _, want := range []string{`cameras[1] "door"`, `"/dev/video0" needs GoCV`, "go build -tags gocv ./cmd/edged"} {
 		if code != 2 || !strings.Contains(stderr, want) {

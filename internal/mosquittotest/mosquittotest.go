@@ -9,7 +9,6 @@
 package mosquittotest
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edged/edged/internal/proctest"
 	"github.com/edged/edged/internal/testdata"
 )
 
@@ -32,7 +32,7 @@ type Broker struct {
 	bin  string
 	conf string
 	mu   sync.Mutex
-	log  bytes.Buffer // broker output of all runs, shown when the test fails
+	log  proctest.Buffer // broker output of all runs, shown when the test fails
 	cmd  *exec.Cmd
 	done chan struct{}
 }
@@ -102,8 +102,7 @@ func (b *Broker) Addr() string { return "127.0.0.1:" + strconv.Itoa(b.Port) }
 func (b *Broker) Start() {
 	b.t.Helper()
 	cmd := exec.Command(b.bin, "-c", b.conf)
-	w := &lockedWriter{b: b}
-	cmd.Stdout, cmd.Stderr = w, w
+	cmd.Stdout, cmd.Stderr = &b.log, &b.log
 	if err := cmd.Start(); err != nil {
 		b.t.Fatalf("start mosquitto: %v", err)
 	}
@@ -132,11 +131,7 @@ func (b *Broker) Start() {
 }
 
 // Output is what the broker printed in all its runs.
-func (b *Broker) Output() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.log.String()
-}
+func (b *Broker) Output() string { return b.log.String() }
 
 // Kill ends the broker abruptly: no state saved, connections reset.
 func (b *Broker) Kill() { b.signal(syscall.SIGKILL) }
@@ -173,23 +168,10 @@ func (b *Broker) Save() {
 	if err := cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		b.t.Fatal(err)
 	}
-	// The deadline only keeps a broken broker from hanging the test.
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(db); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("gave up waiting for mosquitto to save %s", db)
-		}
-	}
-}
-
-type lockedWriter struct{ b *Broker }
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.b.mu.Lock()
-	defer l.b.mu.Unlock()
-	return l.b.log.Write(p)
+	proctest.Eventually(b.t, "mosquitto to save "+db, 20*time.Second, func() bool {
+		_, err := os.Stat(db)
+		return err == nil
+	})
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/edged/edged/kernels/generic"
-	"github.com/edged/edged/kernels/internal/qtest"
+	"github.com/edged/edged/kernels/internal/kerneltest"
 )
 
 // BenchmarkConv times the convs that dominate ShuffleNetV2 x0.5 on each
@@ -21,25 +21,25 @@ func BenchmarkConv(b *testing.B) {
 		c    generic.ConvParams
 		out  generic.DType
 	}{
-		{"stem", qtest.Geom(224, 224, 3, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1), generic.Int16},
-		{"1x1_28x28x24", qtest.Geom(28, 28, 24, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1), generic.Int8},
-		{"conv5", qtest.Geom(7, 7, 192, 1024, 1, 1, 1, 1, 0, 0, 0, 0, 1), generic.Int8},
-		{"dw3x3_28x28x24", qtest.Geom(28, 28, 24, 24, 3, 3, 1, 1, 1, 1, 1, 1, 24), generic.Int8},
+		{"stem", kerneltest.Geom(224, 224, 3, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1), generic.Int16},
+		{"1x1_28x28x24", kerneltest.Geom(28, 28, 24, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1), generic.Int8},
+		{"conv5", kerneltest.Geom(7, 7, 192, 1024, 1, 1, 1, 1, 0, 0, 0, 0, 1), generic.Int8},
+		{"dw3x3_28x28x24", kerneltest.Geom(28, 28, 24, 24, 3, 3, 1, 1, 1, 1, 1, 1, 24), generic.Int8},
 	} {
 		for _, isa := range isas(b) {
 			b.Run(fmt.Sprintf("%s/%s", tc.name, isa), func(b *testing.B) {
 				c := tc.c
-				p := qtest.NewQConv[int8, int8](r, c, generic.EpiClamp)
-				w := qtest.RandWeights(r, c.OutC*c.KH*c.KW*c.InC/max(c.Groups, 1))
+				p := kerneltest.NewQConv[int8, int8](r, c, generic.EpiClamp)
+				w := kerneltest.RandWeights(r, c.OutC*c.KH*c.KW*c.InC/max(c.Groups, 1))
 				pc, ok := PackConv(isa, p, w, nil, generic.Int8, tc.out)
 				if !ok {
 					b.Fatal("refused")
 				}
 				rn, _ := pc.NewRunner(p)
-				in := qtest.RandQ[int8](r, c.InH*c.InW*c.InC, p.InZP)
+				in := kerneltest.RandQ[int8](r, c.InH*c.InW*c.InC, p.InZP)
 				out := make([]int16, c.OutH*c.OutW*c.OutC)
 				for b.Loop() {
-					rn.Run(qtest.Ptr(in), qtest.Ptr(out))
+					rn.Run(kerneltest.Ptr(in), kerneltest.Ptr(out))
 				}
 			})
 		}

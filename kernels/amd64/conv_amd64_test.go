@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/edged/edged/kernels/generic"
-	"github.com/edged/edged/kernels/internal/qtest"
+	"github.com/edged/edged/kernels/internal/kerneltest"
 )
 
 // isas lists the instruction sets this CPU runs, best first.
@@ -25,9 +25,9 @@ func isas(t testing.TB) []ISA {
 
 func (i ISA) String() string { return [...]string{"none", "avx2", "vnni"}[i] }
 
-// packer is PackConv for qtest.
-func packer(isa ISA) qtest.Pack {
-	return qtest.Packer[*Conv, *Runner](func(p *generic.QConv, w8 []int8, w16 []int16, in, out generic.DType) (*Conv, bool) {
+// packer is PackConv for kerneltest.
+func packer(isa ISA) kerneltest.Pack {
+	return kerneltest.Packer[*Conv, *Runner](func(p *generic.QConv, w8 []int8, w16 []int16, in, out generic.DType) (*Conv, bool) {
 		return PackConv(isa, p, w8, w16, in, out)
 	})
 }
@@ -43,9 +43,9 @@ func TestConvFixedShapes(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	for _, isa := range isas(t) {
 		n := 0
-		for _, tc := range qtest.FixedShapes {
+		for _, tc := range kerneltest.ConvCases() {
 			if covered(tc.C) {
-				qtest.ConvCase(t, r, fmt.Sprintf("%s %s", isa, tc.Name), tc.C, packer(isa))
+				kerneltest.CheckConv(t, r, fmt.Sprintf("%s %s", isa, tc.Name), tc.C, packer(isa))
 				n++
 			}
 		}
@@ -63,8 +63,8 @@ func TestConvRandomShapes(t *testing.T) {
 	}
 	for _, isa := range isas(t) {
 		for i := 0; i < n; i++ {
-			if c := qtest.RandomShape(r); covered(c) {
-				qtest.ConvCase(t, r, fmt.Sprintf("%s random %d", isa, i), c, packer(isa))
+			if c := kerneltest.RandomShape(r); covered(c) {
+				kerneltest.CheckConv(t, r, fmt.Sprintf("%s random %d", isa, i), c, packer(isa))
 			}
 		}
 	}
@@ -76,18 +76,18 @@ func TestConvDeclines(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	for _, isa := range append(isas(t), None) {
 		for _, c := range []generic.ConvParams{
-			qtest.Geom(9, 9, 16, 16, 7, 7, 1, 1, 3, 3, 3, 3, 16), // depthwise 7×7
-			qtest.Geom(4, 4, 16, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1),   // 7 channels
+			kerneltest.Geom(9, 9, 16, 16, 7, 7, 1, 1, 3, 3, 3, 3, 16), // depthwise 7×7
+			kerneltest.Geom(4, 4, 16, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1),   // 7 channels
 		} {
-			p := qtest.NewQConv[int8, int8](r, c, generic.EpiClamp)
-			if _, ok := PackConv(isa, p, qtest.RandWeights(r, c.OutC*c.KH*c.KW*c.InC/c.Groups), nil, generic.Int8, generic.Int8); ok {
+			p := kerneltest.NewQConv[int8, int8](r, c, generic.EpiClamp)
+			if _, ok := PackConv(isa, p, kerneltest.RandWeights(r, c.OutC*c.KH*c.KW*c.InC/c.Groups), nil, generic.Int8, generic.Int8); ok {
 				t.Errorf("%s: PackConv took %+v", isa, c)
 			}
 		}
-		c := qtest.Geom(4, 4, 16, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1)
-		p := qtest.NewQConv[int8, int8](r, c, generic.EpiClamp)
+		c := kerneltest.Geom(4, 4, 16, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1)
+		p := kerneltest.NewQConv[int8, int8](r, c, generic.EpiClamp)
 		p.OutZP = 32641 // added in saturating int16 lanes, int8 outputs take |zp| ≤ 32640
-		if _, ok := PackConv(isa, p, qtest.RandWeights(r, 256), nil, generic.Int8, generic.Int8); ok {
+		if _, ok := PackConv(isa, p, kerneltest.RandWeights(r, 256), nil, generic.Int8, generic.Int8); ok {
 			t.Errorf("%s: PackConv took an int8 output with zero point 32641", isa)
 		}
 	}

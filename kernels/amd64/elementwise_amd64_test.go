@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/edged/edged/kernels/generic"
-	"github.com/edged/edged/kernels/internal/qtest"
+	"github.com/edged/edged/kernels/internal/kerneltest"
 )
 
 // The element-wise kernels against kernels/generic: random shapes and
@@ -20,12 +20,12 @@ import (
 // c values, for the report) and compares it with want.
 func exact[T generic.Q](t *testing.T, name string, want []T, w, c int, f func(out []T)) {
 	t.Helper()
-	got := qtest.Guarded[T](len(want))
+	got := kerneltest.Guarded[T](len(want))
 	f(got[:len(want)])
-	if err := qtest.CheckGuard(got, len(want)); err != nil {
+	if err := kerneltest.CheckGuard(got, len(want)); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	if err := qtest.Compare(got, want, w, c); err != nil {
+	if err := kerneltest.Compare(got, want, w, c); err != nil {
 		t.Errorf("%s: %v", name, err)
 	}
 }
@@ -58,7 +58,7 @@ func randPool(r *rand.Rand, es int) generic.PoolParams {
 
 func testMaxPool[T generic.Q](t *testing.T, r *rand.Rand, isa ISA, p generic.PoolParams) {
 	name := fmt.Sprintf("%s maxpool %T %+v", isa, T(0), p)
-	in := qtest.RandQ[T](r, p.InH*p.InW*p.C, 0)
+	in := kerneltest.RandQ[T](r, p.InH*p.InW*p.C, 0)
 	want := make([]T, p.OutH*p.OutW*p.C)
 	generic.MaxPoolQ(&p, in, want)
 	f, ok := MaxPool[T](isa, &p)
@@ -103,8 +103,8 @@ func quantInputs(r *rand.Rand, n int) []float32 {
 }
 
 func testQuantize[T generic.Q](t *testing.T, r *rand.Rand, isa ISA, n int) {
-	lo, hi := qtest.TypeRange[T]()
-	inv := float32(qtest.RandReal(r, 0.01, 1e5))
+	lo, hi := kerneltest.TypeRange[T]()
+	inv := float32(kerneltest.RandReal(r, 0.01, 1e5))
 	if r.Intn(3) == 0 {
 		inv = 4
 	}
@@ -138,7 +138,7 @@ func TestQuantize(t *testing.T) {
 func testMoves[T generic.Q](t *testing.T, r *rand.Rand, isa ISA, hw, ca, cb int) {
 	c := ca + cb
 	tag := fmt.Sprintf("%s %T hw=%d ca=%d cb=%d", isa, T(0), hw, ca, cb)
-	a, b := qtest.RandQ[T](r, hw*ca, 0), qtest.RandQ[T](r, hw*cb, 0)
+	a, b := kerneltest.RandQ[T](r, hw*ca, 0), kerneltest.RandQ[T](r, hw*cb, 0)
 
 	cat := make([]T, hw*c)
 	generic.ConcatChannelsQ(a, ca, b, cb, hw, cat)

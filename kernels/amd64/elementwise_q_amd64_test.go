@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/edged/edged/kernels/generic"
-	"github.com/edged/edged/kernels/internal/qtest"
+	"github.com/edged/edged/kernels/internal/kerneltest"
 )
 
 // The requantizing element-wise kernels against kernels/generic, with
@@ -18,7 +18,7 @@ import (
 
 // zpOf draws a zero point of T (int16 ones are often 0, as in models).
 func zpOf[T generic.Q](r *rand.Rand) int32 {
-	lo, hi := qtest.TypeRange[T]()
+	lo, hi := kerneltest.TypeRange[T]()
 	if hi > 127 && r.Intn(2) == 0 {
 		return 0
 	}
@@ -28,7 +28,7 @@ func zpOf[T generic.Q](r *rand.Rand) int32 {
 // rangeOf draws output bounds around zp: the type, from zp (ReLU), or
 // wider than the type.
 func rangeOf[T generic.Q](r *rand.Rand, zp int32) (int32, int32) {
-	lo, hi := qtest.TypeRange[T]()
+	lo, hi := kerneltest.TypeRange[T]()
 	switch r.Intn(4) {
 	case 0:
 		return zp, int32(hi)
@@ -39,7 +39,7 @@ func rangeOf[T generic.Q](r *rand.Rand, zp int32) (int32, int32) {
 }
 
 func multOf(r *rand.Rand, lo, hi float64) (int32, int32) {
-	return generic.QuantizeMultiplier(qtest.RandReal(r, lo, hi))
+	return generic.QuantizeMultiplier(kerneltest.RandReal(r, lo, hi))
 }
 
 var sizes = []int{1, 7, 8, 9, 23, 64, 100, 1500}
@@ -50,7 +50,7 @@ func testRescale[In, Out generic.Q](t *testing.T, r *rand.Rand, isa ISA) {
 		p.OutMin, p.OutMax = rangeOf[Out](r, p.OutZP)
 		p.Mult, p.Shift = multOf(r, 1e-5, 1e3)
 		name := fmt.Sprintf("%s rescale %T>%T n=%d %+v", isa, In(0), Out(0), n, *p)
-		in := qtest.RandQ[In](r, n, p.InZP)
+		in := kerneltest.RandQ[In](r, n, p.InZP)
 		want := make([]Out, n)
 		generic.RescaleQ(p, in, want)
 		f, ok := Rescale[In, Out](isa, p)
@@ -77,7 +77,7 @@ func testAvgPool[In, Out generic.Q](t *testing.T, r *rand.Rand, isa ISA) {
 	p.OutMin, p.OutMax = rangeOf[Out](r, p.OutZP)
 	p.Mult, p.Shift = multOf(r, 0.05/float64(hw), 200/float64(hw))
 	name := fmt.Sprintf("%s avgpool %T>%T hw=%d c=%d %+v", isa, In(0), Out(0), hw, c, *p)
-	in := qtest.RandQ[In](r, hw*c, p.InZP)
+	in := kerneltest.RandQ[In](r, hw*c, p.InZP)
 	want := make([]Out, c)
 	generic.GlobalAvgPoolQ(p, in, hw, c, want)
 	f, ok := GlobalAvgPool[In, Out](isa, p, hw, c)
@@ -103,9 +103,9 @@ func testAdd[T generic.Q](t *testing.T, r *rand.Rand, isa ISA, n int) {
 		p.LeftShift = 15
 	}
 	p.OutMin, p.OutMax = rangeOf[T](r, p.OutZP)
-	sa, sb, so := qtest.RandReal(r, 0.01, 1), qtest.RandReal(r, 0.01, 1), qtest.RandReal(r, 0.01, 1)
+	sa, sb, so := kerneltest.RandReal(r, 0.01, 1), kerneltest.RandReal(r, 0.01, 1), kerneltest.RandReal(r, 0.01, 1)
 	if r.Intn(4) == 0 {
-		so *= qtest.RandReal(r, 1e-7, 1e-5) // an output multiplier that shifts left
+		so *= kerneltest.RandReal(r, 1e-7, 1e-5) // an output multiplier that shifts left
 	}
 	twice := 2 * math.Max(sa, sb)
 	p.AMult, p.AShift = generic.QuantizeMultiplier(sa / twice)
@@ -115,7 +115,7 @@ func testAdd[T generic.Q](t *testing.T, r *rand.Rand, isa ISA, n int) {
 	}
 	p.OutMult, p.OutShift = generic.QuantizeMultiplier(twice / (float64(int64(1)<<p.LeftShift) * so))
 	name := fmt.Sprintf("%s add %T n=%d %+v", isa, T(0), n, *p)
-	a, b := qtest.RandQ[T](r, n, p.AZP), qtest.RandQ[T](r, n, p.BZP)
+	a, b := kerneltest.RandQ[T](r, n, p.AZP), kerneltest.RandQ[T](r, n, p.BZP)
 	want := make([]T, n)
 	generic.AddQ(p, a, b, want)
 	f, ok := Add[T](isa, p)
@@ -144,7 +144,7 @@ func testMulChannels[T generic.Q](t *testing.T, r *rand.Rand, isa ISA) {
 	p.OutMin, p.OutMax = rangeOf[T](r, p.OutZP)
 	p.Mult, p.Shift = multOf(r, 1e-7, 10)
 	name := fmt.Sprintf("%s mulchannels %T hw=%d c=%d %+v", isa, T(0), hw, c, *p)
-	x, g := qtest.RandQ[T](r, hw*c, p.XZP), qtest.RandQ[T](r, c, p.GZP)
+	x, g := kerneltest.RandQ[T](r, hw*c, p.XZP), kerneltest.RandQ[T](r, c, p.GZP)
 	want := make([]T, hw*c)
 	generic.MulChannelsQ(p, x, g, want, hw, c)
 	f, ok := MulChannels[T](isa, p, hw, c)

@@ -9,14 +9,14 @@ import (
 	"testing"
 
 	"github.com/edged/edged/kernels/generic"
-	"github.com/edged/edged/kernels/internal/qtest"
+	"github.com/edged/edged/kernels/internal/kerneltest"
 )
 
 // The element-wise kernels against kernels/generic on random parameters
 // and lengths that are not multiples of the vector width.
 
 func randMult(r *rand.Rand, lo, hi float64) (int32, int32) {
-	return generic.QuantizeMultiplier(qtest.RandReal(r, lo, hi))
+	return generic.QuantizeMultiplier(kerneltest.RandReal(r, lo, hi))
 }
 
 func randZP[T generic.Q](r *rand.Rand) int32 {
@@ -81,7 +81,7 @@ func TestAdd(t *testing.T) {
 		for _, n := range lengths(r) {
 			p := &generic.QAdd{AZP: randZP[int8](r), BZP: randZP[int8](r), OutZP: randZP[int8](r), LeftShift: 20}
 			p.OutMin, p.OutMax = randBounds[int8](r, p.OutZP)
-			sa, sb, so := qtest.RandReal(r, 0.01, 1), qtest.RandReal(r, 0.01, 1), qtest.RandReal(r, 0.01, 1)
+			sa, sb, so := kerneltest.RandReal(r, 0.01, 1), kerneltest.RandReal(r, 0.01, 1), kerneltest.RandReal(r, 0.01, 1)
 			if r.Intn(5) == 0 {
 				so *= 1e-3 // an output scale that makes OutShift positive
 			}
@@ -195,7 +195,7 @@ func testQuantize[T generic.Q](t *testing.T, r *rand.Rand) {
 				in[i] = math.Float32frombits(r.Uint32()) // anything, subnormals too
 			}
 		}
-		inv := float32(qtest.RandReal(r, 1, 1e5))
+		inv := float32(kerneltest.RandReal(r, 1, 1e5))
 		if r.Intn(3) == 0 {
 			inv = 4
 		}

@@ -1,26 +1,29 @@
-package generic
+package generic_test
 
 import (
 	"math/rand"
 	"testing"
+
+	"github.com/edged/edged/kernels/generic"
+	"github.com/edged/edged/kernels/internal/kerneltest"
 )
 
 // tqBenchConv times ConvQ on c with realistic int8 data and reports
 // multiply-accumulates per second.
-func tqBenchConv[In, Out Q](b *testing.B, c ConvParams, epi Epilogue) {
+func tqBenchConv[In, Out generic.Q](b *testing.B, c generic.ConvParams, epi generic.Epilogue) {
 	r := rand.New(rand.NewSource(1))
-	p := tqNewQConv[In, Out](r, c, epi)
+	p := kerneltest.NewQConv[In, Out](r, c, epi)
 	in := tqRandQ[In](r, c.InH*c.InW*c.InC)
 	w := tqWeights(r, c.OutC*c.KH*c.KW*c.InC/max(c.Groups, 1))
 	out := make([]Out, c.OutH*c.OutW*c.OutC)
 	macs := float64(c.OutH * c.OutW * c.OutC * c.KH * c.KW * c.InC / max(c.Groups, 1))
-	ConvQ(p, in, w, out)
+	generic.ConvQ(p, in, w, out)
 	cpu := tqStartCPU(b) // before ResetTimer: locking the thread allocates
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu.restart()
 	for i := 0; i < b.N; i++ {
-		ConvQ(p, in, w, out)
+		generic.ConvQ(p, in, w, out)
 	}
 	tqReportMACs(b, cpu, macs)
 }
@@ -40,18 +43,18 @@ func BenchmarkConvQ1x1(b *testing.B) {
 		name       string
 		hw, k, n   int
 		h, w       int
-		epi        Epilogue
+		epi        generic.Epilogue
 		int16Input bool
 	}{
 		{name: "HW3136_K16_N72", h: 56, w: 56, k: 16, n: 72},
 		{name: "HW784_K88_N24", h: 28, w: 28, k: 88, n: 24},
 		{name: "HW784_K144_N144", h: 28, w: 28, k: 144, n: 144},
-		{name: "HW196_K96_N576", h: 14, w: 14, k: 96, n: 576, epi: EpiHardswish},
+		{name: "HW196_K96_N576", h: 14, w: 14, k: 96, n: 576, epi: generic.EpiHardswish},
 		{name: "HW49_K576_N1024", h: 7, w: 7, k: 576, n: 1024},
 		{name: "HW1_K576_N1024", h: 1, w: 1, k: 576, n: 1024},
 		{name: "HW196_K96_N576_int16in", h: 14, w: 14, k: 96, n: 576, int16Input: true},
 	} {
-		c := tqGeom(s.h, s.w, s.k, s.n, 1, 1, 1, 1, 0, 0, 0, 0, 1)
+		c := kerneltest.Geom(s.h, s.w, s.k, s.n, 1, 1, 1, 1, 0, 0, 0, 0, 1)
 		b.Run(s.name, func(b *testing.B) {
 			if s.int16Input {
 				tqBenchConv[int16, int8](b, c, s.epi)
@@ -64,40 +67,40 @@ func BenchmarkConvQ1x1(b *testing.B) {
 
 func BenchmarkConvQDepthwise(b *testing.B) {
 	b.Run("5x5_s1_14x14x576", func(b *testing.B) {
-		tqBenchConv[int8, int8](b, tqGeom(14, 14, 576, 576, 5, 5, 1, 1, 2, 2, 2, 2, 576), EpiHardswish)
+		tqBenchConv[int8, int8](b, kerneltest.Geom(14, 14, 576, 576, 5, 5, 1, 1, 2, 2, 2, 2, 576), generic.EpiHardswish)
 	})
 	b.Run("3x3_s2_112x112x16", func(b *testing.B) {
-		tqBenchConv[int8, int8](b, tqSameGeom(112, 112, 16, 16, 3, 2, 16), EpiClamp)
+		tqBenchConv[int8, int8](b, kerneltest.SameGeom(112, 112, 16, 16, 3, 2, 16), generic.EpiClamp)
 	})
 	b.Run("3x3_s1_56x56x72", func(b *testing.B) {
-		tqBenchConv[int8, int8](b, tqGeom(56, 56, 72, 72, 3, 3, 1, 1, 1, 1, 1, 1, 72), EpiClamp)
+		tqBenchConv[int8, int8](b, kerneltest.Geom(56, 56, 72, 72, 3, 3, 1, 1, 1, 1, 1, 1, 72), generic.EpiClamp)
 	})
 	b.Run("5x5_s2_28x28x96", func(b *testing.B) {
-		tqBenchConv[int8, int8](b, tqSameGeom(28, 28, 96, 96, 5, 2, 96), EpiHardswish)
+		tqBenchConv[int8, int8](b, kerneltest.SameGeom(28, 28, 96, 96, 5, 2, 96), generic.EpiHardswish)
 	})
 }
 
 func BenchmarkConvQStem(b *testing.B) {
 	b.Run("3x3_s2_224x224x3_16", func(b *testing.B) {
-		tqBenchConv[int8, int8](b, tqSameGeom(224, 224, 3, 16, 3, 2, 1), EpiHardswish)
+		tqBenchConv[int8, int8](b, kerneltest.SameGeom(224, 224, 3, 16, 3, 2, 1), generic.EpiHardswish)
 	})
 	b.Run("3x3_s2_224x224x3_16_int16", func(b *testing.B) {
-		tqBenchConv[int16, int16](b, tqSameGeom(224, 224, 3, 16, 3, 2, 1), EpiHardswish)
+		tqBenchConv[int16, int16](b, kerneltest.SameGeom(224, 224, 3, 16, 3, 2, 1), generic.EpiHardswish)
 	})
 }
 
 func BenchmarkAddQ(b *testing.B) {
 	r := rand.New(rand.NewSource(1))
 	n := 28 * 28 * 40
-	p := &QAdd{AZP: 3, BZP: -7, OutZP: 1, LeftShift: 20, OutMin: -128, OutMax: 127}
-	p.AMult, p.AShift = QuantizeMultiplier(0.5)
-	p.BMult, p.BShift = QuantizeMultiplier(0.3)
-	p.OutMult, p.OutShift = QuantizeMultiplier(1.0 / (1 << 20))
+	p := &generic.QAdd{AZP: 3, BZP: -7, OutZP: 1, LeftShift: 20, OutMin: -128, OutMax: 127}
+	p.AMult, p.AShift = generic.QuantizeMultiplier(0.5)
+	p.BMult, p.BShift = generic.QuantizeMultiplier(0.3)
+	p.OutMult, p.OutShift = generic.QuantizeMultiplier(1.0 / (1 << 20))
 	a, c := tqRandQ[int8](r, n), tqRandQ[int8](r, n)
 	out := make([]int8, n)
 	b.ReportAllocs()
 	b.SetBytes(int64(n))
 	for i := 0; i < b.N; i++ {
-		AddQ(p, a, c, out)
+		generic.AddQ(p, a, c, out)
 	}
 }

@@ -1,8 +1,10 @@
-package generic
+package generic_test
 
 import (
 	"math/rand"
 	"testing"
+
+	"github.com/edged/edged/kernels/generic"
 )
 
 // TestConvQW16MatchesConvQ: int16 weights that happen to lie in the int8
@@ -29,11 +31,11 @@ func TestConvQW16MatchesConvQ(t *testing.T) {
 		if outH < 1 || outW < 1 {
 			continue
 		}
-		p := &QConv{ConvParams: ConvParams{InH: inH, InW: inW, InC: inC, OutH: outH, OutW: outW, OutC: outC,
+		p := &generic.QConv{ConvParams: generic.ConvParams{InH: inH, InW: inW, InC: inC, OutH: outH, OutW: outW, OutC: outC,
 			KH: k, KW: k, StrideH: s, StrideW: s, PadT: padT, PadL: padL, Groups: groups},
 			InZP: int32(r.Intn(256) - 128), OutZP: int32(r.Intn(200) - 100), OutMin: -128, OutMax: 127,
-			Epi: Epilogue(r.Intn(3)), Three: 300 + int32(r.Intn(100)), Six: 700 + int32(r.Intn(100))}
-		p.PostMult, p.PostShift = QuantizeMultiplier(1e-4 + r.Float64()*1e-2)
+			Epi: generic.Epilogue(r.Intn(3)), Three: 300 + int32(r.Intn(100)), Six: 700 + int32(r.Intn(100))}
+		p.PostMult, p.PostShift = generic.QuantizeMultiplier(1e-4 + r.Float64()*1e-2)
 		kk := k * k * inC / groups
 		w8 := make([]int8, outC*kk)
 		w16 := make([]int16, len(w8))
@@ -47,13 +49,13 @@ func TestConvQW16MatchesConvQ(t *testing.T) {
 		}
 		for o := 0; o < outC; o++ {
 			p.Bias = append(p.Bias, int32(r.Intn(20000)-10000))
-			m, sh := QuantizeMultiplier(1e-4 + r.Float64()*0.05)
+			m, sh := generic.QuantizeMultiplier(1e-4 + r.Float64()*0.05)
 			p.Mult, p.Shift = append(p.Mult, m), append(p.Shift, sh)
 		}
 		want := make([]int8, outH*outW*outC)
 		got := make([]int8, len(want))
-		ConvQ(p, in, w8, want)
-		ConvQW16(p, in, w16, got)
+		generic.ConvQ(p, in, w8, want)
+		generic.ConvQW16(p, in, w16, got)
 		for i := range want {
 			if got[i] != want[i] {
 				t.Fatalf("trial %d (%+v): output %d = %d, ConvQ gives %d", trial, p.ConvParams, i, got[i], want[i])

@@ -1,6 +1,6 @@
 //go:build linux
 
-package generic
+package generic_test
 
 import (
 	"runtime"

@@ -1,56 +1,37 @@
-package generic
+package generic_test
 
 import (
 	"fmt"
 	"math"
 	"math/rand"
 	"testing"
+
+	"github.com/edged/edged/kernels/generic"
+	"github.com/edged/edged/kernels/internal/kerneltest"
 )
 
-// tqZP draws a zero point for T: int16 tensors are usually symmetric.
-func tqZP[T Q](r *rand.Rand) int32 {
-	lo, hi := tqTypeRange[T]()
-	if lo < -128 && r.Intn(2) == 0 {
-		return 0
-	}
-	return int32(lo + r.Int63n(hi-lo+1))
-}
+// tqSizes are element counts below and above generic.QTableMin.
+var tqSizes = []int{1, 7, 100, generic.QTableMin - 1, generic.QTableMin, 3000}
 
-// tqOutRange draws OutMin/OutMax: the type's range, a ReLU floor, or a
-// range wider than the type.
-func tqOutRange[T Q](r *rand.Rand, zp int32) (int32, int32) {
-	lo, hi := tqTypeRange[T]()
-	switch r.Intn(3) {
-	case 0:
-		return zp, int32(hi)
-	case 1:
-		return -1 << 20, 1 << 20
-	}
-	return int32(lo), int32(hi)
-}
-
-// tqSizes are element counts below and above qTableMin.
-var tqSizes = []int{1, 7, 100, qTableMin - 1, qTableMin, 3000}
-
-func tqCheckAdd[T Q](r *rand.Rand, n int) error {
-	p := &QAdd{AZP: tqZP[T](r), BZP: tqZP[T](r), OutZP: tqZP[T](r), LeftShift: 20}
-	if qSize[T]() == 2 {
+func tqCheckAdd[T generic.Q](r *rand.Rand, n int) error {
+	p := &generic.QAdd{AZP: kerneltest.ZP[T](r), BZP: kerneltest.ZP[T](r), OutZP: kerneltest.ZP[T](r), LeftShift: 20}
+	if generic.DTypeOf[T]() == generic.Int16 {
 		p.LeftShift = 15
 	}
-	sa, sb := tqRandReal(r, 1e-3, 1), tqRandReal(r, 1e-3, 1)
+	sa, sb := kerneltest.RandReal(r, 1e-3, 1), kerneltest.RandReal(r, 1e-3, 1)
 	twice := 2 * math.Max(sa, sb)
-	so := tqRandReal(r, 0.3, 3) * (sa + sb)
+	so := kerneltest.RandReal(r, 0.3, 3) * (sa + sb)
 	if r.Intn(5) == 0 {
-		so = tqRandReal(r, 1e-3, 10) // saturating or coarse
+		so = kerneltest.RandReal(r, 1e-3, 10) // saturating or coarse
 	}
-	p.AMult, p.AShift = QuantizeMultiplier(sa / twice)
-	p.BMult, p.BShift = QuantizeMultiplier(sb / twice)
-	p.OutMult, p.OutShift = QuantizeMultiplier(twice / (math.Ldexp(1, int(p.LeftShift)) * so))
-	p.OutMin, p.OutMax = tqOutRange[T](r, p.OutZP)
+	p.AMult, p.AShift = generic.QuantizeMultiplier(sa / twice)
+	p.BMult, p.BShift = generic.QuantizeMultiplier(sb / twice)
+	p.OutMult, p.OutShift = generic.QuantizeMultiplier(twice / (math.Ldexp(1, int(p.LeftShift)) * so))
+	p.OutMin, p.OutMax = kerneltest.OutRange[T](r, p.OutZP)
 	a, b := tqRandQ[T](r, n), tqRandQ[T](r, n)
 	want := tqRefAdd(p, a, b)
 	got := make([]T, n)
-	AddQ(p, a, b, got)
+	generic.AddQ(p, a, b, got)
 	return tqCompare(got, want, n, 1)
 }
 
@@ -68,19 +49,19 @@ func TestAddQ(t *testing.T) {
 	}
 }
 
-func tqCheckMulChannels[T Q](r *rand.Rand, hw, c int) error {
-	p := &QMulChannels{XZP: tqZP[T](r), GZP: tqZP[T](r), OutZP: tqZP[T](r)}
-	lo, hi := tqTypeRange[T]()
+func tqCheckMulChannels[T generic.Q](r *rand.Rand, hw, c int) error {
+	p := &generic.QMulChannels{XZP: kerneltest.ZP[T](r), GZP: kerneltest.ZP[T](r), OutZP: kerneltest.ZP[T](r)}
+	lo, hi := kerneltest.TypeRange[T]()
 	span := float64(hi - lo)
-	p.Mult, p.Shift = QuantizeMultiplier(tqRandReal(r, 0.3, 3) / span)
+	p.Mult, p.Shift = generic.QuantizeMultiplier(kerneltest.RandReal(r, 0.3, 3) / span)
 	if r.Intn(5) == 0 {
-		p.Mult, p.Shift = QuantizeMultiplier(tqRandReal(r, 1e-6, 4))
+		p.Mult, p.Shift = generic.QuantizeMultiplier(kerneltest.RandReal(r, 1e-6, 4))
 	}
-	p.OutMin, p.OutMax = tqOutRange[T](r, p.OutZP)
+	p.OutMin, p.OutMax = kerneltest.OutRange[T](r, p.OutZP)
 	x, g := tqRandQ[T](r, hw*c), tqRandQ[T](r, c)
 	want := tqRefMulChannels(p, x, g, hw, c)
 	got := make([]T, hw*c)
-	MulChannelsQ(p, x, g, got, hw, c)
+	generic.MulChannelsQ(p, x, g, got, hw, c)
 	return tqCompare(got, want, hw, c)
 }
 
@@ -98,34 +79,34 @@ func TestMulChannelsQ(t *testing.T) {
 	}
 }
 
-func tqRescaleParams[In, Out Q](r *rand.Rand, count int) *QRescale {
-	p := &QRescale{InZP: tqZP[In](r), OutZP: tqZP[Out](r)}
-	ilo, ihi := tqTypeRange[In]()
-	olo, ohi := tqTypeRange[Out]()
-	real := float64(ohi-olo) / float64(ihi-ilo) / float64(count) * tqRandReal(r, 0.3, 3)
+func tqRescaleParams[In, Out generic.Q](r *rand.Rand, count int) *generic.QRescale {
+	p := &generic.QRescale{InZP: kerneltest.ZP[In](r), OutZP: kerneltest.ZP[Out](r)}
+	ilo, ihi := kerneltest.TypeRange[In]()
+	olo, ohi := kerneltest.TypeRange[Out]()
+	real := float64(ohi-olo) / float64(ihi-ilo) / float64(count) * kerneltest.RandReal(r, 0.3, 3)
 	if r.Intn(5) == 0 {
-		real = tqRandReal(r, 1e-6, 4)
+		real = kerneltest.RandReal(r, 1e-6, 4)
 	}
-	p.Mult, p.Shift = QuantizeMultiplier(real)
-	p.OutMin, p.OutMax = tqOutRange[Out](r, p.OutZP)
+	p.Mult, p.Shift = generic.QuantizeMultiplier(real)
+	p.OutMin, p.OutMax = kerneltest.OutRange[Out](r, p.OutZP)
 	return p
 }
 
-func tqCheckRescale[In, Out Q](r *rand.Rand, n int) error {
+func tqCheckRescale[In, Out generic.Q](r *rand.Rand, n int) error {
 	p := tqRescaleParams[In, Out](r, 1)
 	in := tqRandQ[In](r, n)
 	want := tqRefRescale[In, Out](p, in)
 	got := make([]Out, n)
-	RescaleQ(p, in, got)
+	generic.RescaleQ(p, in, got)
 	return tqCompare(got, want, n, 1)
 }
 
-func tqCheckAvgPool[In, Out Q](r *rand.Rand, hw, c int) error {
+func tqCheckAvgPool[In, Out generic.Q](r *rand.Rand, hw, c int) error {
 	p := tqRescaleParams[In, Out](r, hw)
 	in := tqRandQ[In](r, hw*c)
 	want := tqRefAvgPool[In, Out](p, in, hw, c)
 	got := make([]Out, c)
-	GlobalAvgPoolQ(p, in, hw, c, got)
+	generic.GlobalAvgPoolQ(p, in, hw, c, got)
 	return tqCompare(got, want, 1, c)
 }
 
@@ -175,10 +156,10 @@ func TestGlobalAvgPoolQMean(t *testing.T) {
 		30, -3, 31,
 		40, -4, 40,
 	}
-	p := &QRescale{InZP: -5, OutZP: -5, OutMin: -128, OutMax: 127}
-	p.Mult, p.Shift = QuantizeMultiplier(1.0 / 4)
+	p := &generic.QRescale{InZP: -5, OutZP: -5, OutMin: -128, OutMax: 127}
+	p.Mult, p.Shift = generic.QuantizeMultiplier(1.0 / 4)
 	got := make([]int8, 3)
-	GlobalAvgPoolQ(p, in, 4, 3, got)
+	generic.GlobalAvgPoolQ(p, in, 4, 3, got)
 	// channel 0: Σ(x+5) = 120, /4 = 30, -5 → 25.
 	// channel 1: Σ(x+5) = 7: SQRDMULH 3.5 → 4, then 4/2 = 2 → -3.
 	// channel 2: Σ(x+5) = 121: SQRDMULH 60.5 → 61, then 30.5 → 31 (the
@@ -188,21 +169,21 @@ func TestGlobalAvgPoolQMean(t *testing.T) {
 	}
 }
 
-func tqCheckMaxPool[T Q](r *rand.Rand, p *PoolParams) error {
+func tqCheckMaxPool[T generic.Q](r *rand.Rand, p *generic.PoolParams) error {
 	in := tqRandQ[T](r, p.InH*p.InW*p.C)
 	want := tqRefMaxPool(p, in)
 	got := make([]T, len(want))
-	MaxPoolQ(p, in, got)
+	generic.MaxPoolQ(p, in, got)
 	return tqCompare(got, want, p.OutW, p.C)
 }
 
 func TestMaxPoolQ(t *testing.T) {
 	r := rand.New(rand.NewSource(24))
-	pool := func(h, w, c, k, s, pt, pb int) *PoolParams {
-		return &PoolParams{InH: h, InW: w, C: c, KH: k, KW: k, StrideH: s, StrideW: s, PadT: pt, PadL: pt,
+	pool := func(h, w, c, k, s, pt, pb int) *generic.PoolParams {
+		return &generic.PoolParams{InH: h, InW: w, C: c, KH: k, KW: k, StrideH: s, StrideW: s, PadT: pt, PadL: pt,
 			OutH: (h+pt+pb-k)/s + 1, OutW: (w+pt+pb-k)/s + 1}
 	}
-	cases := []*PoolParams{
+	cases := []*generic.PoolParams{
 		pool(112, 112, 24, 3, 2, 1, 1), // ShuffleNetV2's pool
 		pool(9, 9, 5, 3, 2, 1, 1),
 		pool(8, 8, 3, 3, 2, 0, 1), // SAME style
@@ -228,13 +209,13 @@ func TestQuantizeF32(t *testing.T) {
 		float32(math.Inf(1)), float32(math.Inf(-1)), 3.3, -3.3}
 	want8 := []int8{10, 12, 12, 10, 8, 8, 10, 127, 127, -128, 10, 127, -128, 13, 7}
 	got8 := make([]int8, len(in))
-	QuantizeF32(in, 1, 10, got8)
+	generic.QuantizeF32(in, 1, 10, got8)
 	if fmt.Sprint(got8) != fmt.Sprint(want8) {
 		t.Errorf("QuantizeF32 int8 = %v, want %v (ties to even, saturation, NaN→zp)", got8, want8)
 	}
 	want16 := []int16{1, 3, 5, -1, -3, -5, 1, 253, 2000, -2000, 0, 32767, -32768, 7, -7}
 	got16 := make([]int16, len(in))
-	QuantizeF32(in, 2, 0, got16)
+	generic.QuantizeF32(in, 2, 0, got16)
 	if fmt.Sprint(got16) != fmt.Sprint(want16) {
 		t.Errorf("QuantizeF32 int16 = %v, want %v", got16, want16)
 	}
@@ -243,7 +224,7 @@ func TestQuantizeF32(t *testing.T) {
 	x := float32(0.1)
 	s := float32(25) // 0.1f·25 = 2.5000000372... in exact arithmetic: rounds to 3, not to the tie's 2
 	var q [1]int8
-	QuantizeF32([]float32{x}, s, 0, q[:])
+	generic.QuantizeF32([]float32{x}, s, 0, q[:])
 	if q[0] != 3 {
 		t.Errorf("QuantizeF32(0.1f·25) = %d, want 3 (exact product 2.5000000373)", q[0])
 	}
@@ -251,13 +232,13 @@ func TestQuantizeF32(t *testing.T) {
 
 func TestDequantizeQ(t *testing.T) {
 	got := make([]float32, 4)
-	DequantizeQ([]int8{-128, 0, 5, 127}, 0.5, 5, got)
+	generic.DequantizeQ([]int8{-128, 0, 5, 127}, 0.5, 5, got)
 	want := []float32{-66.5, -2.5, 0, 61}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("DequantizeQ = %v, want %v", got, want)
 	}
 	got16 := make([]float32, 2)
-	DequantizeQ([]int16{-32768, 32767}, 0.25, 0, got16)
+	generic.DequantizeQ([]int16{-32768, 32767}, 0.25, 0, got16)
 	if got16[0] != -8192 || got16[1] != 8191.75 {
 		t.Errorf("DequantizeQ int16 = %v", got16)
 	}
@@ -273,9 +254,9 @@ func TestQuantizeRoundTrip(t *testing.T) {
 		in[i] = float32(r.Float64()*9.4 - 4.1) // inside [(-128-zp)·s, (127-zp)·s]
 	}
 	q := make([]int8, len(in))
-	QuantizeF32(in, 1/scale, zp, q)
+	generic.QuantizeF32(in, 1/scale, zp, q)
 	back := make([]float32, len(in))
-	DequantizeQ(q, scale, zp, back)
+	generic.DequantizeQ(q, scale, zp, back)
 	for i := range in {
 		if d := math.Abs(float64(back[i] - in[i])); d > 0.5*float64(scale)*1.0001 {
 			t.Fatalf("x=%g: quantized %d, back %g: off by %g steps", in[i], q[i], back[i], d/float64(scale))

@@ -1,21 +1,23 @@
-package generic
+package generic_test
 
 import (
 	"math/rand"
 	"testing"
+
+	"github.com/edged/edged/kernels/generic"
 )
 
 // The channel moves are checked against index arithmetic written from
 // their definitions (torchvision's view/transpose/flatten for the shuffle).
 
-func tqCheckLayout[T Q](t *testing.T, r *rand.Rand, hw, c2 int) {
+func tqCheckLayout[T generic.Q](t *testing.T, r *rand.Rand, hw, c2 int) {
 	t.Helper()
 	a, b := tqRandQ[T](r, hw*c2), tqRandQ[T](r, hw*(c2+3))
 	ca, cb := c2, c2+3
 	c := ca + cb
 
 	cat := make([]T, hw*c)
-	ConcatChannelsQ(a, ca, b, cb, hw, cat)
+	generic.ConcatChannelsQ(a, ca, b, cb, hw, cat)
 	for px := 0; px < hw; px++ {
 		for ch := 0; ch < c; ch++ {
 			want := T(0)
@@ -31,7 +33,7 @@ func tqCheckLayout[T Q](t *testing.T, r *rand.Rand, hw, c2 int) {
 	}
 
 	sl := make([]T, hw*cb)
-	SliceChannelsQ(cat, hw, c, ca, c, sl)
+	generic.SliceChannelsQ(cat, hw, c, ca, c, sl)
 	if err := tqCompare(sl, b, hw, cb); err != nil {
 		t.Fatalf("SliceChannelsQ of the concat's second part: %v", err)
 	}
@@ -40,7 +42,7 @@ func tqCheckLayout[T Q](t *testing.T, r *rand.Rand, hw, c2 int) {
 		cc := 6 * c2
 		x := tqRandQ[T](r, hw*cc)
 		got := make([]T, len(x))
-		ChannelShuffleQ(x, got, hw, cc, groups)
+		generic.ChannelShuffleQ(x, got, hw, cc, groups)
 		cpg := cc / groups
 		for px := 0; px < hw; px++ {
 			// x.view(groups, cpg).transpose(0, 1).flatten(): output j is
@@ -57,11 +59,11 @@ func tqCheckLayout[T Q](t *testing.T, r *rand.Rand, hw, c2 int) {
 	// ConcatShuffleQ must equal concat followed by a 2-group shuffle.
 	bb := tqRandQ[T](r, hw*c2)
 	cat2 := make([]T, 2*hw*c2)
-	ConcatChannelsQ(a, c2, bb, c2, hw, cat2)
+	generic.ConcatChannelsQ(a, c2, bb, c2, hw, cat2)
 	want := make([]T, len(cat2))
-	ChannelShuffleQ(cat2, want, hw, 2*c2, 2)
+	generic.ChannelShuffleQ(cat2, want, hw, 2*c2, 2)
 	got := make([]T, len(cat2))
-	ConcatShuffleQ(a, bb, hw, c2, got)
+	generic.ConcatShuffleQ(a, bb, hw, c2, got)
 	if err := tqCompare(got, want, hw, 2*c2); err != nil {
 		t.Fatalf("ConcatShuffleQ differs from concat+shuffle: %v", err)
 	}

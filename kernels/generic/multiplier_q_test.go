@@ -1,9 +1,12 @@
-package generic
+package generic_test
 
 import (
 	"math"
 	"math/rand"
 	"testing"
+
+	"github.com/edged/edged/kernels/generic"
+	"github.com/edged/edged/kernels/internal/kerneltest"
 )
 
 // TestRequantizeHandComputed pins Requantize's arithmetic (qparams.go) with
@@ -46,7 +49,7 @@ func TestRequantizeHandComputed(t *testing.T) {
 		{12345, 0, 0, 0, "mult 0 (QuantizeMultiplier of a tiny real) gives 0"},
 		{-12345, 0, 0, 0, "mult 0 gives 0 for negative x too"},
 	} {
-		if got := Requantize(tc.x, tc.mult, tc.shift); got != tc.want {
+		if got := generic.Requantize(tc.x, tc.mult, tc.shift); got != tc.want {
 			t.Errorf("Requantize(%d, %d, %d) = %d, want %d (%s)", tc.x, tc.mult, tc.shift, got, tc.want, tc.why)
 		}
 	}
@@ -57,13 +60,13 @@ func TestRequantizeHandComputed(t *testing.T) {
 func TestRequantizeApproximatesReal(t *testing.T) {
 	r := rand.New(rand.NewSource(10))
 	for i := 0; i < 200000; i++ {
-		real := tqRandReal(r, 1e-6, 4)
+		real := kerneltest.RandReal(r, 1e-6, 4)
 		x := int32(r.Int63n(1<<24) - 1<<23)
 		if i%2 == 0 {
 			x = int32(r.Intn(2001) - 1000)
 		}
-		m, s := QuantizeMultiplier(real)
-		got := Requantize(x, m, s)
+		m, s := generic.QuantizeMultiplier(real)
+		got := generic.Requantize(x, m, s)
 		want := float64(x) * real
 		if math.Abs(float64(got)-want) > 1 {
 			t.Fatalf("Requantize(%d, QuantizeMultiplier(%g)=(%d,%d)) = %d, want ≈ %g", x, real, m, s, got, want)
@@ -74,7 +77,7 @@ func TestRequantizeApproximatesReal(t *testing.T) {
 func TestQuantizeMultiplierRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewSource(11))
 	check := func(real float64) {
-		m, s := QuantizeMultiplier(real)
+		m, s := generic.QuantizeMultiplier(real)
 		if m < 1<<30 || s < -31 || s > 30 {
 			t.Fatalf("QuantizeMultiplier(%g) = (%d, %d): mult outside [2^30, 2^31) or shift outside [-31, 30]", real, m, s)
 		}
@@ -84,8 +87,8 @@ func TestQuantizeMultiplierRoundTrip(t *testing.T) {
 		}
 	}
 	for i := 0; i < 100000; i++ {
-		check(tqRandReal(r, 1e-6, 4))
-		check(tqRandReal(r, math.Ldexp(1, -32), math.Ldexp(1, 29)))
+		check(kerneltest.RandReal(r, 1e-6, 4))
+		check(kerneltest.RandReal(r, math.Ldexp(1, -32), math.Ldexp(1, 29)))
 	}
 	for _, real := range []float64{1, 0.5, 0.75, 2, 3, 4, math.Ldexp(1, -32), math.Nextafter(math.Ldexp(1, 30), 0)} {
 		check(real)
@@ -114,7 +117,7 @@ func TestQuantizeMultiplierSpecialCases(t *testing.T) {
 		{math.Inf(1), math.MaxInt32, 30, "+Inf: clamped"},
 		{-0.75, -(3 << 29), 0, "negative: negated multiplier"},
 	} {
-		m, s := QuantizeMultiplier(tc.real)
+		m, s := generic.QuantizeMultiplier(tc.real)
 		if m != tc.mult || s != tc.shift {
 			t.Errorf("QuantizeMultiplier(%g) = (%d, %d), want (%d, %d) %s", tc.real, m, s, tc.mult, tc.shift, tc.why)
 		}

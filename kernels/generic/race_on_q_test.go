@@ -1,6 +1,6 @@
 //go:build race
 
-package generic
+package generic_test
 
 // tqRace reports a -race build, where sync.Pool drops items on purpose
 // and allocation counts mean nothing.

@@ -1,9 +1,12 @@
-package generic
+package generic_test
 
 import (
 	"math"
 	"math/rand"
 	"testing"
+
+	"github.com/edged/edged/kernels/generic"
+	"github.com/edged/edged/kernels/internal/kerneltest"
 )
 
 // These tests prove the integer scheme rather than the kernels' agreement
@@ -31,35 +34,22 @@ func tqMinMax(x []float64) (lo, hi float64) {
 }
 
 // tqFloatConv is a float64 conv with zero padding.
-func tqFloatConv(c ConvParams, in, w, bias []float64) []float64 {
-	g := max(c.Groups, 1)
-	ig, og := c.InC/g, c.OutC/g
+func tqFloatConv(c generic.ConvParams, in, w, bias []float64) []float64 {
 	out := make([]float64, c.OutH*c.OutW*c.OutC)
-	for oy := 0; oy < c.OutH; oy++ {
-		for ox := 0; ox < c.OutW; ox++ {
-			for o := 0; o < c.OutC; o++ {
-				s := bias[o]
-				for ky := 0; ky < c.KH; ky++ {
-					for kx := 0; kx < c.KW; kx++ {
-						iy, ix := oy*c.StrideH-c.PadT+ky, ox*c.StrideW-c.PadL+kx
-						if iy < 0 || iy >= c.InH || ix < 0 || ix >= c.InW {
-							continue
-						}
-						for i := 0; i < ig; i++ {
-							s += in[(iy*c.InW+ix)*c.InC+(o/og)*ig+i] * w[((o*c.KH+ky)*c.KW+kx)*ig+i]
-						}
-					}
-				}
-				out[(oy*c.OutW+ox)*c.OutC+o] = s
-			}
-		}
+	for i := range out {
+		out[i] = bias[i%c.OutC]
 	}
+	tqConvTaps(c, func(o, i, k int) {
+		if i >= 0 {
+			out[o] += in[i] * w[k]
+		}
+	})
 	return out
 }
 
 // tqQuantConv is one float conv and its quantized form.
 type tqQuantConv struct {
-	c         ConvParams
+	c         generic.ConvParams
 	inQ       []int8
 	inF       []float64 // dequantized input
 	sIn       float64
@@ -74,7 +64,7 @@ type tqQuantConv struct {
 	floatConv []float64 // the conv of the unquantized tensors
 }
 
-func tqMakeQuantConv(r *rand.Rand, c ConvParams) *tqQuantConv {
+func tqMakeQuantConv(r *rand.Rand, c generic.ConvParams) *tqQuantConv {
 	k := c.KH * c.KW * c.InC / max(c.Groups, 1)
 	q := &tqQuantConv{c: c}
 	raw := make([]float64, c.InH*c.InW*c.InC)
@@ -93,7 +83,7 @@ func tqMakeQuantConv(r *rand.Rand, c ConvParams) *tqQuantConv {
 	q.sW, q.accScale = make([]float64, c.OutC), make([]float64, c.OutC)
 	q.biasF, q.biasFold = make([]float64, c.OutC), make([]int32, c.OutC)
 	for o := 0; o < c.OutC; o++ {
-		amp := tqRandReal(r, 0.05, 2) / math.Sqrt(float64(k)) // per-channel magnitudes differ
+		amp := kerneltest.RandReal(r, 0.05, 2) / math.Sqrt(float64(k)) // per-channel magnitudes differ
 		m := 0.0
 		for i := 0; i < k; i++ {
 			v := r.NormFloat64() * amp
@@ -125,14 +115,14 @@ func tqHardsigmoid(x float64) float64 { return math.Min(math.Max(x+3, 0), 6) / 6
 // and returns the largest error in output steps against the float result
 // on quantized inputs, and the RMS error against the float result on the
 // original floats (which includes the input and weight rounding).
-func tqRunScheme(t *testing.T, q *tqQuantConv, epi Epilogue) (maxSteps, rmsStepsRaw float64) {
+func tqRunScheme(t *testing.T, q *tqQuantConv, epi generic.Epilogue) (maxSteps, rmsStepsRaw float64) {
 	t.Helper()
 	c := q.c
 	act := func(x float64) float64 { return x }
 	switch epi {
-	case EpiHardswish:
+	case generic.EpiHardswish:
 		act = tqHardswish
-	case EpiHardsigmoid:
+	case generic.EpiHardsigmoid:
 		act = tqHardsigmoid
 	}
 	want := make([]float64, len(q.accF))
@@ -142,27 +132,27 @@ func tqRunScheme(t *testing.T, q *tqQuantConv, epi Epilogue) (maxSteps, rmsSteps
 		raw[i] = act(q.floatConv[i])
 	}
 	sOut, zpOut := tqAsym(tqMinMax(want))
-	p := &QConv{ConvParams: c, InZP: q.zpIn, Bias: q.biasFold, Mult: make([]int32, c.OutC), Shift: make([]int32, c.OutC),
+	p := &generic.QConv{ConvParams: c, InZP: q.zpIn, Bias: q.biasFold, Mult: make([]int32, c.OutC), Shift: make([]int32, c.OutC),
 		Epi: epi, OutZP: zpOut, OutMin: -128, OutMax: 127}
 	scale := sOut // what Mult maps the accumulator onto
-	if epi != EpiClamp {
+	if epi != generic.EpiClamp {
 		lo, hi := tqMinMax(q.accF)
 		s := math.Max(math.Max(-lo, hi), 6) / 32767 // quant.PreScale's rule
 		p.Three, p.Six = int32(math.Round(3/s)), int32(math.Round(6/s))
-		if epi == EpiHardswish {
-			p.PostMult, p.PostShift = QuantizeMultiplier(s * s / (6 * sOut))
+		if epi == generic.EpiHardswish {
+			p.PostMult, p.PostShift = generic.QuantizeMultiplier(s * s / (6 * sOut))
 		} else {
-			p.PostMult, p.PostShift = QuantizeMultiplier(s / (6 * sOut))
+			p.PostMult, p.PostShift = generic.QuantizeMultiplier(s / (6 * sOut))
 		}
 		scale = s
 	}
 	for o := range p.Mult {
-		p.Mult[o], p.Shift[o] = QuantizeMultiplier(q.accScale[o] / scale)
+		p.Mult[o], p.Shift[o] = generic.QuantizeMultiplier(q.accScale[o] / scale)
 	}
 	out := make([]int8, len(want))
-	ConvQ(p, q.inQ, q.wQ, out)
+	generic.ConvQ(p, q.inQ, q.wQ, out)
 	deq := make([]float32, len(out))
-	DequantizeQ(out, float32(sOut), zpOut, deq)
+	generic.DequantizeQ(out, float32(sOut), zpOut, deq)
 	var sq float64
 	for i := range deq {
 		maxSteps = math.Max(maxSteps, math.Abs(float64(deq[i])-want[i])/sOut)
@@ -176,15 +166,15 @@ func TestConvQMatchesFloat(t *testing.T) {
 	r := rand.New(rand.NewSource(40))
 	for _, tc := range []struct {
 		name string
-		c    ConvParams
+		c    generic.ConvParams
 	}{
-		{"dense 3x3", tqGeom(10, 10, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1)},
-		{"1x1", tqGeom(14, 14, 96, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
-		{"depthwise 5x5 s2 SAME", tqSameGeom(14, 14, 48, 48, 5, 2, 48)},
-		{"stem 3x3 s2", tqSameGeom(32, 32, 3, 16, 3, 2, 1)},
+		{"dense 3x3", kerneltest.Geom(10, 10, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1)},
+		{"1x1", kerneltest.Geom(14, 14, 96, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
+		{"depthwise 5x5 s2 SAME", kerneltest.SameGeom(14, 14, 48, 48, 5, 2, 48)},
+		{"stem 3x3 s2", kerneltest.SameGeom(32, 32, 3, 16, 3, 2, 1)},
 	} {
 		q := tqMakeQuantConv(r, tc.c)
-		for _, epi := range []Epilogue{EpiClamp, EpiHardswish, EpiHardsigmoid} {
+		for _, epi := range []generic.Epilogue{generic.EpiClamp, generic.EpiHardswish, generic.EpiHardsigmoid} {
 			steps, rms := tqRunScheme(t, q, epi)
 			t.Logf("%s epilogue %d: max error %.3f steps vs float on quantized inputs; RMS %.2f steps vs unquantized float", tc.name, epi, steps, rms)
 			if steps > 1 {
@@ -201,14 +191,14 @@ func TestConvQMatchesFloat(t *testing.T) {
 // float32 rounding.
 func TestConvQFloatMatchesFloat(t *testing.T) {
 	r := rand.New(rand.NewSource(41))
-	c := tqGeom(1, 1, 576, 100, 1, 1, 1, 1, 0, 0, 0, 0, 1)
+	c := kerneltest.Geom(1, 1, 576, 100, 1, 1, 1, 1, 0, 0, 0, 0, 1)
 	q := tqMakeQuantConv(r, c)
-	p := &QConv{ConvParams: c, InZP: q.zpIn, Bias: q.biasFold, Epi: EpiFloat, OutScale: make([]float32, c.OutC)}
+	p := &generic.QConv{ConvParams: c, InZP: q.zpIn, Bias: q.biasFold, Epi: generic.EpiFloat, OutScale: make([]float32, c.OutC)}
 	for o := range p.OutScale {
 		p.OutScale[o] = float32(q.accScale[o])
 	}
 	out := make([]float32, c.OutC)
-	ConvQFloat(p, q.inQ, q.wQ, out)
+	generic.ConvQFloat(p, q.inQ, q.wQ, out)
 	for o, v := range out {
 		if d := math.Abs(float64(v) - q.accF[o]); d > 1e-5*math.Max(1, math.Abs(q.accF[o])) {
 			t.Errorf("logit %d = %g, want %g", o, v, q.accF[o])
@@ -260,12 +250,12 @@ func TestElementwiseQMatchesFloat(t *testing.T) {
 	}
 	so, zo := tqAsym(tqMinMax(sum))
 	twice := 2 * math.Max(sa, sb)
-	pa := &QAdd{AZP: za, BZP: zb, OutZP: zo, LeftShift: 20, OutMin: -128, OutMax: 127}
-	pa.AMult, pa.AShift = QuantizeMultiplier(sa / twice)
-	pa.BMult, pa.BShift = QuantizeMultiplier(sb / twice)
-	pa.OutMult, pa.OutShift = QuantizeMultiplier(twice / (math.Ldexp(1, 20) * so))
+	pa := &generic.QAdd{AZP: za, BZP: zb, OutZP: zo, LeftShift: 20, OutMin: -128, OutMax: 127}
+	pa.AMult, pa.AShift = generic.QuantizeMultiplier(sa / twice)
+	pa.BMult, pa.BShift = generic.QuantizeMultiplier(sb / twice)
+	pa.OutMult, pa.OutShift = generic.QuantizeMultiplier(twice / (math.Ldexp(1, 20) * so))
 	got := make([]int8, len(aQ))
-	AddQ(pa, aQ, bQ, got)
+	generic.AddQ(pa, aQ, bQ, got)
 	tqSteps(t, "AddQ", got, sum, so, zo)
 
 	// Squeeze-excitation gate.
@@ -275,9 +265,9 @@ func TestElementwiseQMatchesFloat(t *testing.T) {
 		prod[i] = aF[i] * gF[i%c]
 	}
 	sp, zpp := tqAsym(tqMinMax(prod))
-	pm := &QMulChannels{XZP: za, GZP: zg, OutZP: zpp, OutMin: -128, OutMax: 127}
-	pm.Mult, pm.Shift = QuantizeMultiplier(sa * sg / sp)
-	MulChannelsQ(pm, aQ, gQ, got, hw, c)
+	pm := &generic.QMulChannels{XZP: za, GZP: zg, OutZP: zpp, OutMin: -128, OutMax: 127}
+	pm.Mult, pm.Shift = generic.QuantizeMultiplier(sa * sg / sp)
+	generic.MulChannelsQ(pm, aQ, gQ, got, hw, c)
 	tqSteps(t, "MulChannelsQ", got, prod, sp, zpp)
 
 	// Global average pool.
@@ -286,16 +276,16 @@ func TestElementwiseQMatchesFloat(t *testing.T) {
 		mean[i%c] += v / hw
 	}
 	sm, zm := tqAsym(tqMinMax(mean))
-	pr := &QRescale{InZP: za, OutZP: zm, OutMin: -128, OutMax: 127}
-	pr.Mult, pr.Shift = QuantizeMultiplier(sa / (hw * sm))
+	pr := &generic.QRescale{InZP: za, OutZP: zm, OutMin: -128, OutMax: 127}
+	pr.Mult, pr.Shift = generic.QuantizeMultiplier(sa / (hw * sm))
 	pooled := make([]int8, c)
-	GlobalAvgPoolQ(pr, aQ, hw, c, pooled)
+	generic.GlobalAvgPoolQ(pr, aQ, hw, c, pooled)
 	tqSteps(t, "GlobalAvgPoolQ", pooled, mean, sm, zm)
 
 	// Rescale to another scale (a concat input).
 	sr, zr := tqAsym(-3, 6)
-	pr = &QRescale{InZP: za, OutZP: zr, OutMin: -128, OutMax: 127}
-	pr.Mult, pr.Shift = QuantizeMultiplier(sa / sr)
-	RescaleQ(pr, aQ, got)
+	pr = &generic.QRescale{InZP: za, OutZP: zr, OutMin: -128, OutMax: 127}
+	pr.Mult, pr.Shift = generic.QuantizeMultiplier(sa / sr)
+	generic.RescaleQ(pr, aQ, got)
 	tqSteps(t, "RescaleQ", got, aF, sr, zr)
 }

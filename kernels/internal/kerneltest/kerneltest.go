@@ -1,7 +1,11 @@
-// Package kerneltest holds what the kernels' tests share: kernels/generic
-// and kernels/arm64 compare their outputs the same way. It has no
-// dependency on the kernels themselves, so that kernels/generic's own
-// (internal) tests can import it.
+// Package kerneltest holds what the kernels' tests share: the fixed conv
+// shapes every kernel path must get right (ConvCases), the geometry and
+// random quantization parameters they are drawn with (Geom, NewQConv, ZP,
+// OutRange), and the comparison of outputs (Compare). It imports
+// kernels/generic for its types, so kernels/generic's quantized kernels
+// are tested from outside the package (package generic_test, with
+// export_test.go for the internals they check), as kernels/arm64 tests
+// them against it.
 package kerneltest
 
 import "fmt"

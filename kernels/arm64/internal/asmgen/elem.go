@@ -67,13 +67,23 @@ func narrowOut8(f *asmFile, out16 bool, s int) {
 	f.v("smin v0.8b, v0.8b, v30.8b")
 }
 
-// storeOut16 stores 16 outputs (v0, or v0-v1 for int16) at x[p], advancing
-// it by the given register or immediate.
+// storeOut stores 16 outputs (v0, or v0-v1 for int16) at x[p]; post is
+// the post-increment (", x6", ", #16") or "" (none).
 func storeOut(f *asmFile, out16 bool, p int, post string) {
 	if out16 {
-		f.v("st1 {v0.8h, v1.8h}, [x%d], %s", p, post)
+		f.v("st1 {v0.8h, v1.8h}, [x%d]%s", p, post)
 	} else {
-		f.v("st1 {v0.16b}, [x%d], %s", p, post)
+		f.v("st1 {v0.16b}, [x%d]%s", p, post)
+	}
+}
+
+// storeOut8 stores 8 outputs (v0: int8 or int16) at x[p]; post as for
+// storeOut.
+func storeOut8(f *asmFile, out16 bool, p int, post string) {
+	if out16 {
+		f.v("st1 {v0.8h}, [x%d]%s", p, post)
+	} else {
+		f.v("st1 {v0.8b}, [x%d]%s", p, post)
 	}
 }
 
@@ -121,7 +131,7 @@ func emitRescale(f *asmFile, in16, out16, shl bool) {
 	}
 	requantRegs(f, []int{4, 5, 6, 7}, shl, 11, 12, 13)
 	narrowOut(f, out16, 4)
-	storeOut(f, out16, 1, map[bool]string{false: "#16", true: "#32"}[out16])
+	storeOut(f, out16, 1, map[bool]string{false: ", #16", true: ", #32"}[out16])
 	f.g("SUBS $16, R2")
 	f.g("BNE loop")
 	f.label("done")
@@ -303,15 +313,7 @@ func emitAvgPool(f *asmFile, in16, out16, shl bool) {
 		f.v("saddw2 v5.4s, v5.4s, v0.8h")
 		f.g("SUBS $1, R10")
 		f.g("BNE px")
-		f.v("sqsub v4.4s, v4.4s, v11.4s")
-		f.v("sqsub v5.4s, v5.4s, v11.4s")
-		requantRegs(f, []int{4, 5}, shl, 12, 13, 14)
-		narrowOut8(f, out16, 4)
-		if out16 {
-			f.v("st1 {v0.8h}, [x3], #16")
-		} else {
-			f.v("st1 {v0.8b}, [x3], #8")
-		}
+		avgPoolOut8(f, out16, shl, fmt.Sprintf(", #%d", 8*ob))
 		f.g("ADD $16, R0")
 		f.g("SUBS $1, R7")
 		f.g("BNE block")
@@ -349,7 +351,7 @@ func emitAvgPool(f *asmFile, in16, out16, shl bool) {
 	}
 	requantRegs(f, []int{4, 5, 6, 7}, shl, 12, 13, 14)
 	narrowOut(f, out16, 4)
-	storeOut(f, out16, 3, fmt.Sprintf("#%d", 16*ob))
+	storeOut(f, out16, 3, fmt.Sprintf(", #%d", 16*ob))
 	f.g("ADD $16, R0")
 	f.g("SUBS $1, R7")
 	f.g("BNE block")
@@ -372,17 +374,20 @@ func emitAvgPool(f *asmFile, in16, out16, shl bool) {
 	f.v("saddw v4.4s, v4.4s, v16.4h")
 	f.v("saddw2 v5.4s, v5.4s, v16.8h")
 	f.g("CBNZ R10, chunk8")
+	avgPoolOut8(f, out16, shl, "")
+	f.label("done")
+	f.g("RET")
+}
+
+// avgPoolOut8 ends 8 channels of emitAvgPool: their sums in v4, v5, less
+// hw·InZP (v11), requantized (v12-v14) and stored at x3 (post as for
+// storeOut).
+func avgPoolOut8(f *asmFile, out16, shl bool, post string) {
 	f.v("sqsub v4.4s, v4.4s, v11.4s")
 	f.v("sqsub v5.4s, v5.4s, v11.4s")
 	requantRegs(f, []int{4, 5}, shl, 12, 13, 14)
 	narrowOut8(f, out16, 4)
-	if out16 {
-		f.v("st1 {v0.8h}, [x3]")
-	} else {
-		f.v("st1 {v0.8b}, [x3]")
-	}
-	f.label("done")
-	f.g("RET")
+	storeOut8(f, out16, 3, post)
 }
 
 // emitQuantize: QuantizeF32 over n floats (a multiple of 16): the product

@@ -117,6 +117,16 @@ func vecOps(ops []operand, n, i int) (q, size uint32, err error) {
 	return vecQS(ops[i])
 }
 
+// vecOpsF is vecOps for floating-point arrangements: sz is the size bit,
+// 1 for double (2d), 0 for single (2s, 4s).
+func vecOpsF(ops []operand, n int) (q, sz uint32, err error) {
+	q, size, err := vecOps(ops, n, 0)
+	if size == 3 {
+		sz = 1
+	}
+	return q, sz, err
+}
+
 func nops(ops []operand, n int) error {
 	if len(ops) != n {
 		return fmt.Errorf("want %d operands, got %d", n, len(ops))
@@ -213,13 +223,9 @@ func encode(mn string, ops []operand) (uint32, error) {
 		return 0x0E201C00 | q<<30 | t[0]<<29 | t[1]<<22 | uint32(ops[2].n)<<16 | uint32(ops[1].n)<<5 | uint32(ops[0].n), nil
 	}
 	if base == "fadd" || base == "fmul" || base == "fsub" || base == "fmla" || base == "fmls" {
-		q, size, err := vecOps(ops, 3, 0)
+		q, sz, err := vecOpsF(ops, 3)
 		if err != nil {
 			return 0, err
-		}
-		sz := uint32(0)
-		if size == 3 {
-			sz = 1
 		}
 		var u, op, b23 uint32
 		switch base {
@@ -258,24 +264,16 @@ func encode(mn string, ops []operand) (uint32, error) {
 		return w, nil
 	}
 	if base == "fcvtl" {
-		_, size, err := vecOps(ops, 2, 0)
+		_, sz, err := vecOpsF(ops, 2)
 		if err != nil {
 			return 0, err
-		}
-		sz := uint32(0)
-		if size == 3 {
-			sz = 1
 		}
 		return 0x0E217800 | second<<30 | sz<<22 | uint32(ops[1].n)<<5 | uint32(ops[0].n), nil
 	}
 	if t, ok := twoMiscF[base]; ok {
-		q, size, err := vecOps(ops, 2, 0)
+		q, sz, err := vecOpsF(ops, 2)
 		if err != nil {
 			return 0, err
-		}
-		sz := uint32(0)
-		if size == 3 {
-			sz = 1
 		}
 		return 0x0E200800 | q<<30 | t[0]<<29 | t[2]<<23 | sz<<22 | t[1]<<12 | uint32(ops[1].n)<<5 | uint32(ops[0].n), nil
 	}
@@ -413,10 +411,7 @@ func encodeDup(ops []operand) (uint32, error) {
 }
 
 func encodeUmov(ops []operand) (uint32, error) {
-	if err := nops(ops, 2); err != nil {
-		return 0, err
-	}
-	imm5, err := elemImm5(ops[1].arr, ops[1].idx)
+	imm5, err := twoOpsElem(ops, 1)
 	if err != nil {
 		return 0, err
 	}
@@ -428,14 +423,20 @@ func encodeUmov(ops []operand) (uint32, error) {
 }
 
 func encodeIns(ops []operand) (uint32, error) {
-	if err := nops(ops, 2); err != nil {
-		return 0, err
-	}
-	imm5, err := elemImm5(ops[0].arr, ops[0].idx)
+	imm5, err := twoOpsElem(ops, 0)
 	if err != nil {
 		return 0, err
 	}
 	return 0x4E001C00 | imm5<<16 | uint32(ops[1].n)<<5 | uint32(ops[0].n), nil
+}
+
+// twoOpsElem checks for two operands and returns the imm5 field (size and
+// index) of the element operand ops[i].
+func twoOpsElem(ops []operand, i int) (uint32, error) {
+	if err := nops(ops, 2); err != nil {
+		return 0, err
+	}
+	return elemImm5(ops[i].arr, ops[i].idx)
 }
 
 func encodeMovi(ops []operand) (uint32, error) {

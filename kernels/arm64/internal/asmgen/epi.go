@@ -48,15 +48,7 @@ accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 %s`, what, ot, shlDoc), splitArgs(epiArgs)...)
 	f.loadArgs()
 	f.v("ld1 {v8.4s, v9.4s}, [x7]")
-	if out16 {
-		f.v("dup v28.4s, v8.s[0]")
-		f.v("dup v29.8h, v8.h[2]")
-		f.v("dup v30.8h, v8.h[4]")
-	} else {
-		f.v("dup v28.8h, v8.h[0]")
-		f.v("dup v29.16b, v8.b[4]")
-		f.v("dup v30.16b, v8.b[8]")
-	}
+	loadOutScalars(f, out16, 8, 0, 1, 2)
 	if kind != epiClamp {
 		f.v("dup v10.8h, v8.h[6]") // Three
 		f.v("dup v11.8h, v9.h[0]") // Six
@@ -81,26 +73,11 @@ accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 	if out16 {
 		osz = 2
 	}
-	// rows loops over the rows of the current channel block (label l):
-	// R10 walks the accumulators, R11 the outputs, R12 counts rows.
-	rows := func(l string, body func()) {
-		f.g("MOVD R0, R10")
-		f.g("MOVD R5, R11")
-		f.g("MOVD R2, R12")
-		f.label(l)
-		body()
-		f.g("SUBS $1, R12")
-		f.g("BNE " + l)
-	}
 	loadParams()
-	rows("row", func() {
+	epiRows(f, "row", func() {
 		f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
 		requantBody(f, out16, kind, shl)
-		if out16 {
-			f.v("st1 {v0.8h, v1.8h}, [x11], x6")
-		} else {
-			f.v("st1 {v0.16b}, [x11], x6")
-		}
+		storeOut(f, out16, 11, ", x6")
 	})
 	f.g("ADD $64, R0")
 	f.g("ADD $%d, R5", 16*osz)
@@ -116,14 +93,10 @@ accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 		f.g("ADD $128, R4, R13")
 		f.v("ld1 {v24.4s, v25.4s}, [x13]")
 	}
-	rows("row8", func() {
+	epiRows(f, "row8", func() {
 		f.v("ld1 {v0.4s, v1.4s}, [x10], x1")
 		requantBody8(f, out16, kind, shl)
-		if out16 {
-			f.v("st1 {v0.8h}, [x11], x6")
-		} else {
-			f.v("st1 {v0.8b}, [x11], x6")
-		}
+		storeOut8(f, out16, 11, ", x6")
 	})
 	// the rest (n%8 channels) continues from lane 8 of the same
 	// parameter block: the parameters and accumulators read past their
@@ -135,7 +108,7 @@ accumulators (row stride ldacc bytes) to out (row stride ldout bytes).
 	f.g("AND $7, R9")
 	f.g("CBZ R9, done")
 	loadParams()
-	rows("trow", func() {
+	epiRows(f, "trow", func() {
 		f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
 		requantBody(f, out16, kind, shl)
 		f.g("MOVD R11, R13")
@@ -281,6 +254,30 @@ func partialStore(f *asmFile, cnt string, ptr, size int) {
 	}
 }
 
+// epiRows is the loop over the rows of an epilogue's column block, label
+// l: R10 walks the accumulators (from R0), R11 the outputs (from R5), R12
+// counts the rows (from R2); body handles one row.
+func epiRows(f *asmFile, l string, body func()) {
+	f.g("MOVD R0, R10")
+	f.g("MOVD R5, R11")
+	f.g("MOVD R2, R12")
+	f.label(l)
+	body()
+	f.g("SUBS $1, R12")
+	f.g("BNE " + l)
+}
+
+// scaleF32 turns the int32 accumulators v0..v(n-1) into float32 and
+// multiplies each by its scales, v16..v(16+n-1).
+func scaleF32(f *asmFile, n int) {
+	for i := 0; i < n; i++ {
+		f.v("scvtf v%d.4s, v%d.4s", i, i)
+	}
+	for i := 0; i < n; i++ {
+		f.v("fmul v%d.4s, v%d.4s, v%d.4s", i, i, 16+i)
+	}
+}
+
 // emitRequantF32 is the EpiFloat epilogue: out = float32(acc)·scale[o]
 // (the logits); prm holds the scales, padded to 16.
 func emitRequantF32(f *asmFile) {
@@ -292,20 +289,11 @@ func emitRequantF32(f *asmFile) {
 	f.g("CBZ R8, tail")
 	f.label("block")
 	f.v("ld1 {v16.4s-v19.4s}, [x4], #64")
-	f.g("MOVD R0, R10")
-	f.g("MOVD R5, R11")
-	f.g("MOVD R2, R12")
-	f.label("row")
-	f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
-	for i := 0; i < 4; i++ {
-		f.v("scvtf v%d.4s, v%d.4s", i, i)
-	}
-	for i := 0; i < 4; i++ {
-		f.v("fmul v%d.4s, v%d.4s, v%d.4s", i, i, 16+i)
-	}
-	f.v("st1 {v0.4s-v3.4s}, [x11], x6")
-	f.g("SUBS $1, R12")
-	f.g("BNE row")
+	epiRows(f, "row", func() {
+		f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
+		scaleF32(f, 4)
+		f.v("st1 {v0.4s-v3.4s}, [x11], x6")
+	})
 	f.g("ADD $64, R0")
 	f.g("ADD $64, R5")
 	f.g("SUBS $1, R8")
@@ -313,18 +301,11 @@ func emitRequantF32(f *asmFile) {
 	f.label("tail")
 	f.g("TBZ $3, R9, tail7")
 	f.v("ld1 {v16.4s, v17.4s}, [x4]")
-	f.g("MOVD R0, R10")
-	f.g("MOVD R5, R11")
-	f.g("MOVD R2, R12")
-	f.label("row8")
-	f.v("ld1 {v0.4s, v1.4s}, [x10], x1")
-	f.v("scvtf v0.4s, v0.4s")
-	f.v("scvtf v1.4s, v1.4s")
-	f.v("fmul v0.4s, v0.4s, v16.4s")
-	f.v("fmul v1.4s, v1.4s, v17.4s")
-	f.v("st1 {v0.4s, v1.4s}, [x11], x6")
-	f.g("SUBS $1, R12")
-	f.g("BNE row8")
+	epiRows(f, "row8", func() {
+		f.v("ld1 {v0.4s, v1.4s}, [x10], x1")
+		scaleF32(f, 2)
+		f.v("st1 {v0.4s, v1.4s}, [x11], x6")
+	})
 	f.g("ADD $32, R4")
 	f.g("ADD $32, R0")
 	f.g("ADD $32, R5")
@@ -332,22 +313,13 @@ func emitRequantF32(f *asmFile) {
 	f.g("AND $7, R9")
 	f.g("CBZ R9, done")
 	f.v("ld1 {v16.4s-v19.4s}, [x4], #64")
-	f.g("MOVD R0, R10")
-	f.g("MOVD R5, R11")
-	f.g("MOVD R2, R12")
-	f.label("trow")
-	f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
-	for i := 0; i < 4; i++ {
-		f.v("scvtf v%d.4s, v%d.4s", i, i)
-	}
-	for i := 0; i < 4; i++ {
-		f.v("fmul v%d.4s, v%d.4s, v%d.4s", i, i, 16+i)
-	}
-	f.g("MOVD R11, R13")
-	f.g("ADD R6, R11")
-	partialStore(f, "R9", 13, 4)
-	f.g("SUBS $1, R12")
-	f.g("BNE trow")
+	epiRows(f, "trow", func() {
+		f.v("ld1 {v0.4s-v3.4s}, [x10], x1")
+		scaleF32(f, 4)
+		f.g("MOVD R11, R13")
+		f.g("ADD R6, R11")
+		partialStore(f, "R9", 13, 4)
+	})
 	f.label("done")
 	f.g("RET")
 }

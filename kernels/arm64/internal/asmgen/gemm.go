@@ -138,30 +138,41 @@ func sdotBody(f *asmFile, rows, width int, tag string) {
 			}
 		}
 	}
+	load := func(r, k int) {
+		f.v("ldr %s%d, [x%d], #%d", map[int]string{16: "q", 8: "d", 4: "s"}[k], r, 11+r, k)
+	}
+	sdotKSteps(f, rows, tag, 4, load, group)
+}
+
+// sdotKSteps is the k loop of the SDOT bodies (R21 counts k): 16 k a step
+// while at least 16 remain, then 8, then 4. load(r, k) loads row r's next
+// k values; group(g, wb) loads the weights of 4-k group g into v[wb].. and
+// multiplies, wb alternating between wb0 and wb0+4.
+func sdotKSteps(f *asmFile, rows int, tag string, wb0 int, load func(r, k int), group func(g, wb int)) {
 	f.g("SUBS $16, R3, R21")
 	f.g("BLT k8" + tag)
 	f.label("k16" + tag)
 	for r := 0; r < rows; r++ {
-		f.v("ldr q%d, [x%d], #16", r, 11+r)
+		load(r, 16)
 	}
 	for g := 0; g < 4; g++ {
-		group(g, 4+4*(g%2))
+		group(g, wb0+4*(g%2))
 	}
 	f.g("SUBS $16, R21")
 	f.g("BGE k16" + tag)
 	f.label("k8" + tag)
 	f.g("TBZ $3, R21, k4" + tag)
 	for r := 0; r < rows; r++ {
-		f.v("ldr d%d, [x%d], #8", r, 11+r)
+		load(r, 8)
 	}
-	group(0, 4)
-	group(1, 8)
+	group(0, wb0)
+	group(1, wb0+4)
 	f.label("k4" + tag)
 	f.g("TBZ $2, R21, kd" + tag)
 	for r := 0; r < rows; r++ {
-		f.v("ldr s%d, [x%d], #4", r, 11+r)
+		load(r, 4)
 	}
-	group(0, 4)
+	group(0, wb0)
 	f.label("kd" + tag)
 }
 
@@ -271,20 +282,22 @@ func neonBody(f *asmFile, rows, width int, tag string) {
 	// the first ADDP step of the reduction leaves each row's accumulators
 	// as four vectors of channel pairs {c, c, c+1, c+1}: the 8-k tail adds
 	// its pair sums straight into them (see neonTail8)
-	for r := 0; r < rows; r++ {
-		b := 16 + 8*r
-		for j := 0; j < 4; j++ {
-			f.v("addp v%d.4s, v%d.4s, v%d.4s", b+j, b+2*j, b+2*j+1)
-		}
-	}
+	addpHalve(f, rows, 4)
 	f.label("k8" + tag)
 	f.g("TBZ $3, R21, kd" + tag)
 	neonTail8(f, rows)
 	f.label("kd" + tag)
+	addpHalve(f, rows, 2)
+}
+
+// addpHalve adds neighbouring accumulators pairwise (ADDP): each row's
+// 2n vectors from v16+8r become n.
+func addpHalve(f *asmFile, rows, n int) {
 	for r := 0; r < rows; r++ {
 		b := 16 + 8*r
-		f.v("addp v%d.4s, v%d.4s, v%d.4s", b, b, b+1)
-		f.v("addp v%d.4s, v%d.4s, v%d.4s", b+1, b+2, b+3)
+		for j := 0; j < n; j++ {
+			f.v("addp v%d.4s, v%d.4s, v%d.4s", b+j, b+2*j, b+2*j+1)
+		}
 	}
 }
 
@@ -380,6 +393,13 @@ per micro-tile, k in steps of 16, 8-channel blocks (nb of them; half is unused).
 	f.g("MOVD R8, R11")
 	neonBody(f, 1, 8, "r1")
 	f.v("st1 {v16.4s, v17.4s}, [x9]")
+	nextBlock8(f)
+}
+
+// nextBlock8 ends the 8-channel block loop of the NEON GEMMs (label
+// next): the weights move on by a block (R24 bytes), the outputs by 8
+// channels, for nb blocks (R5).
+func nextBlock8(f *asmFile) {
 	f.label("next")
 	f.g("ADD R24, R4")
 	f.g("ADD $32, R6")
@@ -446,12 +466,7 @@ func emitGemmNEONc8(f *asmFile) {
 	f.g("ADD R1, R8")
 	f.g("SUBS $1, R10")
 	f.g("BNE row1")
-	f.label("next")
-	f.g("ADD R24, R4")
-	f.g("ADD $32, R6")
-	f.g("SUBS $1, R5")
-	f.g("BNE block")
-	f.g("RET")
+	nextBlock8(f)
 }
 
 func emitGemms(f *asmFile) {
@@ -491,10 +506,22 @@ func sdotI16Body(f *asmFile, rows, width int, tag string) {
 			f.v("movi v%d.2d, #0", h+r*nv+j)
 		}
 	}
-	split := func(r int, load string) {
-		f.v(load, 4, 11+r)
-		f.v("uzp2 v%d.16b, v4.16b, v5.16b", r)
-		f.v("uzp1 v%d.16b, v4.16b, v5.16b", 2+r)
+	// split loads row r's next k activations into v4 (and v5 for 16)
+	// and splits them into high bytes (v[r]) and recentred low bytes
+	// (v[2+r]).
+	split := func(r, k int) {
+		hi := 4
+		switch k {
+		case 16:
+			f.v("ld1 {v4.8h, v5.8h}, [x%d], #32", 11+r)
+			hi = 5
+		case 8:
+			f.v("ld1 {v4.8h}, [x%d], #16", 11+r)
+		default:
+			f.v("ldr d4, [x%d], #8", 11+r)
+		}
+		f.v("uzp2 v%d.16b, v4.16b, v%d.16b", r, hi)
+		f.v("uzp1 v%d.16b, v4.16b, v%d.16b", 2+r, hi)
 		f.v("eor v%d.16b, v%d.16b, v14.16b", 2+r, 2+r)
 	}
 	group := func(g, wb int) {
@@ -506,37 +533,7 @@ func sdotI16Body(f *asmFile, rows, width int, tag string) {
 			}
 		}
 	}
-	f.g("SUBS $16, R3, R21")
-	f.g("BLT k8" + tag)
-	f.label("k16" + tag)
-	for r := 0; r < rows; r++ {
-		split(r, "ld1 {v%d.8h, v5.8h}, [x%d], #32")
-	}
-	for g := 0; g < 4; g++ {
-		group(g, 6+4*(g%2))
-	}
-	f.g("SUBS $16, R21")
-	f.g("BGE k16" + tag)
-	f.label("k8" + tag)
-	f.g("TBZ $3, R21, k4" + tag)
-	for r := 0; r < rows; r++ {
-		f.v("ld1 {v4.8h}, [x%d], #16", 11+r)
-		f.v("uzp2 v%d.16b, v4.16b, v4.16b", r)
-		f.v("uzp1 v%d.16b, v4.16b, v4.16b", 2+r)
-		f.v("eor v%d.16b, v%d.16b, v14.16b", 2+r, 2+r)
-	}
-	group(0, 6)
-	group(1, 10)
-	f.label("k4" + tag)
-	f.g("TBZ $2, R21, kd" + tag)
-	for r := 0; r < rows; r++ {
-		f.v("ldr d4, [x%d], #8", 11+r)
-		f.v("uzp2 v%d.16b, v4.16b, v4.16b", r)
-		f.v("uzp1 v%d.16b, v4.16b, v4.16b", 2+r)
-		f.v("eor v%d.16b, v%d.16b, v14.16b", 2+r, 2+r)
-	}
-	group(0, 6)
-	f.label("kd" + tag)
+	sdotKSteps(f, rows, tag, 6, split, group)
 	for r := 0; r < rows; r++ {
 		for j := 0; j < nv; j++ {
 			f.v("mla v%d.4s, v%d.4s, v15.4s", 16+r*nv+j, h+r*nv+j)

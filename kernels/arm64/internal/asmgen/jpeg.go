@@ -30,11 +30,7 @@ func emitJPEG(f *asmFile) {
 func emitYCCToRGB(f *asmFile) {
 	f.text(kernel{op: "yccToRGB", types: "U8", isa: "NEON"}, `converts n pixels (a multiple of 16) of Y, Cb, Cr rows to packed RGB at dst (jdcolor.c's ycc_rgb_convert).`,
 		"dst unsafe.Pointer", "y unsafe.Pointer", "cb unsafe.Pointer", "cr unsafe.Pointer", "n int")
-	f.arg("dst", "R0")
-	f.arg("y", "R1")
-	f.arg("cb", "R2")
-	f.arg("cr", "R3")
-	f.arg("n", "R4")
+	f.loadArgs()
 	for i, c := range []int{26345, -14942, -22554, 18734} {
 		f.g("MOVD $%d, R9", c)
 		f.v("mov v0.h[%d], w9", i)
@@ -60,16 +56,10 @@ func emitYCCToRGB(f *asmFile) {
 		y, cb, cr := regs[0], regs[1], regs[2]
 		two := map[int]string{0: "", 1: "2"}[half]
 		// R in v22, B in v23, G in v24.
-		f.v("smull v20.4s, v%d.4h, v0.h[0]", cr)
-		f.v("smull2 v21.4s, v%d.8h, v0.h[0]", cr)
-		f.v("rshrn v22.4h, v20.4s, #16")
-		f.v("rshrn2 v22.8h, v21.4s, #16")
+		yccMulQ16(f, 22, cr, 0)
 		f.v("add v22.8h, v22.8h, v%d.8h", cr)
 		f.v("add v22.8h, v22.8h, v%d.8h", y)
-		f.v("smull v20.4s, v%d.4h, v0.h[1]", cb)
-		f.v("smull2 v21.4s, v%d.8h, v0.h[1]", cb)
-		f.v("rshrn v23.4h, v20.4s, #16")
-		f.v("rshrn2 v23.8h, v21.4s, #16")
+		yccMulQ16(f, 23, cb, 1)
 		f.v("add v23.8h, v23.8h, v%d.8h", cb)
 		f.v("add v23.8h, v23.8h, v%d.8h", cb)
 		f.v("add v23.8h, v23.8h, v%d.8h", y)
@@ -93,6 +83,15 @@ func emitYCCToRGB(f *asmFile) {
 	f.g("RET")
 }
 
+// yccMulQ16 sets v[dst].8h to the rounded (v[src] · v0.h[lane]) >> 16 of
+// 8 int16 lanes, through v20 and v21 (32-bit products).
+func yccMulQ16(f *asmFile, dst, src, lane int) {
+	f.v("smull v20.4s, v%d.4h, v0.h[%d]", src, lane)
+	f.v("smull2 v21.4s, v%d.8h, v0.h[%d]", src, lane)
+	f.v("rshrn v%d.4h, v20.4s, #16", dst)
+	f.v("rshrn2 v%d.8h, v21.4s, #16", dst)
+}
+
 // emitH2V2Fancy: the interior of jdsample.c's h2v2_fancy_upsample for n
 // input columns (a multiple of 8): with s = 3*cur + near per column,
 // dst[2i] = (3s[i] + s[i-1] + 8) >> 4 and dst[2i+1] = (3s[i] + s[i+1] + 7) >> 4.
@@ -101,10 +100,7 @@ func emitYCCToRGB(f *asmFile) {
 func emitH2V2Fancy(f *asmFile) {
 	f.text(kernel{op: "upsampleU8", tile: "h2v2", isa: "NEON", tech: "Fancy"}, `writes 2n upsampled samples at dst from n columns (a multiple of 8) of rows cur and near, reading columns -1 and n too (jdsample.c's h2v2_fancy_upsample, interior).`,
 		"dst unsafe.Pointer", "cur unsafe.Pointer", "near unsafe.Pointer", "n int")
-	f.arg("dst", "R0")
-	f.arg("cur", "R1")
-	f.arg("near", "R2")
-	f.arg("n", "R3")
+	f.loadArgs()
 	f.g("MOVD $3, R9")
 	f.v("dup v1.8h, w9")
 	f.g("MOVD $7, R9")
@@ -147,9 +143,7 @@ func emitH2V2Fancy(f *asmFile) {
 func emitH2V1Fancy(f *asmFile) {
 	f.text(kernel{op: "upsampleU8", tile: "h2v1", isa: "NEON", tech: "Fancy"}, `writes 2n upsampled samples at dst from n columns (a multiple of 8) of row cur, reading columns -1 and n too (jdsample.c's h2v1_fancy_upsample, interior).`,
 		"dst unsafe.Pointer", "cur unsafe.Pointer", "n int")
-	f.arg("dst", "R0")
-	f.arg("cur", "R1")
-	f.arg("n", "R3")
+	f.loadArgs("dst:R0", "cur:R1", "n:R3")
 	f.g("MOVD $3, R9")
 	f.v("dup v1.8h, w9")
 	f.g("MOVD $1, R9")
@@ -202,9 +196,7 @@ func islowLane(c int) string {
 func emitIdctIslow(f *asmFile) {
 	f.text(kernel{op: "idctI16U8", tile: "8x8", isa: "NEON", tech: "Islow"}, `writes the 8x8 samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctint.c's jpeg_idct_islow).`,
 		"blk unsafe.Pointer", "dst unsafe.Pointer", "stride int")
-	f.arg("blk", "R0")
-	f.arg("dst", "R1")
-	f.arg("stride", "R2")
+	f.loadArgs()
 	for i, c := range islowConsts {
 		f.g("MOVD $%d, R9", c)
 		f.v("mov v%d.h[%d], w9", 14+i/8, i%8)
@@ -239,17 +231,8 @@ func emitIdctIslow(f *asmFile) {
 // narrowed by SHRN #sh.
 func islowPass(f *asmFile, sh int) {
 	for half := range 2 {
-		two, in := "", "4h"
-		if half == 1 {
-			two, in = "2", "8h"
-		}
-		narrow := func(dst, src int) {
-			if half == 0 {
-				f.v("shrn v%d.4h, v%d.4s, #%d", dst, src, sh)
-			} else {
-				f.v("shrn2 v%d.8h, v%d.4s, #%d", dst, src, sh)
-			}
-		}
+		two, in := idctHalf(half)
+		narrow := func(dst, src int) { idctNarrow(f, half, dst, src, sh) }
 		// Even part: v16 = tmp2, v17 = tmp3, v20/v21 = tmp0/tmp1 (+ rounding).
 		f.v("smull%s v16.4s, v2.%s, %s", two, in, islowLane(4433))
 		f.v("smlal%s v16.4s, v6.%s, %s", two, in, islowLane(-10704))
@@ -292,6 +275,26 @@ func islowPass(f *asmFile, sh int) {
 	}
 }
 
+// idctHalf names, for one half of an IDCT pass over 8 int16 lanes (0:
+// lanes 0-3, 1: lanes 4-7), the suffix of its widening instructions ("" or
+// "2") and the arrangement they read ("4h" or "8h").
+func idctHalf(half int) (two, in string) {
+	if half == 1 {
+		return "2", "8h"
+	}
+	return "", "4h"
+}
+
+// idctNarrow narrows the 32-bit sums in v[src] by sh into that half of
+// v[dst] (SHRN, SHRN2).
+func idctNarrow(f *asmFile, half, dst, src, sh int) {
+	if half == 0 {
+		f.v("shrn v%d.4h, v%d.4s, #%d", dst, src, sh)
+	} else {
+		f.v("shrn2 v%d.8h, v%d.4s, #%d", dst, src, sh)
+	}
+}
+
 // transpose8x8h transposes the 8x8 int16 matrix in registers src..src+7
 // (one row each) into dst..dst+7, using tmp..tmp+7 (src is clobbered).
 func transpose8x8h(f *asmFile, src, tmp, dst int) {
@@ -324,9 +327,7 @@ func emitIdctReduced(f *asmFile, size int) {
 	f.text(kernel{op: "idctI16U8", tile: fmt.Sprintf("%dx%d", size, size), isa: "NEON", tech: "Islow"},
 		fmt.Sprintf(`writes the %dx%d samples of a block of 64 dequantized int16 coefficients (natural order) at dst, rows stride bytes apart (jidctred.c's jpeg_idct_%dx%d).`, size, size, size, size),
 		"blk unsafe.Pointer", "dst unsafe.Pointer", "stride int")
-	f.arg("blk", "R0")
-	f.arg("dst", "R1")
-	f.arg("stride", "R2")
+	f.loadArgs()
 	cs := reducedConsts[size]
 	lane := func(c int) string {
 		for i, v := range cs {
@@ -350,17 +351,8 @@ func emitIdctReduced(f *asmFile, size int) {
 	// adding the rounding constant in v13; halves is 2 for 8 lanes.
 	pass := func(sh, halves int) {
 		for half := range halves {
-			two, in := "", "4h"
-			if half == 1 {
-				two, in = "2", "8h"
-			}
-			narrow := func(dst, src int) {
-				if half == 0 {
-					f.v("shrn v%d.4h, v%d.4s, #%d", dst, src, sh)
-				} else {
-					f.v("shrn2 v%d.8h, v%d.4s, #%d", dst, src, sh)
-				}
-			}
+			two, in := idctHalf(half)
+			narrow := func(dst, src int) { idctNarrow(f, half, dst, src, sh) }
 			f.v("sshll%s v18.4s, v0.%s, #%d", two, in, constBitsRed+extra)
 			f.v("add v18.4s, v18.4s, v13.4s")
 			if size == 4 {

@@ -13,12 +13,7 @@ package main
 func emitResampleV(f *asmFile) {
 	f.text(kernel{op: "resampleVertU8", isa: "NEON"}, `computes one row of Pillow's vertical pass, width bytes (a multiple of 16) from n rows of src (stride bytes apart) weighted by n int32 w.`,
 		"src unsafe.Pointer", "stride int", "n int", "w unsafe.Pointer", "dst unsafe.Pointer", "width int")
-	f.arg("src", "R0")
-	f.arg("stride", "R1")
-	f.arg("n", "R2")
-	f.arg("w", "R3")
-	f.arg("dst", "R4")
-	f.arg("width", "R5")
+	f.loadArgs()
 	f.g("CBZ R5, done")
 	f.g("CBZ R2, done")
 	f.g("MOVD $%d, R6", 1<<21)
@@ -74,15 +69,7 @@ func emitResampleH(f *asmFile) {
 	f.text(kernel{op: "resampleHorizU8", isa: "NEON"}, `computes rows rows of Pillow's horizontal pass over packed RGB: outW pixels per row, pixel x from n[x] source pixels at start[x] weighted by the next n[x] int32 of w. Reads up to 4 bytes past a pixel's last tap.`,
 		"src unsafe.Pointer", "ss int", "rows int", "dst unsafe.Pointer", "ds int",
 		"start unsafe.Pointer", "n unsafe.Pointer", "w unsafe.Pointer", "outW int")
-	f.arg("src", "R0")
-	f.arg("ss", "R1")
-	f.arg("rows", "R2")
-	f.arg("dst", "R3")
-	f.arg("ds", "R4")
-	f.arg("start", "R5")
-	f.arg("n", "R6")
-	f.arg("w", "R7")
-	f.arg("outW", "R8")
+	f.loadArgs()
 	f.g("CBZ R2, done")
 	f.g("CBZ R8, done")
 	f.g("MOVD $%d, R9", 1<<21)

@@ -1,4 +1,4 @@
-package qtest
+package kerneltest
 
 import (
 	"fmt"
@@ -88,10 +88,10 @@ func reference[In, Out generic.Q](p *generic.QConv, in []In, in8 []int8, w8 []in
 	generic.ConvQ(p, in, w8, want)
 }
 
-// ConvCase checks one geometry with pack for every element type and
+// CheckConv checks one geometry with pack for every element type and
 // epilogue: int8 and int16 inputs and outputs, float logits, and for
 // dense convs int16 weights.
-func ConvCase(t *testing.T, r *rand.Rand, name string, c generic.ConvParams, pack Pack) {
+func CheckConv(t *testing.T, r *rand.Rand, name string, c generic.ConvParams, pack Pack) {
 	t.Helper()
 	k := c.KH * c.KW * c.InC / max(c.Groups, 1)
 	size := c.InH * c.InW * c.InC
@@ -134,43 +134,6 @@ func ConvCase(t *testing.T, r *rand.Rand, name string, c generic.ConvParams, pac
 			t.Errorf("%s epi=%d bands=%d %+v: %v", name, epi, bands, c, err)
 		}
 	}
-}
-
-// FixedShapes are the geometries of both models' layers in small, with
-// the awkward edges: channel counts off the vector widths, single pixels,
-// TF-SAME padding, strides, 1×1 convs that are not plain GEMMs.
-var FixedShapes = []struct {
-	Name string
-	C    generic.ConvParams
-}{
-	{"1x1 5x7x17->33", Geom(5, 7, 17, 33, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
-	{"1x1 1x1x96->17", Geom(1, 1, 96, 17, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
-	{"1x1 1x1x40->1", Geom(1, 1, 40, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
-	{"1x1 3x3x600->9", Geom(3, 3, 600, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
-	{"1x1 4x5x1->3", Geom(4, 5, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
-	{"1x1 7x7x24->24", Geom(7, 7, 24, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
-	{"1x1 6x5x48->1024", Geom(6, 5, 48, 1024, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
-	{"1x1 9x9x16->72", Geom(9, 9, 16, 72, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
-	{"1x1 stride2 7x6x5->7", Geom(7, 6, 5, 7, 1, 1, 2, 2, 0, 0, 0, 0, 1)},
-	{"1x1 padded 3x3x4->5", Geom(3, 3, 4, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1)},
-	{"dw3x3 s1 p1 9x8x17", Geom(9, 8, 17, 17, 3, 3, 1, 1, 1, 1, 1, 1, 17)},
-	{"dw3x3 s2 p1 9x8x33", Geom(9, 8, 33, 33, 3, 3, 2, 2, 1, 1, 1, 1, 33)},
-	{"dw3x3 s2 same 8x10x24", SameGeom(8, 10, 24, 24, 3, 2, 24)},
-	{"dw3x3 s1 p1 1x1x5", Geom(1, 1, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 5)},
-	{"dw3x3 s1 p1 1x9x3", Geom(1, 9, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3)},
-	{"dw3x3 s2 p1 2x2x1", Geom(2, 2, 1, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1)},
-	{"dw3x3 s1 6x6x48", Geom(6, 6, 48, 48, 3, 3, 1, 1, 1, 1, 1, 1, 48)},
-	{"dw5x5 s1 p2 7x9x24", Geom(7, 9, 24, 24, 5, 5, 1, 1, 2, 2, 2, 2, 24)},
-	{"dw5x5 s2 p2 11x10x19", Geom(11, 10, 19, 19, 5, 5, 2, 2, 2, 2, 2, 2, 19)},
-	{"dw5x5 s2 same 14x14x40", SameGeom(14, 14, 40, 40, 5, 2, 40)},
-	{"dw5x5 s1 p2 3x2x8", Geom(3, 2, 8, 8, 5, 5, 1, 1, 2, 2, 2, 2, 8)},
-	{"dw5x5 s1 p2 1x1x16", Geom(1, 1, 16, 16, 5, 5, 1, 1, 2, 2, 2, 2, 16)},
-	{"stem3x3 s2 p1 9x11x3->16", Geom(9, 11, 3, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1)},
-	{"stem3x3 s2 same 10x12x3->24", SameGeom(10, 12, 3, 24, 3, 2, 1)},
-	{"stem3x3 s2 same 31x29x3->5", SameGeom(31, 29, 3, 5, 3, 2, 1)},
-	{"dense3x3 s1 p1 4x4x64->5", Geom(4, 4, 64, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1)},
-	{"dense5x5 s2 p2 1x1x3->3", Geom(1, 1, 3, 3, 5, 5, 2, 2, 2, 2, 2, 2, 1)},
-	{"dense2x3 s1x2 6x7x5->9", Geom(6, 7, 5, 9, 2, 3, 1, 2, 1, 0, 1, 1, 1)},
 }
 
 // RandomShape draws a geometry: dense or depthwise, 1×1/3×3/5×5, strides
