@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"path/filepath"
 	"testing"
 	"time"
 	"unsafe"
@@ -20,13 +19,7 @@ import (
 // colours, as an MJPG .avi with OpenCV's VideoWriter.
 func writePatternVideo(t testing.TB, w, h, n int) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), fmt.Sprintf("pattern-%dx%d.avi", w, h))
-	vw, err := gocv.VideoWriterFile(path, "MJPG", 10, w, h, true)
-	if err != nil || !vw.IsOpened() {
-		t.Fatalf("VideoWriter MJPG: %v (OpenCV without an AVI writer?)", err)
-	}
-	pix := make([]byte, w*h*3)
-	for i := range n {
+	return writeVideo(t, fmt.Sprintf("pattern-%dx%d.avi", w, h), w, h, n, func(i int, pix []byte) {
 		for y := range h {
 			for x := range w {
 				p := (y*w + x) * 3
@@ -35,19 +28,7 @@ func writePatternVideo(t testing.TB, w, h, n int) string {
 				pix[p+2] = byte((x/8+y/8)%2*200 + i*13)
 			}
 		}
-		m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC3, pix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := vw.Write(m); err != nil {
-			t.Fatal(err)
-		}
-		m.Close()
-	}
-	if err := vw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	})
 }
 
 // copiedFrames reads the first n frames of a video as edged did before

@@ -31,37 +31,40 @@ var testColours = []color.RGBA{
 // colours, then a gradient frame.
 func writeTestVideo(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "clip.avi")
-	vw, err := gocv.VideoWriterFile(path, "MJPG", 10, vidW, vidH, true)
-	if err != nil {
-		t.Fatalf("VideoWriter: %v", err)
+	return writeVideo(t, "clip.avi", vidW, vidH, len(testColours)+1, func(i int, pix []byte) {
+		for p := 0; p < len(pix); p += 3 {
+			if i < len(testColours) {
+				c := testColours[i]
+				pix[p], pix[p+1], pix[p+2] = c.B, c.G, c.R
+				continue
+			}
+			v := byte(p / 3 % vidW * 255 / (vidW - 1))
+			pix[p], pix[p+1], pix[p+2] = v, v, v
+		}
+	})
+}
+
+// writeVideo writes n frames of w x h packed BGR pixels, frame i filled by
+// frame(i, pix), as an MJPG .avi with OpenCV's VideoWriter.
+func writeVideo(t testing.TB, name string, w, h, n int, frame func(i int, pix []byte)) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	vw, err := gocv.VideoWriterFile(path, "MJPG", 10, w, h, true)
+	if err != nil || !vw.IsOpened() {
+		t.Fatalf("VideoWriter MJPG: %v (OpenCV without an AVI writer?)", err)
 	}
-	if !vw.IsOpened() {
-		t.Fatal("VideoWriter did not open: OpenCV lacks an MJPG/AVI writer")
-	}
-	for _, c := range testColours {
-		m := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(float64(c.B), float64(c.G), float64(c.R), 0), vidH, vidW, gocv.MatTypeCV8UC3)
+	pix := make([]byte, w*h*3)
+	for i := range n {
+		frame(i, pix)
+		m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC3, pix)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := vw.Write(m); err != nil {
 			t.Fatal(err)
 		}
 		m.Close()
 	}
-	grad := make([]byte, vidW*vidH*3)
-	for y := 0; y < vidH; y++ {
-		for x := 0; x < vidW; x++ {
-			v := byte(x * 255 / (vidW - 1))
-			i := (y*vidW + x) * 3
-			grad[i], grad[i+1], grad[i+2] = v, v, v
-		}
-	}
-	m, err := gocv.NewMatFromBytes(vidH, vidW, gocv.MatTypeCV8UC3, grad)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := vw.Write(m); err != nil {
-		t.Fatal(err)
-	}
-	m.Close()
 	if err := vw.Close(); err != nil {
 		t.Fatal(err)
 	}

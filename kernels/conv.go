@@ -83,9 +83,7 @@ type ConvBand struct {
 // Band prepares band p of pc: p must describe the same conv but for InH,
 // OutH and PadT (engine row bands). The whole conv is pc's own parameters.
 func (pc *PackedConv) Band(p *QConv) (*ConvBand, error) {
-	a, b := p.ConvParams, pc.p.ConvParams
-	a.InH, a.OutH, a.PadT = b.InH, b.OutH, b.PadT
-	if a != b {
+	if !p.IsBandOf(pc.p.ConvParams) {
 		return nil, fmt.Errorf("quantized conv band %+v is not a band of %+v", p.ConvParams, pc.p.ConvParams)
 	}
 	c := &p.ConvParams

@@ -9,6 +9,9 @@ import (
 	"github.com/edged/edged/kernels/generic"
 )
 
+// A conv runs as one of three kinds: a GEMM over the input's own pixel
+// rows (k1x1), a GEMM over gathered patches (kIm2col), or the depthwise
+// kernels (kDepthwise); the kernels' Go types follow.
 type convKind uint8
 
 const (
@@ -17,9 +20,11 @@ const (
 	kDepthwise
 )
 
-type gemmFunc func(a unsafe.Pointer, lda, m, steps int, w unsafe.Pointer, nb, half int, acc unsafe.Pointer, ldc int)
-type epiFunc func(acc unsafe.Pointer, ldacc, rows, n int, prm, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
-type dwFunc func(src, taps unsafe.Pointer, ow, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
+type (
+	gemmFunc = func(a unsafe.Pointer, lda, m, steps int, w unsafe.Pointer, nb, half int, acc unsafe.Pointer, ldc int)
+	epiFunc  = func(acc unsafe.Pointer, ldacc, rows, n int, prm, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+	dwFunc   = func(src, taps unsafe.Pointer, ow, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
+)
 
 // Conv is a convolution packed for these kernels: the weights in a GEMM
 // micro-kernel's block layout and the epilogue's parameters. It is

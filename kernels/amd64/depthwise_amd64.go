@@ -95,9 +95,8 @@ func (r *Runner) newDepthwise() {
 // pixel (16-channel blocks), widening int8 inputs.
 func (r *Runner) copyDepthwise(in unsafe.Pointer) {
 	p, c := &r.p.ConvParams, r.c
-	w := min(p.InW, r.pw-p.PadL)
-	h := min(p.InH, r.ph-p.PadT)
-	if w <= 0 || h <= 0 {
+	w, h, ok := r.inRect()
+	if !ok {
 		return
 	}
 	ch, ldd := p.InC, c.npad*2

@@ -93,18 +93,13 @@ func Quantize[T generic.Q](isa ISA, invScale float32, zp int32) (func(in []float
 		return nil, false
 	}
 	sc := &quantConsts{s: float64(invScale), lo: -1 << 22, hi: 1 << 22, zp: zp}
-	kern := quantizeF32I8_AVX2
-	if size[T]() == 2 {
-		kern = quantizeF32I16_AVX2
-	}
+	kern := [2]func(in, out unsafe.Pointer, n int, sc unsafe.Pointer){quantizeF32I8_AVX2, quantizeF32I16_AVX2}[size[T]()-1]
 	return func(in []float32, out []T) {
-		n := len(out)
-		in = in[:n]
-		m := n &^ 15
+		// the kernel takes whole vectors of 16, generic the rest
+		in = in[:len(out)]
+		m := len(out) &^ 15
 		kern(ptr(in), ptr(out), m, unsafe.Pointer(sc))
-		if m < n {
-			generic.QuantizeF32(in[m:], invScale, zp, out[m:])
-		}
+		generic.QuantizeF32(in[m:], invScale, zp, out[m:])
 	}, true
 }
 

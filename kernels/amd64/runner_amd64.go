@@ -8,32 +8,36 @@ import (
 	"github.com/edged/edged/kernels/generic"
 )
 
-// Running a packed conv: tiles of output rows, whose GEMM rows are the
-// input's pixel rows themselves (1×1 convs with a whole step of K), or
-// rows copied, widened to int16, or gathered by im2col_AVX2 from a padded
-// copy of the input; each accumulator tile then goes through the
-// epilogue.
-
-// Runner runs one band of a packed conv (a range of output rows, with the
-// band's geometry) with scratch memory of its own, so that Runners of one
-// Conv may run concurrently. A Runner allocates nothing per Run.
+// A Runner computes one band of a packed conv, tile after tile of output
+// rows: the GEMM reads the input's pixel rows themselves (1×1 convs with
+// a whole step of K), or rows copied, widened to int16, or gathered by
+// im2col_AVX2 from a padded copy of the input; every accumulator tile
+// then goes through the epilogue. The band is a range of output rows with
+// its own geometry, and the Runner owns its scratch memory: Runners of one
+// Conv may run concurrently, and Run allocates nothing.
 type Runner struct {
-	c      *Conv
-	p      generic.QConv
-	acc    []int32
-	mb     int    // GEMM rows per tile, a multiple of the micro-tile's
-	pad    []byte // im2col: the padded input (as the GEMM reads it), zero point outside
+	c *Conv
+	p generic.QConv // the band
+
+	// a tile: mb output rows (GEMM rows, a multiple of the micro-tile's
+	// unless fewer remain; depthwise: image rows), their accumulators and
+	// the GEMM rows of kp activations (copied, widened or gathered)
+	mb  int
+	acc []int32
+	col []byte
+
+	// im2col and depthwise: the band's input padded to ph × pw pixels
+	// (zero point outside), as the kernels read it; depthwise: the byte
+	// offsets of the window's taps, in pairs
 	ph, pw int
-	col    []byte // GEMM rows of kp activations: copied, widened or gathered
-	taps   []int  // depthwise: the byte offsets of the window's taps, in pairs
+	pad    []byte
+	taps   []int
 }
 
 // NewRunner prepares a Runner for the band p of c: p may differ from the
 // packed conv only in InH, OutH and PadT (engine row bands).
 func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
-	a, b := p.ConvParams, c.p.ConvParams
-	a.InH, a.OutH, a.PadT = b.InH, b.OutH, b.PadT
-	if a != b || p.Epi != c.p.Epi {
+	if !p.IsBandOf(c.p.ConvParams) || p.Epi != c.p.Epi {
 		return nil, false
 	}
 	cp := &p.ConvParams
@@ -148,9 +152,8 @@ func (r *Runner) gemm1x1(in unsafe.Pointer, r0, rows int) {
 // point written when the Runner was made.
 func (r *Runner) copyPadded(in unsafe.Pointer) {
 	p, c := &r.p.ConvParams, r.c
-	w := min(p.InW, r.pw-p.PadL)
-	h := min(p.InH, r.ph-p.PadT)
-	if w <= 0 || h <= 0 {
+	w, h, ok := r.inRect()
+	if !ok {
 		return
 	}
 	esz := c.in.Size()
@@ -187,4 +190,12 @@ func (r *Runner) im2col(p0, rows int) {
 		}
 		i += run
 	}
+}
+
+// inRect is the part of the band's input the padded copy holds: w pixels
+// of h rows (the rest lies past the last window); ok false when nothing.
+func (r *Runner) inRect() (w, h int, ok bool) {
+	p := &r.p.ConvParams
+	w, h = min(p.InW, r.pw-p.PadL), min(p.InH, r.ph-p.PadT)
+	return w, h, w > 0 && h > 0
 }

@@ -19,33 +19,14 @@ func randMult(r *rand.Rand, lo, hi float64) (int32, int32) {
 	return generic.QuantizeMultiplier(kerneltest.RandReal(r, lo, hi))
 }
 
-func randZP[T generic.Q](r *rand.Rand) int32 {
-	lo, hi := typeRange[T]()
-	if hi > 127 && r.Intn(2) == 0 {
-		return 0
-	}
-	return int32(lo + r.Int63n(hi-lo+1))
-}
-
-func randBounds[T generic.Q](r *rand.Rand, zp int32) (int32, int32) {
-	lo, hi := typeRange[T]()
-	switch r.Intn(4) {
-	case 0:
-		return zp, int32(hi)
-	case 1:
-		return -1 << 20, 1 << 20
-	}
-	return int32(lo), int32(hi)
-}
-
 func lengths(r *rand.Rand) []int {
 	return []int{1, 7, 15, 16, 17, 31, 33, 64, 100 + r.Intn(300), 1024 + r.Intn(2000)}
 }
 
 func testRescale[In, Out generic.Q](t *testing.T, r *rand.Rand) {
 	for _, n := range lengths(r) {
-		p := &generic.QRescale{InZP: randZP[In](r), OutZP: randZP[Out](r)}
-		p.OutMin, p.OutMax = randBounds[Out](r, p.OutZP)
+		p := &generic.QRescale{InZP: kerneltest.ZP[In](r), OutZP: kerneltest.ZP[Out](r)}
+		p.OutMin, p.OutMax = kerneltest.OutRange[Out](r, p.OutZP)
 		p.Mult, p.Shift = randMult(r, 1e-4, 300)
 		in := randQ[In](r, n, p.InZP)
 		want := make([]Out, n)
@@ -79,8 +60,8 @@ func TestAdd(t *testing.T) {
 	r := rand.New(rand.NewSource(11))
 	for i := 0; i < 40; i++ {
 		for _, n := range lengths(r) {
-			p := &generic.QAdd{AZP: randZP[int8](r), BZP: randZP[int8](r), OutZP: randZP[int8](r), LeftShift: 20}
-			p.OutMin, p.OutMax = randBounds[int8](r, p.OutZP)
+			p := &generic.QAdd{AZP: kerneltest.ZP[int8](r), BZP: kerneltest.ZP[int8](r), OutZP: kerneltest.ZP[int8](r), LeftShift: 20}
+			p.OutMin, p.OutMax = kerneltest.OutRange[int8](r, p.OutZP)
 			sa, sb, so := kerneltest.RandReal(r, 0.01, 1), kerneltest.RandReal(r, 0.01, 1), kerneltest.RandReal(r, 0.01, 1)
 			if r.Intn(5) == 0 {
 				so *= 1e-3 // an output scale that makes OutShift positive
@@ -111,11 +92,11 @@ func TestAdd(t *testing.T) {
 func testMulChannels[T generic.Q](t *testing.T, r *rand.Rand) {
 	for _, c := range []int{8, 16, 24, 96, 120, 576} {
 		for _, hw := range []int{1, 3, 49, 196} {
-			p := &generic.QMulChannels{XZP: randZP[T](r), GZP: randZP[T](r), OutZP: randZP[T](r)}
+			p := &generic.QMulChannels{XZP: kerneltest.ZP[T](r), GZP: kerneltest.ZP[T](r), OutZP: kerneltest.ZP[T](r)}
 			if size[T]() == 2 {
 				p.XZP, p.GZP = 0, 0
 			}
-			p.OutMin, p.OutMax = randBounds[T](r, p.OutZP)
+			p.OutMin, p.OutMax = kerneltest.OutRange[T](r, p.OutZP)
 			p.Mult, p.Shift = randMult(r, 1e-6, 10)
 			x, g := randQ[T](r, hw*c, p.XZP), randQ[T](r, c, p.GZP)
 			want := make([]T, hw*c)
@@ -147,8 +128,8 @@ func TestMulChannels(t *testing.T) {
 func testAvgPool[In, Out generic.Q](t *testing.T, r *rand.Rand) {
 	for _, c := range []int{8, 16, 24, 96, 120} {
 		for _, hw := range []int{1, 49, 127, 128, 129, 300, 3136} {
-			p := &generic.QRescale{InZP: randZP[In](r), OutZP: randZP[Out](r)}
-			p.OutMin, p.OutMax = randBounds[Out](r, p.OutZP)
+			p := &generic.QRescale{InZP: kerneltest.ZP[In](r), OutZP: kerneltest.ZP[Out](r)}
+			p.OutMin, p.OutMax = kerneltest.OutRange[Out](r, p.OutZP)
 			p.Mult, p.Shift = randMult(r, 0.1/float64(hw), 100/float64(hw))
 			in := randQ[In](r, hw*c, p.InZP)
 			want := make([]Out, c)
@@ -199,7 +180,7 @@ func testQuantize[T generic.Q](t *testing.T, r *rand.Rand) {
 		if r.Intn(3) == 0 {
 			inv = 4
 		}
-		zp := randZP[T](r)
+		zp := kerneltest.ZP[T](r)
 		want := make([]T, n)
 		generic.QuantizeF32(in, inv, zp, want)
 		got := guarded[T](n)

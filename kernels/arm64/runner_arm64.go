@@ -28,9 +28,7 @@ type Runner struct {
 // NewRunner prepares a Runner for the band p of c: p may differ from the
 // packed conv only in InH, OutH and PadT (engine row bands).
 func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
-	a, b := p.ConvParams, c.p.ConvParams
-	a.InH, a.OutH, a.PadT = b.InH, b.OutH, b.PadT
-	if a != b || p.Epi != c.p.Epi {
+	if !p.IsBandOf(c.p.ConvParams) || p.Epi != c.p.Epi {
 		return nil, false
 	}
 	cp := &p.ConvParams

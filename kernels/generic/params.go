@@ -50,3 +50,10 @@ type PoolParams struct {
 	StrideH, StrideW int
 	PadT, PadL       int
 }
+
+// IsBandOf reports whether c is a band of the conv whole: the same conv
+// but for InH, OutH and PadT, the rows an engine thread's share has.
+func (c ConvParams) IsBandOf(whole ConvParams) bool {
+	c.InH, c.OutH, c.PadT = whole.InH, whole.OutH, whole.PadT
+	return c == whole
+}

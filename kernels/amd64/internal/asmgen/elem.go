@@ -100,9 +100,7 @@ func emitMaxPool(f *file, b16 bool) {
 pixel i (cb ≥ 8 bytes at dst+i·cb) is the max over the kh × kw input
 pixels at src + i·step + y·rs + x·cs.`, tname(b16)),
 		args("src unsafe.Pointer SI, rs int R8, cs int R9, step int R10, kh int R11, kw int R12, n int CX, cb int DX, dst unsafe.Pointer DI"))
-	f.i("pixel:")
-	f.i("TESTQ CX, CX")
-	f.i("JLE done")
+	f.head("pixel", "CX")
 	chunks(f, "DX", "AX", "BX", []int{32, 16, 8}, func(width int, sfx string) {
 		f.i("LEAQ (SI)(AX*1), BX")
 		load(f, width, "(BX)", 0)
@@ -125,13 +123,8 @@ pixels at src + i·step + y·rs + x·cs.`, tname(b16)),
 		f.i("JNZ row%s", sfx)
 		store(f, width, 0, "(DI)(AX*1)")
 	})
-	f.i("ADDQ R10, SI")
-	f.i("ADDQ DX, DI")
-	f.i("DECQ CX")
-	f.i("JMP pixel")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.next("pixel", "CX", "R10, SI", "DX, DI")
+	f.ret()
 }
 
 // The quantization constants at sc (kernels/amd64 quantConsts): the
@@ -195,9 +188,7 @@ and the int32 zero point.`, tname(out16)),
 	}
 	f.i("ADDQ $64, SI")
 	f.i("JMP loop")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.ret()
 }
 
 // emitCopyRows: rows rows of w bytes (w ≥ 8) from src (rows ss bytes
@@ -205,20 +196,13 @@ and the int32 zero point.`, tname(out16)),
 func emitCopyRows(f *file) {
 	f.text("copyRows_AVX2", `copies rows rows of w ≥ 8 bytes from src, ss bytes apart, to dst,
 ds bytes apart.`, args("src unsafe.Pointer SI, ss int R8, dst unsafe.Pointer DI, ds int R10, rows int CX, w int DX"))
-	f.i("row:")
-	f.i("TESTQ CX, CX")
-	f.i("JLE done")
+	f.head("row", "CX")
 	chunks(f, "DX", "AX", "BX", []int{32, 16, 8}, func(width int, _ string) {
 		load(f, width, "(SI)(AX*1)", 0)
 		store(f, width, 0, "(DI)(AX*1)")
 	})
-	f.i("ADDQ R8, SI")
-	f.i("ADDQ R10, DI")
-	f.i("DECQ CX")
-	f.i("JMP row")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.next("row", "CX", "R8, SI", "R10, DI")
+	f.ret()
 }
 
 // emitInterleave: rows of out interleave hb bytes of a and b element by
@@ -234,9 +218,7 @@ func emitInterleave(f *file, b16 bool) {
 that interleave the %s elements of hb ≥ 8 bytes at a and at b (both
 sa bytes apart).`, tname(b16)),
 		args("a unsafe.Pointer SI, b unsafe.Pointer R9, sa int R8, out unsafe.Pointer DI, so int R10, rows int CX, hb int DX"))
-	f.i("row:")
-	f.i("TESTQ CX, CX")
-	f.i("JLE done")
+	f.head("row", "CX")
 	chunks(f, "DX", "AX", "BX", []int{32, 16, 8}, func(width int, _ string) {
 		load(f, width, "(SI)(AX*1)", 0)
 		load(f, width, "(R9)(AX*1)", 1)
@@ -253,12 +235,6 @@ sa bytes apart).`, tname(b16)),
 		f.i("VMOVDQU %s, (DI)(AX*2)", vreg(width, 2))
 		f.i("VMOVDQU %s, %d(DI)(AX*2)", vreg(width, 3), width)
 	})
-	f.i("ADDQ R8, SI")
-	f.i("ADDQ R8, R9")
-	f.i("ADDQ R10, DI")
-	f.i("DECQ CX")
-	f.i("JMP row")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.next("row", "CX", "R8, SI", "R8, R9", "R10, DI")
+	f.ret()
 }

@@ -64,9 +64,7 @@ func elemLoop(f *file, body func()) {
 	body()
 	f.i("ADDQ $32, BX")
 	f.i("JMP loop")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.ret()
 }
 
 func emitRequantOps(f *file) {
@@ -133,9 +131,7 @@ channels, to %s.`, tname(in16), tname(out16)), args("in unsafe.Pointer SI, hw in
 	narrow(f, out16, false)
 	f.i("ADDQ $32, BX")
 	f.i("JMP block")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.ret()
 }
 
 // emitAdd: both operands lifted ((x - zp) << Lift, exact), requantized to
@@ -169,9 +165,7 @@ func emitMulChannels(f *file, b16 bool) {
 	f.i("MOVQ CX, R10")
 	f.i("SHLQ $%d, R10", scale(b16)-1)
 	f.i("SHLQ $2, CX")
-	f.i("pixel:")
-	f.i("TESTQ R8, R8")
-	f.i("JLE done")
+	f.head("pixel", "R8")
 	f.i("XORQ BX, BX")
 	f.i("loop:")
 	f.i("CMPQ BX, CX")
@@ -188,11 +182,6 @@ func emitMulChannels(f *file, b16 bool) {
 	f.i("ADDQ $32, BX")
 	f.i("JMP loop")
 	f.i("next:")
-	f.i("ADDQ R10, SI")
-	f.i("ADDQ R10, DI")
-	f.i("DECQ R8")
-	f.i("JMP pixel")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.next("pixel", "R8", "R10, SI", "R10, DI")
+	f.ret()
 }

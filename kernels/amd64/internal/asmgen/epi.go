@@ -49,31 +49,33 @@ type epiKind struct {
 	shl   bool
 }
 
-func (k epiKind) name() string {
-	out := "I8"
-	if k.out16 {
-		out = "I16"
-	}
-	n := "requant" + k.epi + "I32" + out + "_AVX2"
-	if k.shl {
-		n += "Shl"
-	}
-	return n
+// name is the kernel's name for isa ("AVX2", "AVX512").
+func (k epiKind) name(isa string) string {
+	out := map[bool]string{false: "I8", true: "I16"}[k.out16]
+	shl := map[bool]string{false: "", true: "Shl"}[k.shl]
+	return "requant" + k.epi + "I32" + out + "_" + isa + shl
 }
 
 const epiArgs = "acc unsafe.Pointer SI, ldacc int R8, rows int DX, n int CX, prm unsafe.Pointer R9, out unsafe.Pointer DI, ldout int R10, sc unsafe.Pointer R11"
 
 func emitEpilogues(f *file) {
-	for _, e := range []string{"Clamp", "Hardswish", "Hardsigmoid"} {
-		for _, out16 := range []bool{false, true} {
-			for _, shl := range []bool{false, true} {
-				k := epiKind{e, out16, shl}
-				emitEpilogue(f, k)
-			}
-		}
+	for _, k := range epiKinds() {
+		emitEpilogue(f, k)
 	}
 	emitEpiFloat(f)
 	emitEpilogues512(f)
+}
+
+// epiKinds lists the variants of each instruction set's epilogues, in the
+// order of kernels/amd64's tables: by epilogue, output type, left shift.
+func epiKinds() []epiKind {
+	var ks []epiKind
+	for _, e := range []string{"Clamp", "Hardswish", "Hardsigmoid"} {
+		for _, out16 := range []bool{false, true} {
+			ks = append(ks, epiKind{e, out16, false}, epiKind{e, out16, true})
+		}
+	}
+	return ks
 }
 
 // vr is a vector of eight int32 values being requantized (Y(v)) and the
@@ -210,7 +212,7 @@ func emitEpilogue(f *file, k epiKind) {
 	if k.shl {
 		shl = "some shift is to the left (saturating)"
 	}
-	f.text(k.name(), fmt.Sprintf(`is the %s epilogue of rows × n accumulators (biases included): %s, 8
+	f.text(k.name("AVX2"), fmt.Sprintf(`is the %s epilogue of rows × n accumulators (biases included): %s, 8
 or 8 channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
 parameters where %s.`, k.epi, doc, shl), args(epiArgs))
 	epiLoop(f, true, func() {
@@ -234,9 +236,7 @@ func epiLoop(f *file, arrays bool, body16, body8 func()) {
 		f.i("LEAQ (R12)(AX*1), R13")
 		f.i("LEAQ (R13)(AX*1), R14")
 	}
-	f.i("rows:")
-	f.i("TESTQ DX, DX")
-	f.i("JLE done")
+	f.head("rows", "DX")
 	f.i("XORQ BX, BX")
 	f.i("chunk16:")
 	f.i("LEAQ 64(BX), AX")
@@ -257,13 +257,8 @@ func epiLoop(f *file, arrays bool, body16, body8 func()) {
 	f.i("LEAQ -32(CX), BX")
 	body8()
 	f.i("rowend:")
-	f.i("ADDQ R8, SI")
-	f.i("ADDQ R10, DI")
-	f.i("DECQ DX")
-	f.i("JMP rows")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.next("rows", "DX", "R8, SI", "R10, DI")
+	f.ret()
 }
 
 func emitEpiFloat(f *file) {

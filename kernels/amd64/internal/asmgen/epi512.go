@@ -40,25 +40,9 @@ const (
 // epi512Chunk is the bytes of per-channel parameters per 16 channels.
 const epi512Chunk = 448
 
-func (k epiKind) name512() string {
-	out := "I8"
-	if k.out16 {
-		out = "I16"
-	}
-	n := "requant" + k.epi + "I32" + out + "_AVX512"
-	if k.shl {
-		n += "Shl"
-	}
-	return n
-}
-
 func emitEpilogues512(f *file) {
-	for _, e := range []string{"Clamp", "Hardswish", "Hardsigmoid"} {
-		for _, out16 := range []bool{false, true} {
-			for _, shl := range []bool{false, true} {
-				emitEpilogue512(f, epiKind{e, out16, shl})
-			}
-		}
+	for _, k := range epiKinds() {
+		emitEpilogue512(f, k)
 	}
 	f.text("requantI32F32_AVX512", `is requantI32F32_AVX2 with 16 channels per
 vector and the row's tail under a mask; the scales at prm, 64 bytes per 16
@@ -66,19 +50,15 @@ channels.`, args(epiArgs))
 	epiLoop512(f, 64, 4, func(masked bool) {
 		f.i("VCVTDQ2PS (SI)(BX*1), Z0")
 		f.i("VMULPS (R12), Z0, Z0")
-		if masked {
-			f.i("VMOVUPS Z0, K1, (DI)(R13*1)")
-		} else {
-			f.i("VMOVUPS Z0, (DI)(R13*1)")
-		}
+		f.i("VMOVUPS Z0, %s(DI)(R13*1)", underMask(masked))
 	})
 }
 
 func emitEpilogue512(f *file, k epiKind) {
-	f.text(k.name512(), fmt.Sprintf(`is %s with 16 channels per vector, the
+	f.text(k.name("AVX512"), fmt.Sprintf(`is %s with 16 channels per vector, the
 row's tail under a mask, and the high multiply and rounding shift fused in
 64 bits (see internal/asmgen/epi512.go); prm holds the per-channel
-parameters in 448-byte chunks of 16 channels.`, k.name()), args(epiArgs))
+parameters in 448-byte chunks of 16 channels.`, k.name("AVX2")), args(epiArgs))
 	f.i("VPBROADCASTD %s, %s", sc(cSatMax), zSatMax)
 	for _, c := range []struct {
 		c   int
@@ -179,11 +159,18 @@ func narrow512(f *file, out16, masked bool) {
 		f.i("VPMOVSWB Y1, X1")
 		store, v = "VMOVDQU8", "X1"
 	}
-	if masked {
-		f.i("%s %s, K1, (DI)(R13*1)", store, v)
-	} else {
-		f.i("VMOVDQU %s, (DI)(R13*1)", v)
+	if !masked {
+		store = "VMOVDQU"
 	}
+	f.i("%s %s, %s(DI)(R13*1)", store, v, underMask(masked))
+}
+
+// underMask is the K1 operand of a masked store, for the row's tail.
+func underMask(masked bool) string {
+	if masked {
+		return "K1, "
+	}
+	return ""
 }
 
 // epiLoop512 writes the row and chunk loops around body: CX full chunks
@@ -201,9 +188,7 @@ func epiLoop512(f *file, chunk, osz int, body func(masked bool)) {
 	f.i("KMOVW R14, K1")
 	f.i("MOVQ AX, CX")
 	f.i("SHRQ $4, CX")
-	f.i("rows:")
-	f.i("TESTQ DX, DX")
-	f.i("JLE done")
+	f.head("rows", "DX")
 	f.i("XORQ BX, BX")
 	f.i("MOVQ R9, R12")
 	f.i("XORQ R13, R13")
@@ -215,18 +200,12 @@ func epiLoop512(f *file, chunk, osz int, body func(masked bool)) {
 	f.i("ADDQ $64, BX")
 	f.i("ADDQ $%d, R12", chunk)
 	f.i("ADDQ $%d, R13", 16*osz)
-	f.i("DECQ AX")
-	f.i("JMP chunk")
+	f.next("chunk", "AX")
 	f.i("tail:")
 	f.i("TESTQ R14, R14")
 	f.i("JZ rowend")
 	body(true)
 	f.i("rowend:")
-	f.i("ADDQ R8, SI")
-	f.i("ADDQ R10, DI")
-	f.i("DECQ DX")
-	f.i("JMP rows")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.next("rows", "DX", "R8, SI", "R10, DI")
+	f.ret()
 }

@@ -155,9 +155,7 @@ func emitGemm(f *file, s gemmSpec) {
 		s.pre(f)
 	}
 	f.i("LEAQ (SI)(SI*2), R10")
-	f.i("rows:")
-	f.i("TESTQ DX, DX")
-	f.i("JLE done")
+	f.head("rows", "DX")
 	f.i("MOVQ w+32(FP), AX")
 	f.i("MOVQ R11, R8")
 	f.i("MOVQ nb+40(FP), R9")
@@ -165,8 +163,7 @@ func emitGemm(f *file, s gemmSpec) {
 	f.i("TESTQ R9, R9")
 	f.i("JZ halfblock")
 	emitGemmTile(f, s, 2, "full")
-	f.i("DECQ R9")
-	f.i("JMP blocks")
+	f.next("blocks", "R9")
 	f.i("halfblock:")
 	f.i("CMPQ half+48(FP), $0")
 	f.i("JEQ next")
@@ -178,9 +175,7 @@ func emitGemm(f *file, s gemmSpec) {
 	f.i("ADDQ BX, R11")
 	f.i("SUBQ $%d, DX", s.mr)
 	f.i("JMP rows")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.ret()
 }
 
 // emitGemmTile computes one mr × nv-vector tile: biases, the k loop, the
@@ -252,9 +247,7 @@ stride ldd bytes): 16 at a time with VPMOVSXBW, the last 16 overlapping
 the previous ones (rows of fewer than 16 one by one), so that it reads
 and writes nothing outside the rows.`,
 		args("src unsafe.Pointer SI, lds int R8, dst unsafe.Pointer DI, ldd int R9, rows int DX, n int CX"))
-	f.i("rows:")
-	f.i("TESTQ DX, DX")
-	f.i("JLE done")
+	f.head("rows", "DX")
 	f.i("XORQ BX, BX")
 	f.i("CMPQ CX, $16")
 	f.i("JLT tail")
@@ -279,13 +272,8 @@ and writes nothing outside the rows.`,
 	f.i("INCQ BX")
 	f.i("JMP tail")
 	f.i("row:")
-	f.i("ADDQ R8, SI")
-	f.i("ADDQ R9, DI")
-	f.i("DECQ DX")
-	f.i("JMP rows")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.next("rows", "DX", "R8, SI", "R9, DI")
+	f.ret()
 }
 
 // emitIm2col writes im2col_AVX2: the patch rows of n output pixels.
@@ -296,9 +284,7 @@ one after another with a 32-byte move each. The moves write past a run;
 the next run, the next row or the buffer's 32 spare bytes take it, and the
 K padding of a row holds whatever they left (its weights are zero).`,
 		args("src unsafe.Pointer SI, prow int R8, step int R9, n int DX, kh int R10, seg int R11, dst unsafe.Pointer DI, kpb int R12"))
-	f.i("pix:")
-	f.i("TESTQ DX, DX")
-	f.i("JLE done")
+	f.head("pix", "DX")
 	f.i("MOVQ SI, AX")
 	f.i("MOVQ DI, BX")
 	f.i("MOVQ R10, CX")
@@ -309,11 +295,6 @@ K padding of a row holds whatever they left (its weights are zero).`,
 	f.i("ADDQ R11, BX")
 	f.i("DECQ CX")
 	f.i("JNZ run")
-	f.i("ADDQ R9, SI")
-	f.i("ADDQ R12, DI")
-	f.i("DECQ DX")
-	f.i("JMP pix")
-	f.i("done:")
-	f.i("VZEROUPPER")
-	f.i("RET")
+	f.next("pix", "DX", "R9, SI", "R12, DI")
+	f.ret()
 }

@@ -111,3 +111,27 @@ func wrap(s string, n int) []string {
 	}
 	return append(lines, line)
 }
+
+// head opens a loop at label that runs while reg > 0 (else to done).
+func (f *file) head(label, reg string) {
+	f.i("%s:", label)
+	f.i("TESTQ %s, %s", reg, reg)
+	f.i("JLE done")
+}
+
+// next closes a loop: the pointer steps ("ADDQ" operands), the counter's
+// decrement and the jump back to label.
+func (f *file) next(label, counter string, steps ...string) {
+	for _, s := range steps {
+		f.i("ADDQ %s", s)
+	}
+	f.i("DECQ %s", counter)
+	f.i("JMP %s", label)
+}
+
+// ret ends a function at its done label.
+func (f *file) ret() {
+	f.i("done:")
+	f.i("VZEROUPPER")
+	f.i("RET")
+}

@@ -5,20 +5,29 @@ package main
 
 import (
 	"flag"
-	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 )
 
 func main() {
-	out := flag.String("out", ".", "directory to write the generated files to")
+	log.SetFlags(0)
+	log.SetPrefix("asmgen: ")
+	dir := flag.String("out", ".", "directory to write the generated files to")
 	flag.Parse()
-	for name, data := range generate() {
-		if err := os.WriteFile(filepath.Join(*out, name), data, 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, "asmgen:", err)
-			os.Exit(1)
+	if err := write(*dir, generate()); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// write stores every generated file in dir.
+func write(dir string, files map[string][]byte) error {
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 // generate renders every file.
