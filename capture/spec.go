@@ -100,8 +100,12 @@ func parseSpec(s string) (spec, error) {
 	return spec{kind: kindPath, target: s}, nil
 }
 
-// redact hides the password of a URL source, and of URLs in the command
-// of an exec: source (ffmpeg -i rtsp://user:pass@cam/).
+// Redact returns source with the password of a URL source, and of URLs
+// in the command of an exec: source (ffmpeg -i rtsp://user:pass@cam/),
+// replaced: what logs and errors may show of a camera's source.
+func Redact(source string) string { return redact(source) }
+
+// redact is Redact.
 func redact(s string) string {
 	if !strings.Contains(s, "://") || !strings.Contains(s, "@") {
 		return s

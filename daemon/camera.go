@@ -130,7 +130,7 @@ func (c *camera) start(ctx context.Context) {
 	decode := c.cfg.Decode
 	go func() { defer wg.Done(); c.pipeline(cctx, cam, decode) }()
 	go func() { wg.Wait(); close(done) }()
-	c.d.log.Info("camera started", "camera", c.name, "source", c.cfg.Source, "fps", fps)
+	c.d.log.Info("camera started", "camera", c.name, "source", capture.Redact(c.cfg.Source), "fps", fps)
 }
 
 // stop stops capture and waits until the frame being classified, if any,
@@ -142,7 +142,7 @@ func (c *camera) start(ctx context.Context) {
 // wait. Callers hold Daemon.ctl.
 func (c *camera) stop(wait time.Duration) bool {
 	c.mu.Lock()
-	cam, cancel, done, source := c.cap, c.cancel, c.done, c.cfg.Source
+	cam, cancel, done, source := c.cap, c.cancel, c.done, capture.Redact(c.cfg.Source)
 	c.mu.Unlock()
 	if cam == nil {
 		return true
