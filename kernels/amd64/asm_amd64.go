@@ -479,3 +479,23 @@ func interleaveI8_AVX2(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Po
 //
 //go:noescape
 func interleaveI16_AVX2(a unsafe.Pointer, b unsafe.Pointer, sa int, out unsafe.Pointer, so int, rows int, hb int)
+
+// resampleHorizU8_AVX2 runs the horizontal pass over rows of packed RGB: row r
+// of src starts at r·ss, of dst at r·ds; output pixel x is, per channel,
+// clip8((1<<21 + Σ_i w·src[start[x]+i]) >> 22) over its n[x] taps, with the
+// next n[x] weights of w. Each tap is loaded as 4 bytes (VPMOVZXBD), so src
+// must hold a byte past the last tap of the last row; each pixel is stored as
+// exactly 3 bytes.
+//
+//go:noescape
+func resampleHorizU8_AVX2(src unsafe.Pointer, ss int, rows int, dst unsafe.Pointer, ds int, start unsafe.Pointer, n unsafe.Pointer, w unsafe.Pointer, outW int)
+
+// resampleVertU8_AVX2 writes width bytes (a multiple of 32) of one
+// vertical-pass output row: byte x is clip8((1<<21 + Σ_i
+// w[i]·src[i·stride+x]) >> 22) for i < n, the products in int32 (VPMOVZXBD,
+// VPMULLD: the weights are 22-bit fixed point, exact), 32 bytes per iteration,
+// saturated back to bytes by VPACKSSDW and VPACKUSWB and put in order by
+// VPERMD.
+//
+//go:noescape
+func resampleVertU8_AVX2(src unsafe.Pointer, stride int, n int, w unsafe.Pointer, dst unsafe.Pointer, width int)

@@ -135,3 +135,13 @@ func (f *file) ret() {
 	f.i("VZEROUPPER")
 	f.i("RET")
 }
+
+// data defines a read-only table of int32 values, name<>(SB), for the
+// functions written after it.
+func (f *file) data(name string, v ...int32) {
+	fmt.Fprintln(&f.buf)
+	for k, x := range v {
+		fmt.Fprintf(&f.buf, "DATA %s<>+%d(SB)/4, $%d\n", name, 4*k, x)
+	}
+	fmt.Fprintf(&f.buf, "GLOBL %s<>(SB), RODATA|NOPTR, $%d\n", name, 4*len(v))
+}
