@@ -9,6 +9,10 @@ import "github.com/edged/edged/kernels/arm64"
 // (their oracle) does the rest. useArch lets tests compare the two.
 var useArch = true
 
+// archIDCT: the IDCTs have NEON kernels (idctI16U8_8x8_NEONIslow and the
+// scaled ones).
+const archIDCT = true
+
 func yccToRGBArch(dst, ys, cbs, crs []uint8) int {
 	if !useArch {
 		return 0

@@ -1,9 +1,12 @@
-//go:build !arm64 || purego
+//go:build !(arm64 || amd64) || purego
 
 package preprocess
 
 // Without NEON kernels the Go code does every pixel.
 var useArch = false
+
+// archIDCT: no IDCT kernels.
+const archIDCT = false
 
 func yccToRGBArch(dst, ys, cbs, crs []uint8) int { return 0 }
 

@@ -499,3 +499,9 @@ func resampleHorizU8_AVX2(src unsafe.Pointer, ss int, rows int, dst unsafe.Point
 //
 //go:noescape
 func resampleVertU8_AVX2(src unsafe.Pointer, stride int, n int, w unsafe.Pointer, dst unsafe.Pointer, width int)
+
+// yccToRGBU8_AVX2 converts n pixels (a multiple of 16) of Y, Cb and Cr rows to
+// packed RGB exactly as jdcolor.c's ycc_rgb_convert does, 16 at a time.
+//
+//go:noescape
+func yccToRGBU8_AVX2(dst unsafe.Pointer, y unsafe.Pointer, cb unsafe.Pointer, cr unsafe.Pointer, n int)

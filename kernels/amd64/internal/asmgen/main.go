@@ -38,6 +38,7 @@ func generate() map[string][]byte {
 	emitDepthwise(g.file("dwconv_amd64.s", dwHeader))
 	emitElementwise(g.file("elementwise_amd64.s", elemHeader))
 	emitResample(g.file("resample_amd64.s", resampleHeader))
+	emitJPEG(g.file("jpeg_amd64.s", jpegHeader))
 	files := map[string][]byte{"asm_amd64.go": g.stubs()}
 	for _, f := range g.files {
 		files[f.name] = f.bytes()

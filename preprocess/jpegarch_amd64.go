@@ -1,0 +1,31 @@
+//go:build !purego
+
+package preprocess
+
+import "github.com/edged/edged/kernels/amd64"
+
+// The AVX2 kernel of kernels/amd64 for the JPEG decoder's colour
+// conversion, on CPUs with AVX2; upsampling and the IDCTs run in Go. Each
+// kernel does a prefix of its row and returns how much; the Go code
+// (their oracle) does the rest. useArch lets tests compare the two.
+var useArch = amd64.Best() != amd64.None
+
+// archIDCT: the IDCTs have no AVX2 kernels yet.
+const archIDCT = false
+
+func yccToRGBArch(dst, ys, cbs, crs []uint8) int {
+	if !useArch {
+		return 0
+	}
+	return amd64.YCCToRGB(dst, ys, cbs, crs)
+}
+
+func h2v2Arch(dst, cur, near []uint8) int { return 0 }
+
+func h2v1Arch(dst, cur []uint8) int { return 0 }
+
+func idctIslowArch(blk *[64]int16, dst []uint8, stride int) bool { return false }
+
+func idct4x4Arch(blk *[64]int16, dst []uint8, stride int) bool { return false }
+
+func idct2x2Arch(blk *[64]int16, dst []uint8, stride int) bool { return false }
