@@ -2,7 +2,11 @@
 
 package arm64
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/edged/edged/kernels/internal/argcheck"
+)
 
 // The resampling passes of package preprocess (Pillow's 8-bit bilinear
 // resampler; preprocess's Go code is the oracle). Each returns false,
@@ -13,35 +17,20 @@ import "unsafe"
 // output row into dst: byte x is clip8(1<<21 + Σ_i w[i]·src[i·stride+x])
 // for i < len(w).
 func ResampleV8(dst, src []uint8, stride int, w []int32, width int) bool {
-	n := len(w)
-	if width%16 != 0 || width <= 0 || n == 0 || stride < width || len(dst) < width ||
-		len(src) < (n-1)*stride+width {
+	if !argcheck.ResampleV(dst, src, stride, w, width, 16) {
 		return false
 	}
-	resampleVertU8_NEON(ptr(src), stride, n, ptr(w), ptr(dst), width)
+	resampleVertU8_NEON(ptr(src), stride, len(w), ptr(w), ptr(dst), width)
 	return true
 }
 
-// ResampleH8 runs the horizontal pass over rows rows of packed RGB: row r
-// of src starts at r·ss, of dst at r·ds; output pixel x reads n[x] pixels
-// from start[x], weighted by the next n[x] values of w. The loads reach up
-// to 4 bytes past a pixel's last tap, so src must hold 4 bytes past the
-// last tap of the last row.
+// ResampleH8 runs the horizontal pass over rows rows of packed RGB (see
+// argcheck.ResampleH). The loads reach up to 4 bytes past a pixel's last
+// tap, so src must hold 4 bytes past the last tap of the last row.
 func ResampleH8(dst []uint8, ds int, src []uint8, ss, rows int, start, n []int, w []int32) bool {
-	outW := len(n)
-	if rows <= 0 || outW == 0 || len(start) != outW {
+	if !argcheck.ResampleH(dst, ds, src, ss, rows, start, n, w, 4) {
 		return false
 	}
-	end, taps := 0, 0
-	for x, k := range n {
-		if k < 0 || start[x] < 0 {
-			return false
-		}
-		end, taps = max(end, start[x]+k), taps+k
-	}
-	if taps > len(w) || len(src) < (rows-1)*ss+end*3+4 || len(dst) < (rows-1)*ds+outW*3 {
-		return false
-	}
-	resampleHorizU8_NEON(ptr(src), ss, rows, ptr(dst), ds, unsafe.Pointer(&start[0]), unsafe.Pointer(&n[0]), ptr(w), outW)
+	resampleHorizU8_NEON(ptr(src), ss, rows, ptr(dst), ds, unsafe.Pointer(&start[0]), unsafe.Pointer(&n[0]), ptr(w), len(n))
 	return true
 }
