@@ -12,19 +12,19 @@ import "github.com/edged/edged/kernels/internal/argcheck"
 // output row into dst: byte x is clip8(1<<21 + Σ_i w[i]·src[i·stride+x])
 // for i < len(w).
 func ResampleV8(dst, src []uint8, stride int, w []int32, width int) bool {
-	if !argcheck.ResampleV(dst, src, stride, w, width, 32) {
-		return false
+	ok := argcheck.ResampleV(dst, src, stride, w, width, 32)
+	if ok {
+		resampleVertU8_AVX2(ptr(src), stride, len(w), ptr(w), ptr(dst), width)
 	}
-	resampleVertU8_AVX2(ptr(src), stride, len(w), ptr(w), ptr(dst), width)
-	return true
+	return ok
 }
 
 // ResampleH8 runs the horizontal pass over rows rows of packed RGB (see
 // argcheck.ResampleH); the loads reach a byte past a pixel's last tap.
 func ResampleH8(dst []uint8, ds int, src []uint8, ss, rows int, start, n []int, w []int32) bool {
-	if !argcheck.ResampleH(dst, ds, src, ss, rows, start, n, w, 1) {
-		return false
+	ok := argcheck.ResampleH(dst, ds, src, ss, rows, start, n, w, 1)
+	if ok {
+		resampleHorizU8_AVX2(ptr(src), ss, rows, ptr(dst), ds, ptr(start), ptr(n), ptr(w), len(n))
 	}
-	resampleHorizU8_AVX2(ptr(src), ss, rows, ptr(dst), ds, ptr(start), ptr(n), ptr(w), len(n))
-	return true
+	return ok
 }

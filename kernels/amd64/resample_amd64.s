@@ -30,9 +30,7 @@ TEXT ·resampleHorizU8_AVX2(SB), NOSPLIT, $0-72
 	MOVQ n+48(FP), R13
 	MOVQ w+56(FP), R10
 	MOVQ outW+64(FP), CX
-	MOVL $0x200000, AX
-	VMOVD AX, X7
-	VPBROADCASTD X7, X7
+	VPBROADCASTD resampleRound<>(SB), X7
 rows:
 	TESTQ DX, DX
 	JLE done
@@ -87,6 +85,9 @@ DATA resampleOrder<>+24(SB)/4, $3
 DATA resampleOrder<>+28(SB)/4, $7
 GLOBL resampleOrder<>(SB), RODATA|NOPTR, $32
 
+DATA resampleRound<>+0(SB)/4, $2097152
+GLOBL resampleRound<>(SB), RODATA|NOPTR, $4
+
 // func resampleVertU8_AVX2
 TEXT ·resampleVertU8_AVX2(SB), NOSPLIT, $0-48
 	MOVQ src+0(FP), SI
@@ -95,9 +96,7 @@ TEXT ·resampleVertU8_AVX2(SB), NOSPLIT, $0-48
 	MOVQ w+24(FP), R9
 	MOVQ dst+32(FP), DI
 	MOVQ width+40(FP), CX
-	MOVL $0x200000, AX
-	VMOVD AX, X7
-	VPBROADCASTD X7, Y7
+	VPBROADCASTD resampleRound<>(SB), Y7
 	VMOVDQU resampleOrder<>(SB), Y6
 	XORQ BX, BX
 cols:

@@ -19,15 +19,14 @@ Register map (resampleVertU8_AVX2):
 func emitResample(f *file) {
 	emitResampleH(f)
 	f.data("resampleOrder", 0, 4, 1, 5, 2, 6, 3, 7)
+	f.data("resampleRound", 1<<21)
 	f.text("resampleVertU8_AVX2", `writes width bytes (a multiple of 32) of one vertical-pass output
 row: byte x is clip8((1<<21 + Σ_i w[i]·src[i·stride+x]) >> 22) for i < n,
 the products in int32 (VPMOVZXBD, VPMULLD: the weights are 22-bit fixed
 point, exact), 32 bytes per iteration, saturated back to bytes by
 VPACKSSDW and VPACKUSWB and put in order by VPERMD.`,
 		args("src unsafe.Pointer SI, stride int R8, n int DX, w unsafe.Pointer R9, dst unsafe.Pointer DI, width int CX"))
-	f.i("MOVL $0x200000, AX")
-	f.i("VMOVD AX, X7")
-	f.i("VPBROADCASTD X7, Y7")
+	f.i("VPBROADCASTD resampleRound<>(SB), Y7")
 	f.i("VMOVDQU resampleOrder<>(SB), Y6")
 	f.i("XORQ BX, BX")
 	f.i("cols:")
@@ -73,9 +72,7 @@ next n[x] weights of w. Each tap is loaded as 4 bytes (VPMOVZXBD), so src
 must hold a byte past the last tap of the last row; each pixel is stored
 as exactly 3 bytes.`,
 		args("src unsafe.Pointer SI, ss int R8, rows int DX, dst unsafe.Pointer DI, ds int R9, start unsafe.Pointer R12, n unsafe.Pointer R13, w unsafe.Pointer R10, outW int CX"))
-	f.i("MOVL $0x200000, AX")
-	f.i("VMOVD AX, X7")
-	f.i("VPBROADCASTD X7, X7")
+	f.i("VPBROADCASTD resampleRound<>(SB), X7")
 	f.head("rows", "DX")
 	f.i("MOVQ start+40(FP), R12")
 	f.i("MOVQ n+48(FP), R13")
