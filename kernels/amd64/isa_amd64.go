@@ -15,7 +15,8 @@ const (
 	AVX2
 	// VNNI: AVX-512 (F, BW, VL) with VNNI: VPDPBUSD on activations
 	// offset to unsigned (+128, corrected in the bias) and VPDPWSSD for
-	// int16 operands. The epilogues and element-wise ops are AVX2's.
+	// int16 operands; depthwise and the conv epilogues in AVX-512 too
+	// (32 and 16 channels per vector); the element-wise ops are AVX2's.
 	VNNI
 )
 
