@@ -45,7 +45,7 @@ type Conv struct {
 	gemm1   gemmFunc // the same, one row at a time: the rows left over
 	dw      dwFunc
 	dwBlock int        // channels per depthwise block
-	prm     []int32    // per channel: multipliers, right shifts, right shifts - 1, left shifts; or the float scales
+	prm     []int32    // the epilogue's per-channel parameters (packAVX2, pack512) or float scales
 	sc      *epiConsts // the epilogue's constant vectors
 	epi     epiFunc
 }
@@ -185,8 +185,7 @@ func packBlocks(weight func(o, kk int) int32, bias func(o int) int32, n, k, kp, 
 // epilogue kernels reproduce exactly: multipliers other than -2^31, shifts
 // within ±31 (VPSLLVD/VPSRAVD), the zero point of an int8 output added in
 // saturating int16 lanes (|zp| ≤ 32640 with int8 bounds), an int16
-// output's within int16, and
-// hardswish's pre·t within int32.
+// output's within int16, and hardswish's pre·t within int32.
 func epilogueOK(p *generic.QConv, out generic.DType) bool {
 	if p.Epi == generic.EpiFloat {
 		return true
@@ -254,16 +253,10 @@ func packEpilogue(isa ISA, p *generic.QConv, out generic.DType, npad int) ([]int
 		}
 		return prm, &epiConsts{}, requantI32F32_AVX2
 	}
-	prm := make([]int32, 4*npad)
+	// a left shift anywhere selects the kernels that saturate it
 	shl := false
-	for o := range npad {
-		prm[2*npad+o] = 32
-		if o >= p.OutC {
-			continue
-		}
-		ls, rs, rsm1 := shifts(p.Shift[o])
-		prm[o], prm[npad+o], prm[2*npad+o], prm[3*npad+o] = p.Mult[o], rs, rsm1, ls
-		shl = shl || ls > 0
+	for _, sh := range p.Shift[:p.OutC] {
+		shl = shl || sh > 0
 	}
 	lo, hi := bounds(p, out)
 	pls, prs, prsm1 := shifts(p.PostShift)
@@ -284,18 +277,34 @@ func packEpilogue(isa ISA, p *generic.QConv, out generic.DType, npad int) ([]int
 	pr, ps := fused(prs)
 	*(*int64)(unsafe.Pointer(&sc[19])) = pr
 	*(*int64)(unsafe.Pointer(&sc[20])) = ps
-	// by epilogue (EpiClamp, EpiHardswish, EpiHardsigmoid), then int16
-	// output, then a left shift
-	epis := [...]epiFunc{
-		requantClampI32I8_AVX2, requantClampI32I8_AVX2Shl, requantClampI32I16_AVX2, requantClampI32I16_AVX2Shl,
-		requantHardswishI32I8_AVX2, requantHardswishI32I8_AVX2Shl, requantHardswishI32I16_AVX2, requantHardswishI32I16_AVX2Shl,
-		requantHardsigmoidI32I8_AVX2, requantHardsigmoidI32I8_AVX2Shl, requantHardsigmoidI32I16_AVX2, requantHardsigmoidI32I16_AVX2Shl,
-	}
 	i := 4*int(p.Epi) + 2*b2i(out == generic.Int16) + b2i(shl)
 	if isa == VNNI {
 		return pack512(p, npad), sc, epis512[i]
 	}
-	return prm, sc, epis[i]
+	return packAVX2(p, npad), sc, epis[i]
+}
+
+// packAVX2 lays out the AVX2 epilogues' per-channel parameters: four
+// arrays of npad int32 — multipliers, right shifts, right shifts - 1 (32
+// for none, also past OutC), left shifts.
+func packAVX2(p *generic.QConv, npad int) []int32 {
+	prm := make([]int32, 4*npad)
+	for o := range npad {
+		prm[2*npad+o] = 32
+		if o < p.OutC {
+			ls, rs, rsm1 := shifts(p.Shift[o])
+			prm[o], prm[npad+o], prm[2*npad+o], prm[3*npad+o] = p.Mult[o], rs, rsm1, ls
+		}
+	}
+	return prm
+}
+
+// epis are the AVX2 epilogues: by epilogue (EpiClamp, EpiHardswish,
+// EpiHardsigmoid), then int16 output, then a left shift.
+var epis = [...]epiFunc{
+	requantClampI32I8_AVX2, requantClampI32I8_AVX2Shl, requantClampI32I16_AVX2, requantClampI32I16_AVX2Shl,
+	requantHardswishI32I8_AVX2, requantHardswishI32I8_AVX2Shl, requantHardswishI32I16_AVX2, requantHardswishI32I16_AVX2Shl,
+	requantHardsigmoidI32I8_AVX2, requantHardsigmoidI32I8_AVX2Shl, requantHardsigmoidI32I16_AVX2, requantHardsigmoidI32I16_AVX2Shl,
 }
 
 // epis512 are the AVX-512 epilogues, in epis' order.

@@ -80,9 +80,7 @@ func (r *Runner) newDepthwise() {
 	r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
 	r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
 	r.pad = make([]byte, r.ph*r.pw*c.npad*2)
-	for i := 0; i < len(r.pad); i += 2 {
-		r.pad[i], r.pad[i+1] = byte(r.p.InZP), byte(r.p.InZP>>8)
-	}
+	fillZP(r.pad, r.p.InZP, 2)
 	taps := cp.KH * cp.KW
 	r.taps = make([]int, taps+taps%2)
 	for t := range r.taps {

@@ -55,12 +55,7 @@ func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
 		r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
 		r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
 		r.pad = make([]byte, r.ph*r.pw*cp.InC*c.aesz+32)
-		for i := 0; i+c.aesz <= len(r.pad)-32; i += c.aesz {
-			r.pad[i] = byte(p.InZP)
-			if c.aesz == 2 {
-				r.pad[i+1] = byte(p.InZP >> 8)
-			}
-		}
+		fillZP(r.pad[:len(r.pad)-32], p.InZP, c.aesz)
 	}
 	return r, true
 }
@@ -83,7 +78,7 @@ func (r *Runner) Run(in, out unsafe.Pointer) {
 		rows := min(r.mb, m-r0)
 		if c.kind == kIm2col {
 			r.im2col(r0, rows)
-			r.gemm(r.col, c.kp*c.aesz, rows)
+			r.gemm(r.col, c.kp*c.aesz, rows, 0)
 		} else {
 			r.gemm1x1(in, r0, rows)
 		}
@@ -93,21 +88,23 @@ func (r *Runner) Run(in, out unsafe.Pointer) {
 
 func ptr[T any](s []T) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
 
-// gemm runs the micro-kernels over m rows of a (stride lda bytes) into the
-// accumulator tile: whole micro-tiles, then the rows left, one at a time
-// when they are few (each such row streams all the weights again), else as
-// one more micro-tile over rows of a past m, which must be readable (col
-// holds mb rows).
-func (r *Runner) gemm(a []byte, lda, m int) {
+// gemm runs the micro-kernels over m rows of col-like a (stride lda
+// bytes, rows readable up to a whole micro-tile past m) into the
+// accumulator tile from row row0: whole micro-tiles, then the rows left,
+// one at a time when they are few (each such row streams all the weights
+// again), else as one more micro-tile.
+func (r *Runner) gemm(a []byte, lda, m, row0 int) {
 	if m%r.c.mr > r.c.mr/4 {
 		m = round(m, r.c.mr)
 	}
-	r.gemmAt(ptr(a), lda, m)
+	r.gemmAt(ptr(a), lda, m, row0)
 }
 
-func (r *Runner) gemmAt(a unsafe.Pointer, lda, m int) {
+// gemmAt runs whole micro-tiles over m rows of a, and the rows left over
+// one at a time, into the accumulator rows from row0.
+func (r *Runner) gemmAt(a unsafe.Pointer, lda, m, row0 int) {
 	c := r.c
-	steps, w, acc := c.kp*c.aesz/4, ptr(c.w), ptr(r.acc)
+	steps, w, acc := c.kp*c.aesz/4, ptr(c.w), unsafe.Pointer(&r.acc[row0*c.npad])
 	full := m / c.mr * c.mr
 	if full > 0 {
 		c.gemm(a, lda, full, steps, w, c.nb, c.half, acc, 4*c.npad)
@@ -125,15 +122,15 @@ func (r *Runner) gemm1x1(in unsafe.Pointer, r0, rows int) {
 	k, kpb := c.k, c.kp*c.aesz
 	src := unsafe.Add(in, r0*k*esz)
 	if !c.wide && c.k == c.kp {
-		// from the input itself, which ends with the band: the rows
-		// left over, if many, through col as a last micro-tile
-		full := rows
-		if tail := rows % c.mr; tail > c.mr/4 {
-			full -= tail
+		// whole micro-tiles from the input itself, which ends with the
+		// band; the rows left over through col, where a micro-tile may
+		// read past them
+		full := rows / c.mr * c.mr
+		r.gemmAt(src, kpb, full, 0)
+		if tail := rows - full; tail > 0 {
 			copy(r.col[:tail*kpb], unsafe.Slice((*byte)(unsafe.Add(src, full*kpb)), tail*kpb))
-			c.gemm(ptr(r.col), kpb, c.mr, c.kp*c.aesz/4, ptr(c.w), c.nb, c.half, unsafe.Pointer(&r.acc[full*c.npad]), 4*c.npad)
+			r.gemm(r.col, kpb, tail, full)
 		}
-		r.gemmAt(src, kpb, full)
 		return
 	}
 	if c.wide {
@@ -144,7 +141,7 @@ func (r *Runner) gemm1x1(in unsafe.Pointer, r0, rows int) {
 			copy(r.col[i*kpb:i*kpb+k*esz], s[i*k*esz:])
 		}
 	}
-	r.gemm(r.col, kpb, rows)
+	r.gemm(r.col, kpb, rows, 0)
 }
 
 // copyPadded copies the band's input into the padded buffer (widened to
@@ -198,4 +195,14 @@ func (r *Runner) inRect() (w, h int, ok bool) {
 	p := &r.p.ConvParams
 	w, h = min(p.InW, r.pw-p.PadL), min(p.InH, r.ph-p.PadT)
 	return w, h, w > 0 && h > 0
+}
+
+// fillZP fills b with the zero point zp as elements of esz bytes.
+func fillZP(b []byte, zp int32, esz int) {
+	for i := 0; i+esz <= len(b); i += esz {
+		b[i] = byte(zp)
+		if esz == 2 {
+			b[i+1] = byte(zp >> 8)
+		}
+	}
 }
