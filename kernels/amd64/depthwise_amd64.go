@@ -41,13 +41,10 @@ func packDepthwise(isa ISA, p *generic.QConv, w []int8, in, out generic.DType) *
 	}
 	var head []byte
 	if width == 32 {
+		// the VPERMI2D indices: for each channel, its unpack position
 		head = make([]byte, 128)
-		for cc := 0; cc < 32; cc++ {
-			idx := 4*(cc/8) + cc%4
-			if cc%8 >= 4 {
-				idx += 16
-			}
-			*(*int32)(unsafe.Pointer(&head[4*cc])) = int32(idx)
+		for i, lane := range order {
+			*(*int32)(unsafe.Pointer(&head[4*lane])) = int32(i)
 		}
 	}
 	bs := 4*width + 4*width*pairs
@@ -89,8 +86,8 @@ func (r *Runner) newDepthwise() {
 	}
 }
 
-// copyDepthwise copies the band's input into the padded buffer, pixel by
-// pixel (16-channel blocks), widening int8 inputs.
+// copyDepthwise copies the band's input into the padded buffer, whose
+// pixels have npad channels, widening int8 inputs.
 func (r *Runner) copyDepthwise(in unsafe.Pointer) {
 	p, c := &r.p.ConvParams, r.c
 	w, h, ok := r.inRect()
