@@ -52,6 +52,10 @@ for cpu_path in cortex-a72:neon max:dotprod; do
   # 500 sample images against Pillow's bytes, on this core.
   echo "== GOARCH=arm64 go test ./preprocess under qemu-aarch64-static -cpu $cpu"
   GOARCH=arm64 go test -count=1 -exec "qemu-aarch64-static -cpu $cpu" ./preprocess
+  # The engine's worker handoff on this core's atomics: a lost wake-up
+  # hangs here (and did, as a pair of flags, under qemu-user).
+  echo "== GOARCH=arm64 go test -run Workers ./engine under qemu-aarch64-static -cpu $cpu"
+  GOARCH=arm64 go test -count=1 -timeout 5m -run Workers -exec "qemu-aarch64-static -cpu $cpu" ./engine
 done
 
 # The purego build on arm64 is what a board gets with -tags purego: the

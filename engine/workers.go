@@ -19,16 +19,28 @@ type workers struct {
 	slots []slot
 	done  atomic.Int32 // tasks finished in the current run
 	quit  atomic.Bool
+	spin  int // polls before sleeping: spinLimit, smaller in tests
 }
 
 // slot is one worker's mailbox.
 type slot struct {
-	task     func()
-	seq      atomic.Uint32 // bumped when task is set
-	sleeping atomic.Bool
-	wake     chan struct{} // buffered: a wake-up is never lost
-	_        [64]byte      // keep slots on separate cache lines
+	task func()
+	// state holds the task count in its upper bits (the caller adds
+	// posted to it) and the worker's asleep bit in bit 0. Both live in
+	// one word so that posting and falling asleep are read-modify-writes
+	// of the same location, ordered without any store-to-load fence: a
+	// Dekker pair of flags (set mine, read yours) lost wake-ups under
+	// qemu-user, whose arm64 STLR/LDAR on an x86 host do not order a
+	// store before a later load.
+	state atomic.Uint32
+	wake  chan struct{} // buffered: a wake-up is never lost
+	_     [64]byte      // keep slots on separate cache lines
 }
+
+const (
+	asleep = 1 // state bit: the worker is, or is about to be, blocked on wake
+	posted = 2 // state increment: one task posted
+)
 
 // spinLimit is how many times a worker polls for its next task before it
 // sleeps: about 100 µs, longer than the gap between two layers, far
@@ -36,7 +48,11 @@ type slot struct {
 const spinLimit = 1 << 15
 
 func newWorkers(n int) *workers {
-	w := &workers{slots: make([]slot, n)}
+	return startWorkers(n, spinLimit)
+}
+
+func startWorkers(n, spin int) *workers {
+	w := &workers{slots: make([]slot, n), spin: spin}
 	for i := range w.slots {
 		s := &w.slots[i]
 		s.wake = make(chan struct{}, 1)
@@ -46,29 +62,27 @@ func newWorkers(n int) *workers {
 }
 
 func (w *workers) loop(s *slot) {
-	last := uint32(0)
+	last := uint32(0) // state when the last task was taken, asleep bit clear
 	for {
-		for spins := 0; s.seq.Load() == last; spins++ {
+		for spins := 0; s.state.Load() == last; spins++ {
 			if w.quit.Load() {
 				return
 			}
 			if spins&1023 == 1023 {
 				runtime.Gosched()
 			}
-			if spins < spinLimit {
+			if spins < w.spin {
 				continue
 			}
-			// announce the sleep, then look once more: the caller sets
-			// seq before it reads sleeping, so one of the two sees the
-			// other
-			s.sleeping.Store(true)
-			if s.seq.Load() == last && !w.quit.Load() {
+			// Set the asleep bit only if nothing was posted meanwhile; a
+			// caller that posts after this sees the bit and sends a wake.
+			if s.state.CompareAndSwap(last, last|asleep) {
 				<-s.wake
+				s.state.And(^uint32(asleep))
 			}
-			s.sleeping.Store(false)
 			spins = 0
 		}
-		last = s.seq.Load()
+		last = s.state.Load() &^ asleep
 		s.task()
 		w.done.Add(1)
 	}
@@ -86,8 +100,7 @@ func (w *workers) run(tasks []func()) {
 	for i, f := range tasks[1:] {
 		s := &w.slots[i]
 		s.task = f
-		s.seq.Add(1)
-		if s.sleeping.Load() {
+		if s.state.Add(posted)&asleep != 0 {
 			select {
 			case s.wake <- struct{}{}:
 			default:
