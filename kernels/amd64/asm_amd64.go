@@ -101,33 +101,39 @@ func widenI8I16_AVX2(src unsafe.Pointer, lds int, dst unsafe.Pointer, ldd int, r
 func im2col_AVX2(src unsafe.Pointer, prow int, step int, n int, kh int, seg int, dst unsafe.Pointer, kpb int)
 
 // requantClampI32I8_AVX2 is the Clamp epilogue of rows × n accumulators
-// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 or 8
-// channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
-// parameters where no channel shifts left.
+// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 16 or 8
+// channels at a time (the last 8 overlap the previous ones; n ≥ 8), each
+// Requantize one fused 64-bit step, for parameters where no channel shifts
+// left; prm is the stream of 8-channel parameter groups for n (packAVX2).
 //
 //go:noescape
 func requantClampI32I8_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
 // requantClampI32I8_AVX2Shl is the Clamp epilogue of rows × n accumulators
-// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 or 8
-// channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
-// parameters where some shift is to the left (saturating).
+// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 16 or 8
+// channels at a time (the last 8 overlap the previous ones; n ≥ 8), each
+// Requantize one fused 64-bit step, for parameters where some shift is to the
+// left (clamped, see fused); prm is the stream of 8-channel parameter groups
+// for n (packAVX2).
 //
 //go:noescape
 func requantClampI32I8_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
 // requantClampI32I16_AVX2 is the Clamp epilogue of rows × n accumulators
-// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 or 8
-// channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
-// parameters where no channel shifts left.
+// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 16 or 8
+// channels at a time (the last 8 overlap the previous ones; n ≥ 8), each
+// Requantize one fused 64-bit step, for parameters where no channel shifts
+// left; prm is the stream of 8-channel parameter groups for n (packAVX2).
 //
 //go:noescape
 func requantClampI32I16_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
 // requantClampI32I16_AVX2Shl is the Clamp epilogue of rows × n accumulators
-// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 8 or 8
-// channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
-// parameters where some shift is to the left (saturating).
+// (biases included): out = clamp(zp + Requantize(acc), lo, hi), 16 or 8
+// channels at a time (the last 8 overlap the previous ones; n ≥ 8), each
+// Requantize one fused 64-bit step, for parameters where some shift is to the
+// left (clamped, see fused); prm is the stream of 8-channel parameter groups
+// for n (packAVX2).
 //
 //go:noescape
 func requantClampI32I16_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
@@ -135,9 +141,10 @@ func requantClampI32I16_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n int, 
 // requantHardswishI32I8_AVX2 is the Hardswish epilogue of rows × n
 // accumulators (biases included): the hardswish of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(pre·clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
-// overlap the previous ones; n ≥ 8), for parameters where no channel shifts
-// left.
+// Six), PostMult, PostShift), lo, hi), 16 or 8 channels at a time (the last 8
+// overlap the previous ones; n ≥ 8), each Requantize one fused 64-bit step,
+// for parameters where no channel shifts left; prm is the stream of 8-channel
+// parameter groups for n (packAVX2).
 //
 //go:noescape
 func requantHardswishI32I8_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
@@ -145,9 +152,10 @@ func requantHardswishI32I8_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, 
 // requantHardswishI32I8_AVX2Shl is the Hardswish epilogue of rows × n
 // accumulators (biases included): the hardswish of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(pre·clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
-// overlap the previous ones; n ≥ 8), for parameters where some shift is to
-// the left (saturating).
+// Six), PostMult, PostShift), lo, hi), 16 or 8 channels at a time (the last 8
+// overlap the previous ones; n ≥ 8), each Requantize one fused 64-bit step,
+// for parameters where some shift is to the left (clamped, see fused); prm is
+// the stream of 8-channel parameter groups for n (packAVX2).
 //
 //go:noescape
 func requantHardswishI32I8_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
@@ -155,9 +163,10 @@ func requantHardswishI32I8_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n in
 // requantHardswishI32I16_AVX2 is the Hardswish epilogue of rows × n
 // accumulators (biases included): the hardswish of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(pre·clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
-// overlap the previous ones; n ≥ 8), for parameters where no channel shifts
-// left.
+// Six), PostMult, PostShift), lo, hi), 16 or 8 channels at a time (the last 8
+// overlap the previous ones; n ≥ 8), each Requantize one fused 64-bit step,
+// for parameters where no channel shifts left; prm is the stream of 8-channel
+// parameter groups for n (packAVX2).
 //
 //go:noescape
 func requantHardswishI32I16_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
@@ -165,9 +174,10 @@ func requantHardswishI32I16_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int,
 // requantHardswishI32I16_AVX2Shl is the Hardswish epilogue of rows × n
 // accumulators (biases included): the hardswish of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(pre·clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
-// overlap the previous ones; n ≥ 8), for parameters where some shift is to
-// the left (saturating).
+// Six), PostMult, PostShift), lo, hi), 16 or 8 channels at a time (the last 8
+// overlap the previous ones; n ≥ 8), each Requantize one fused 64-bit step,
+// for parameters where some shift is to the left (clamped, see fused); prm is
+// the stream of 8-channel parameter groups for n (packAVX2).
 //
 //go:noescape
 func requantHardswishI32I16_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
@@ -175,9 +185,10 @@ func requantHardswishI32I16_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n i
 // requantHardsigmoidI32I8_AVX2 is the Hardsigmoid epilogue of rows × n
 // accumulators (biases included): the hardsigmoid of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
-// overlap the previous ones; n ≥ 8), for parameters where no channel shifts
-// left.
+// Six), PostMult, PostShift), lo, hi), 16 or 8 channels at a time (the last 8
+// overlap the previous ones; n ≥ 8), each Requantize one fused 64-bit step,
+// for parameters where no channel shifts left; prm is the stream of 8-channel
+// parameter groups for n (packAVX2).
 //
 //go:noescape
 func requantHardsigmoidI32I8_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
@@ -185,9 +196,10 @@ func requantHardsigmoidI32I8_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int
 // requantHardsigmoidI32I8_AVX2Shl is the Hardsigmoid epilogue of rows × n
 // accumulators (biases included): the hardsigmoid of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
-// overlap the previous ones; n ≥ 8), for parameters where some shift is to
-// the left (saturating).
+// Six), PostMult, PostShift), lo, hi), 16 or 8 channels at a time (the last 8
+// overlap the previous ones; n ≥ 8), each Requantize one fused 64-bit step,
+// for parameters where some shift is to the left (clamped, see fused); prm is
+// the stream of 8-channel parameter groups for n (packAVX2).
 //
 //go:noescape
 func requantHardsigmoidI32I8_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
@@ -195,9 +207,10 @@ func requantHardsigmoidI32I8_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n 
 // requantHardsigmoidI32I16_AVX2 is the Hardsigmoid epilogue of rows × n
 // accumulators (biases included): the hardsigmoid of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
-// overlap the previous ones; n ≥ 8), for parameters where no channel shifts
-// left.
+// Six), PostMult, PostShift), lo, hi), 16 or 8 channels at a time (the last 8
+// overlap the previous ones; n ≥ 8), each Requantize one fused 64-bit step,
+// for parameters where no channel shifts left; prm is the stream of 8-channel
+// parameter groups for n (packAVX2).
 //
 //go:noescape
 func requantHardsigmoidI32I16_AVX2(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
@@ -205,9 +218,10 @@ func requantHardsigmoidI32I16_AVX2(acc unsafe.Pointer, ldacc int, rows int, n in
 // requantHardsigmoidI32I16_AVX2Shl is the Hardsigmoid epilogue of rows × n
 // accumulators (biases included): the hardsigmoid of pre =
 // sat16(Requantize(acc)): out = clamp(zp + Requantize(clamp(pre+Three, 0,
-// Six), PostMult, PostShift), lo, hi), 8 or 8 channels at a time (the last 8
-// overlap the previous ones; n ≥ 8), for parameters where some shift is to
-// the left (saturating).
+// Six), PostMult, PostShift), lo, hi), 16 or 8 channels at a time (the last 8
+// overlap the previous ones; n ≥ 8), each Requantize one fused 64-bit step,
+// for parameters where some shift is to the left (clamped, see fused); prm is
+// the stream of 8-channel parameter groups for n (packAVX2).
 //
 //go:noescape
 func requantHardsigmoidI32I16_AVX2Shl(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
@@ -321,46 +335,96 @@ func requantHardsigmoidI32I16_AVX512Shl(acc unsafe.Pointer, ldacc int, rows int,
 //go:noescape
 func requantI32F32_AVX512(acc unsafe.Pointer, ldacc int, rows int, n int, prm unsafe.Pointer, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
 
-// dwI16_3x3_AVX2 computes ow output pixels of a 3x3 depthwise conv over int16
-// activations (int8 ones are widened as the input is copied) in blocks of 16
-// channels: each pair of taps is interleaved (VPUNPCKLWD/HWD) and multiplied
-// with its int16 weight pairs by VPMADDWD, exact in int32. taps holds the byte
-// offsets of the 9 taps from a pixel's first, in pairs (the last repeated); a
-// block's weights are 16 int32 biases then per pair two vectors of weight
-// pairs, in the lane order of the unpacks (channels 0-3 and 8-11, then 4-7 and
-// 12-15); accumulators are written in channel order.
+// dwPackRowsI8_AVX2 interleaves 16 channels of n pixels of two rows of int8
+// (sign-extended) values (row0, row1; step bytes between pixels) into a row
+// pair of the depthwise layout at dst, 64 bytes per pixel: channels 0-7 as
+// (row0, row1) int16 pairs, then channels 8-15.
 //
 //go:noescape
-func dwI16_3x3_AVX2(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
+func dwPackRowsI8_AVX2(row0 unsafe.Pointer, row1 unsafe.Pointer, step int, n int, dst unsafe.Pointer)
 
-// dwI16_5x5_AVX2 computes ow output pixels of a 5x5 depthwise conv over int16
-// activations (int8 ones are widened as the input is copied) in blocks of 16
-// channels: each pair of taps is interleaved (VPUNPCKLWD/HWD) and multiplied
-// with its int16 weight pairs by VPMADDWD, exact in int32. taps holds the byte
-// offsets of the 25 taps from a pixel's first, in pairs (the last repeated); a
-// block's weights are 16 int32 biases then per pair two vectors of weight
-// pairs, in the lane order of the unpacks (channels 0-3 and 8-11, then 4-7 and
-// 12-15); accumulators are written in channel order.
+// dwPackRowsI16_AVX2 interleaves 16 channels of n pixels of two rows of int16
+// values (row0, row1; step bytes between pixels) into a row pair of the
+// depthwise layout at dst, 64 bytes per pixel: channels 0-7 as (row0, row1)
+// int16 pairs, then channels 8-15.
 //
 //go:noescape
-func dwI16_5x5_AVX2(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
+func dwPackRowsI16_AVX2(row0 unsafe.Pointer, row1 unsafe.Pointer, step int, n int, dst unsafe.Pointer)
 
-// dwI16_3x3_AVX512 is dwI16_3x3_AVX2 with 32 channels per block:
-// VPUNPCKLWD/HWD interleave a pair of taps within each 128-bit lane and
-// VPDPWSSD multiplies and accumulates them in one instruction. w starts with
-// two VPERMI2D index vectors that put the accumulators back in channel order;
-// a block's weights are 32 int32 biases then per pair two vectors of weight
-// pairs, in the unpacks' order (lane L: channels 8L..8L+3, then 8L+4..8L+7).
+// dwI16_3x3s1_4x16_AVX2 computes ow output pixels of a 3x3 depthwise conv with
+// stride 1, 4 pixels × 16 channels at a time (then one by one), for nblk
+// blocks of 16 channels. src is the first block's plane at the output row's
+// first row pair, column 0, in the row-pair interleaved layout of
+// dwPackRows*_AVX2; rps is the bytes between row pairs, bstride between block
+// planes. A block's weights (448 bytes) are its 16 int32 biases, then for each
+// row pair and column two vectors of int16 weight pairs (channels 0-7, 8-15).
+// acc gets 16 int32 per pixel and block: block b at acc+64·b, pixel p at
+// +p·accs.
+//
+//go:noescape
+func dwI16_3x3s1_4x16_AVX2(src unsafe.Pointer, rps int, ow int, w unsafe.Pointer, nblk int, bstride int, acc unsafe.Pointer, accs int)
+
+// dwI16_3x3s2_4x16_AVX2 computes ow output pixels of a 3x3 depthwise conv with
+// stride 2, 4 pixels × 16 channels at a time (then one by one), for nblk
+// blocks of 16 channels. src is the first block's plane at the output row's
+// first row pair, column 0, in the row-pair interleaved layout of
+// dwPackRows*_AVX2; rps is the bytes between row pairs, bstride between block
+// planes. A block's weights (448 bytes) are its 16 int32 biases, then for each
+// row pair and column two vectors of int16 weight pairs (channels 0-7, 8-15).
+// acc gets 16 int32 per pixel and block: block b at acc+64·b, pixel p at
+// +p·accs.
+//
+//go:noescape
+func dwI16_3x3s2_4x16_AVX2(src unsafe.Pointer, rps int, ow int, w unsafe.Pointer, nblk int, bstride int, acc unsafe.Pointer, accs int)
+
+// dwI16_5x5s1_4x16_AVX2 computes ow output pixels of a 5x5 depthwise conv with
+// stride 1, 4 pixels × 16 channels at a time (then one by one), for nblk
+// blocks of 16 channels. src is the first block's plane at the output row's
+// first row pair, column 0, in the row-pair interleaved layout of
+// dwPackRows*_AVX2; rps is the bytes between row pairs, bstride between block
+// planes. A block's weights (1024 bytes) are its 16 int32 biases, then for
+// each row pair and column two vectors of int16 weight pairs (channels 0-7,
+// 8-15). acc gets 16 int32 per pixel and block: block b at acc+64·b, pixel p
+// at +p·accs.
+//
+//go:noescape
+func dwI16_5x5s1_4x16_AVX2(src unsafe.Pointer, rps int, ow int, w unsafe.Pointer, nblk int, bstride int, acc unsafe.Pointer, accs int)
+
+// dwI16_5x5s2_4x16_AVX2 computes ow output pixels of a 5x5 depthwise conv with
+// stride 2, 4 pixels × 16 channels at a time (then one by one), for nblk
+// blocks of 16 channels. src is the first block's plane at the output row's
+// first row pair, column 0, in the row-pair interleaved layout of
+// dwPackRows*_AVX2; rps is the bytes between row pairs, bstride between block
+// planes. A block's weights (1024 bytes) are its 16 int32 biases, then for
+// each row pair and column two vectors of int16 weight pairs (channels 0-7,
+// 8-15). acc gets 16 int32 per pixel and block: block b at acc+64·b, pixel p
+// at +p·accs.
+//
+//go:noescape
+func dwI16_5x5s2_4x16_AVX2(src unsafe.Pointer, rps int, ow int, w unsafe.Pointer, nblk int, bstride int, acc unsafe.Pointer, accs int)
+
+// dwI16_3x3_AVX512 computes ow output pixels of a 3x3 depthwise conv over
+// int16 activations (int8 ones are widened as the input is copied) in blocks
+// of 32 channels: VPUNPCKLWD/HWD interleave a pair of taps within each 128-bit
+// lane and VPDPWSSD multiplies and accumulates them in one instruction. taps
+// holds the byte offsets of the 9 taps from a pixel's first, in pairs (the
+// last repeated). w starts with two VPERMI2D index vectors that put the
+// accumulators back in channel order; a block's weights are 32 int32 biases
+// then per pair two vectors of weight pairs, in the unpacks' order (lane L:
+// channels 8L..8L+3, then 8L+4..8L+7).
 //
 //go:noescape
 func dwI16_3x3_AVX512(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
 
-// dwI16_5x5_AVX512 is dwI16_5x5_AVX2 with 32 channels per block:
-// VPUNPCKLWD/HWD interleave a pair of taps within each 128-bit lane and
-// VPDPWSSD multiplies and accumulates them in one instruction. w starts with
-// two VPERMI2D index vectors that put the accumulators back in channel order;
-// a block's weights are 32 int32 biases then per pair two vectors of weight
-// pairs, in the unpacks' order (lane L: channels 8L..8L+3, then 8L+4..8L+7).
+// dwI16_5x5_AVX512 computes ow output pixels of a 5x5 depthwise conv over
+// int16 activations (int8 ones are widened as the input is copied) in blocks
+// of 32 channels: VPUNPCKLWD/HWD interleave a pair of taps within each 128-bit
+// lane and VPDPWSSD multiplies and accumulates them in one instruction. taps
+// holds the byte offsets of the 25 taps from a pixel's first, in pairs (the
+// last repeated). w starts with two VPERMI2D index vectors that put the
+// accumulators back in channel order; a block's weights are 32 int32 biases
+// then per pair two vectors of weight pairs, in the unpacks' order (lane L:
+// channels 8L..8L+3, then 8L+4..8L+7).
 //
 //go:noescape
 func dwI16_5x5_AVX512(src unsafe.Pointer, taps unsafe.Pointer, ow int, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)

@@ -21,9 +21,10 @@ const (
 )
 
 type (
-	gemmFunc = func(a unsafe.Pointer, lda, m, steps int, w unsafe.Pointer, nb, half int, acc unsafe.Pointer, ldc int)
-	epiFunc  = func(acc unsafe.Pointer, ldacc, rows, n int, prm, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
-	dwFunc   = func(src, taps unsafe.Pointer, ow, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
+	gemmFunc   = func(a unsafe.Pointer, lda, m, steps int, w unsafe.Pointer, nb, half int, acc unsafe.Pointer, ldc int)
+	epiFunc    = func(acc unsafe.Pointer, ldacc, rows, n int, prm, out unsafe.Pointer, ldout int, sc unsafe.Pointer)
+	dwFunc     = func(src, taps unsafe.Pointer, ow, step int, w unsafe.Pointer, nblk int, acc unsafe.Pointer, accs int)
+	dwRowsFunc = func(src unsafe.Pointer, rps, ow int, w unsafe.Pointer, nblk, bstride int, acc unsafe.Pointer, accs int)
 )
 
 // Conv is a convolution packed for these kernels: the weights in a GEMM
@@ -39,11 +40,12 @@ type Conv struct {
 	mr      int  // rows per micro-tile
 	npad    int  // an accumulator row: the channels of the blocks
 	w       []byte
-	nb      int      // full blocks
-	half    int      // 1: a half-width block follows them
-	gemm    gemmFunc // mr rows at a time
-	gemm1   gemmFunc // the same, one row at a time: the rows left over
-	dw      dwFunc
+	nb      int        // full blocks
+	half    int        // 1: a half-width block follows them
+	gemm    gemmFunc   // mr rows at a time
+	gemm1   gemmFunc   // the same, one row at a time: the rows left over
+	dw      dwFunc     // AVX-512 depthwise (pixel-major input)
+	dwRows  dwRowsFunc // AVX2 depthwise (row-pair layout), if not dw
 	dwBlock int        // channels per depthwise block
 	prm     []int32    // the epilogue's per-channel parameters (packAVX2, pack512) or float scales
 	sc      *epiConsts // the epilogue's constant vectors
@@ -52,7 +54,7 @@ type Conv struct {
 
 // epiConsts are the epilogue's constant vectors, in the order of
 // internal/asmgen's cRound ... cPrmStep.
-type epiConsts [21][8]int32
+type epiConsts [26][8]int32
 
 // tileBytes bounds an accumulator tile, so that it stays in L1.
 const tileBytes = 32 << 10
@@ -75,11 +77,11 @@ func PackConv(isa ISA, p *generic.QConv, w8 []int8, w16 []int16, in, out generic
 	}
 	if isa == None || cp.OutC < 8 || in == generic.Float32 ||
 		p.Validate(cp.InH*cp.InW*cp.InC, max(len(w8), len(w16)), cp.OutH*cp.OutW*cp.OutC) != nil ||
-		(p.Epi == generic.EpiFloat) != (out == generic.Float32) || !epilogueOK(p, out) {
+		(p.Epi == generic.EpiFloat) != (out == generic.Float32) || !epilogueOK(isa, p, out) {
 		return nil, false
 	}
 	if max(cp.Groups, 1) != 1 {
-		return packDepthwise(isa, p, w8, in, out), true
+		return packDepthwise(isa, p, w8, in, out)
 	}
 	n, k := cp.OutC, cp.KH*cp.KW*cp.InC
 	c := &Conv{p: *p, in: in, out: out, k: k, kind: kIm2col}
@@ -185,12 +187,20 @@ func packBlocks(weight func(o, kk int) int32, bias func(o int) int32, n, k, kp, 
 // epilogue kernels reproduce exactly: multipliers other than -2^31, shifts
 // within ±31 (VPSLLVD/VPSRAVD), the zero point of an int8 output added in
 // saturating int16 lanes (|zp| ≤ 32640 with int8 bounds), an int16
-// output's within int16, and hardswish's pre·t within int32.
-func epilogueOK(p *generic.QConv, out generic.DType) bool {
+// output's within int16, and hardswish's pre·t within int32. The AVX2
+// epilogues clamp instead of saturating a left shift, which needs a
+// multiplier of at least 2^30 in magnitude where the shift is to the left
+// (as generic.QuantizeMultiplier's always are; see asmgen's fused).
+func epilogueOK(isa ISA, p *generic.QConv, out generic.DType) bool {
 	if p.Epi == generic.EpiFloat {
 		return true
 	}
-	mulOK := func(m, s int32) bool { return m != math.MinInt32 && s >= -31 && s <= 31 }
+	mulOK := func(m, s int32) bool {
+		if isa == AVX2 && s > 0 && (m > -1<<30 && m < 1<<30) {
+			return false
+		}
+		return m != math.MinInt32 && s >= -31 && s <= 31
+	}
 	for o := 0; o < p.OutC; o++ {
 		if !mulOK(p.Mult[o], p.Shift[o]) {
 			return false
@@ -281,19 +291,92 @@ func packEpilogue(isa ISA, p *generic.QConv, out generic.DType, npad int) ([]int
 	if isa == VNNI {
 		return pack512(p, npad), sc, epis512[i]
 	}
-	return packAVX2(p, npad), sc, epis[i]
+	f := fusedAVX2(p.PostShift)
+	for l := range 4 {
+		sc[21][2*l], sc[21][2*l+1] = int32(f.r), int32(f.r>>32)
+		sc[22][2*l] = f.s
+	}
+	for l := range 8 {
+		sc[23][l], sc[24][l], sc[25][l] = f.sub, f.lo, f.hi
+	}
+	return packAVX2(p, shl), sc, epis[i]
 }
 
-// packAVX2 lays out the AVX2 epilogues' per-channel parameters: four
-// arrays of npad int32 — multipliers, right shifts, right shifts - 1 (32
-// for none, also past OutC), left shifts.
-func packAVX2(p *generic.QConv, npad int) []int32 {
-	prm := make([]int32, 4*npad)
-	for o := range npad {
-		prm[2*npad+o] = 32
-		if o < p.OutC {
-			ls, rs, rsm1 := shifts(p.Shift[o])
-			prm[o], prm[npad+o], prm[2*npad+o], prm[3*npad+o] = p.Mult[o], rs, rsm1, ls
+// fusedStep is the AVX2 epilogues' fused Requantize for one shift (see
+// internal/asmgen/epi.go fused): the 64-bit rounding constant plus 2^62,
+// the shift, 2^(62-s) mod 2^32, and the clamp that stands in for a
+// saturating left shift.
+type fusedStep struct {
+	r      uint64
+	s      int32
+	sub    int32
+	lo, hi int32
+}
+
+func fusedAVX2(shift int32) fusedStep {
+	f := fusedStep{lo: math.MinInt32, hi: math.MaxInt32}
+	if shift > 0 {
+		l := uint(shift)
+		f.s = 31 - int32(l)
+		if l <= 30 {
+			f.r = 1 << (30 - l)
+		}
+		f.lo, f.hi = -1<<(31-l), 1<<(31-l)-1
+	} else {
+		rs := uint(-shift)
+		f.s = 31 + int32(rs)
+		f.r = 1 << 30
+		if rs > 0 {
+			f.r += 1 << (30 + rs)
+		}
+	}
+	f.r += 1 << 62
+	f.sub = int32(uint32(uint64(1) << (62 - f.s)))
+	return f
+}
+
+// packAVX2 lays out the AVX2 epilogues' per-channel parameters: a
+// stream of 8-channel groups in the order the kernels take a row's
+// channels (16 at a time, then 8, then the last 8 overlapping), each
+// group 7 vectors of 8 int32 (9 with shl; internal/asmgen's gM ... gHi):
+// multipliers, the odd channels' multipliers at the even dwords, the
+// even and the odd channels' 64-bit rounding constants and shifts,
+// 2^(62-s) mod 2^32, and the clamp bounds.
+func packAVX2(p *generic.QConv, shl bool) []int32 {
+	n := p.OutC
+	var starts []int
+	c := 0
+	for ; c+16 <= n; c += 16 {
+		starts = append(starts, c, c+8)
+	}
+	if c+8 <= n {
+		starts = append(starts, c)
+		c += 8
+	}
+	if c < n {
+		starts = append(starts, n-8)
+	}
+	g := 56
+	if shl {
+		g = 72
+	}
+	prm := make([]int32, len(starts)*g)
+	for i, c0 := range starts {
+		grp := prm[i*g : (i+1)*g]
+		for j := range 8 {
+			o := c0 + j
+			f := fusedAVX2(p.Shift[o])
+			grp[j] = p.Mult[o]
+			if j%2 == 1 {
+				grp[8+j-1] = p.Mult[o]
+			}
+			q := 16 + 8*(j%2) + 2*(j/2) // the int64 lane of channel j among the even or the odd ones
+			grp[q], grp[q+1] = int32(f.r), int32(f.r>>32)
+			grp[q+16] = f.s
+			grp[48+j] = f.sub
+			if shl {
+				grp[56+j], grp[64+j] = f.lo, f.hi
+			}
 		}
 	}
 	return prm

@@ -4,6 +4,7 @@ package amd64
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
 
@@ -89,6 +90,60 @@ func TestConvDeclines(t *testing.T) {
 		p.OutZP = 32641 // added in saturating int16 lanes, int8 outputs take |zp| ≤ 32640
 		if _, ok := PackConv(isa, p, kerneltest.RandWeights(r, 256), nil, generic.Int8, generic.Int8); ok {
 			t.Errorf("%s: PackConv took an int8 output with zero point 32641", isa)
+		}
+		// AVX2 clamps where a left shift would saturate, exact only for
+		// multipliers of at least 2^30 (see TestEpilogueEdges)
+		p = kerneltest.NewQConv[int8, int8](r, c, generic.EpiClamp)
+		p.Mult[3], p.Shift[3] = 1<<29, 2
+		if _, ok := PackConv(isa, p, kerneltest.RandWeights(r, 256), nil, generic.Int8, generic.Int8); ok != (isa == VNNI) {
+			t.Errorf("%s: PackConv took=%v a left shift with multiplier 2^29", isa, ok)
+		}
+	}
+}
+
+// TestEpilogueEdges runs the epilogues on accumulators at the edges of
+// their arithmetic (a 1×1 conv of zero weights, so that each channel's
+// accumulator is its bias): int32's ends, and around ±2^(31-l) for the
+// channels whose shift l is to the left, where the AVX2 kernels clamp
+// instead of saturating x << l; with hardswish and hardsigmoid a Six up
+// to 2^16 and post multipliers that shift left, so that pre·t reaches
+// the post step's clamp too.
+func TestEpilogueEdges(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	c := kerneltest.Geom(1, 1, 1, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1)
+	params := func(p *generic.QConv) {
+		p.InZP = 0
+		for o := range p.Bias {
+			p.Mult[o], p.Shift[o] = generic.QuantizeMultiplier(math.Ldexp(kerneltest.RandReal(r, 0.5, 1), r.Intn(25)-12))
+			e := int64(1) << (31 - max(p.Shift[o], 0))
+			edges := []int64{math.MinInt32, math.MaxInt32, 0, 1, -1, e - 1, e, e + 1, -e - 1, -e, -e + 1, r.Int63n(1<<32) - 1<<31}
+			p.Bias[o] = int32(min(max(edges[r.Intn(len(edges))], math.MinInt32), math.MaxInt32))
+		}
+		if p.Epi != generic.EpiClamp {
+			p.Six = int32(2000 + r.Intn(1<<16-2000+1))
+			p.Three = p.Six / 2
+			p.PostMult, p.PostShift = generic.QuantizeMultiplier(kerneltest.RandReal(r, 1e-4, 1e3))
+		}
+	}
+	w := make([]int8, c.OutC)
+	in := []int8{0}
+	for _, isa := range isas(t) {
+		for _, epi := range []generic.Epilogue{generic.EpiClamp, generic.EpiHardswish, generic.EpiHardsigmoid} {
+			for trial := range 40 {
+				var err error
+				if trial%2 == 0 {
+					p := kerneltest.NewQConv[int8, int8](r, c, epi)
+					params(p)
+					err = kerneltest.RunConv[int8, int8](p, in, w, nil, packer(isa), 1)
+				} else {
+					p := kerneltest.NewQConv[int8, int16](r, c, epi)
+					params(p)
+					err = kerneltest.RunConv[int8, int16](p, in, w, nil, packer(isa), 1)
+				}
+				if err != nil {
+					t.Fatalf("%s epilogue %d trial %d: %v", isa, epi, trial, err)
+				}
+			}
 		}
 	}
 }

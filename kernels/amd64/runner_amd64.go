@@ -32,6 +32,10 @@ type Runner struct {
 	ph, pw int
 	pad    []byte
 	taps   []int
+	// depthwise on the AVX2 kernels: the row pairs of pad, and a row of
+	// the zero point in the input's type
+	pairs int
+	zrow  []byte
 }
 
 // NewRunner prepares a Runner for the band p of c: p may differ from the

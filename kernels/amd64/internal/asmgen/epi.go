@@ -7,12 +7,11 @@ paths.
 
 Register map (every kernel in this file):
   SI acc row, R8 ldacc, DX rows left, CX 4·n (a row's accumulator bytes),
-  R9 multipliers, R12 right shifts, R13 right shifts - 1 (32 for none),
-  R14 left shifts (per-channel arrays of int32, prm and its three
-  successors), DI out row, R10 ldout, R11 sc (constant vectors, see
-  epiConst), BX the chunk's accumulator offset, AX its output offset.
-  Y0 and Y4 the values of 16 channels (Y0 alone for 8), Y1-Y3 and Y5-Y7
-  their temporaries.`
+  R9 the per-channel parameters (a stream of 8-channel groups, in the
+  order the row is processed), R12 the row's group cursor, DI out row,
+  R10 ldout, R11 sc (constant vectors, see epiConst), BX the chunk's
+  accumulator offset, AX its output offset. Y0 and Y4 the values of 16
+  channels (Y0 alone for 8), Y1-Y3 and Y5-Y7 their temporaries.`
 
 // The constant vectors at sc, 32 bytes each (kernels/amd64 epiConsts
 // writes them in this order).
@@ -38,6 +37,31 @@ const (
 	cMax17   = 18 // 65535
 	cPR64    = 19 // (int64) the post multiply's rounding constant, fused (epi512.go)
 	cPS64    = 20 // (int64) its shift, 31 + the post right shift
+	cPRB     = 21 // (int64) the post step's fused rounding constant plus 2^62 (AVX2)
+	cPS      = 22 // (int64) the post step's fused shift, 31 + right shift - left shift (AVX2)
+	cPSub    = 23 // the post step's 2^(62-shift) mod 2^32 (AVX2)
+	cPLo     = 24 // the post step's clamp before a left shift (AVX2)
+	cPHi     = 25
+)
+
+// An 8-channel group of the AVX2 epilogues' per-channel parameters
+// (kernels/amd64 packAVX2), 32 bytes each: multipliers (even lanes read),
+// the odd channels' multipliers at the even dwords, the even and the odd
+// channels' fused 64-bit rounding constants plus 2^62, their 64-bit
+// shifts, 2^(62-shift) mod 2^32 per channel, and with a left shift
+// somewhere the clamp bounds.
+const (
+	gM = 32 * iota
+	gMO
+	gRE
+	gRO
+	gSE
+	gSO
+	gSub
+	gLo
+	gHi
+	epiGroup    = gLo // bytes per group
+	epiGroupShl = gHi + 32
 )
 
 func sc(c int) string { return fmt.Sprintf("%d(R11)", 32*c) }
@@ -123,18 +147,51 @@ func (v vr) roundShr(f *file, rs, rsm1 string) {
 	f.i("VPADDD %s, %s, %s", a, x, x)
 }
 
-// requant computes the outputs (before the zero point) of the eight
-// channels whose accumulators are at offset off from BX: Requantize, and
-// for the activations the second step.
-func (v vr) requant(f *file, k epiKind, off int) {
-	at := func(base string) string { return fmt.Sprintf("%d(%s)(BX*1)", off, base) }
-	x, a := v.y(0), v.y(1)
-	f.i("VMOVDQU %s, %s", at("SI"), x)
-	if k.shl {
-		v.satShl(f, at("R14"))
+// fused: v = Requantize(v) in one 64-bit step per lane, the parameters
+// at prm (an 8-channel group, gM ... gHi) or, uniform, in sc:
+//
+//	Requantize(x, m, -r) = (x·m + 2^30 + 2^(30+r)) >> (31+r)   (r ≥ 1; r = 0: no 2^(30+r))
+//	Requantize(x, m, l)  = (x·m + 2^(30-l)) >> (31-l)          (l ≥ 1, x clamped first)
+//
+// (floor((floor(a/2^31) + c)/2^r) = floor((a + c·2^31)/2^(31+r)) for
+// integer c.) AVX2 has no 64-bit arithmetic shift, so 2^62 is added
+// (the sum is then positive and below 2^64, |x·m| < 2^62) and the
+// logical shift's 2^(62-s) comes off the result in 32 bits, where the
+// result fits. A left shift saturates x << l in Requantize; clamping x to
+// [-2^(31-l), 2^(31-l)-1] instead gives the same output, since beyond
+// that both results exceed 2^29 in magnitude (|m| ≥ 2^30, checked by
+// epilogueOK) and the output saturates.
+func (v vr) fused(f *file, shl bool, at func(off int) string) {
+	x, b, c := v.y(0), v.y(1), v.y(2)
+	if shl {
+		f.i("VPMAXSD %s, %s, %s", at(gLo), x, x)
+		f.i("VPMINSD %s, %s, %s", at(gHi), x, x)
 	}
-	v.mulHigh(f, at("R9"))
-	v.roundShr(f, at("R12"), at("R13"))
+	f.i("VPMULDQ %s, %s, %s", at(gM), x, b)
+	f.i("VPSRLQ $32, %s, %s", x, c)
+	f.i("VPMULDQ %s, %s, %s", at(gMO), c, c)
+	f.i("VPADDQ %s, %s, %s", at(gRE), b, b)
+	f.i("VPADDQ %s, %s, %s", at(gRO), c, c)
+	f.i("VPSRLVQ %s, %s, %s", at(gSE), b, b)
+	f.i("VPSRLVQ %s, %s, %s", at(gSO), c, c)
+	f.i("VPSLLQ $32, %s, %s", c, c)
+	f.i("VPBLENDD $0xaa, %s, %s, %s", c, b, x)
+	f.i("VPSUBD %s, %s, %s", at(gSub), x, x)
+}
+
+// post is fused's uniform form: the post step's constants in sc.
+func post(off int) string {
+	return sc(map[int]int{gM: cPMult, gMO: cPMult, gRE: cPRB, gRO: cPRB, gSE: cPS, gSO: cPS, gSub: cPSub, gLo: cPLo, gHi: cPHi}[off])
+}
+
+// requant computes the outputs (before the zero point) of the eight
+// channels whose accumulators are at offset off from BX, with the
+// parameter group at goff from R12: Requantize, and for the activations
+// the second step.
+func (v vr) requant(f *file, k epiKind, off, goff int) {
+	x, a := v.y(0), v.y(1)
+	f.i("VMOVDQU %d(SI)(BX*1), %s", off, x)
+	v.fused(f, k.shl, func(o int) string { return fmt.Sprintf("%d(R12)", goff+o) })
 	if k.epi == "Clamp" {
 		return
 	}
@@ -148,11 +205,7 @@ func (v vr) requant(f *file, k epiKind, off int) {
 	} else {
 		f.i("VMOVDQA %s, %s", a, x)
 	}
-	if k.shl {
-		v.satShl(f, sc(cPLs))
-	}
-	v.mulHigh(f, sc(cPMult))
-	v.roundShr(f, sc(cPRs), sc(cPRsm1))
+	v.fused(f, k.shl, post)
 }
 
 // pre16 prepares v's values for a saturating narrowing to int16 when the
@@ -210,40 +263,47 @@ func emitEpilogue(f *file, k epiKind) {
 	}[k.epi]
 	shl := "no channel shifts left"
 	if k.shl {
-		shl = "some shift is to the left (saturating)"
+		shl = "some shift is to the left (clamped, see fused)"
 	}
-	f.text(k.name("AVX2"), fmt.Sprintf(`is the %s epilogue of rows × n accumulators (biases included): %s, 8
-or 8 channels at a time (the last 8 overlap the previous ones; n ≥ 8), for
-parameters where %s.`, k.epi, doc, shl), args(epiArgs))
-	epiLoop(f, true, func() {
-		vr(0).requant(f, k, 0)
-		vr(4).requant(f, k, 32)
+	f.text(k.name("AVX2"), fmt.Sprintf(`is the %s epilogue of rows × n accumulators (biases included): %s, 16
+or 8 channels at a time (the last 8 overlap the previous ones; n ≥ 8),
+each Requantize one fused 64-bit step, for parameters where %s; prm is
+the stream of 8-channel parameter groups for n (packAVX2).`, k.epi, doc, shl), args(epiArgs))
+	g := epiGroup
+	if k.shl {
+		g = epiGroupShl
+	}
+	epiLoop(f, g, func() {
+		vr(0).requant(f, k, 0, 0)
+		vr(4).requant(f, k, 32, g)
 		narrow(f, k.out16, true)
 	}, func() {
-		vr(0).requant(f, k, 0)
+		vr(0).requant(f, k, 0, 0)
 		narrow(f, k.out16, false)
 	})
 }
 
 // epiLoop writes the row and chunk loops around body16 and body8, which
-// process the 16 or 8 channels at accumulator offset BX; arrays: prm
-// holds the four per-channel arrays (R9, R12-R14).
-func epiLoop(f *file, arrays bool, body16, body8 func()) {
+// process the 16 or 8 channels at accumulator offset BX: 16 at a time,
+// then 8, then the last 8 overlapping the previous ones. With groups of
+// g bytes, R12 walks prm's parameter groups in that order, from R9 for
+// each row (g = 0: no stream, prm indexed like the accumulators).
+func epiLoop(f *file, g int, body16, body8 func()) {
 	f.i("SHLQ $2, CX")
-	if arrays {
-		f.i("MOVQ %s, AX", sc(cPrmStep))
-		f.i("LEAQ (R9)(AX*1), R12")
-		f.i("LEAQ (R12)(AX*1), R13")
-		f.i("LEAQ (R13)(AX*1), R14")
-	}
 	f.head("rows", "DX")
 	f.i("XORQ BX, BX")
+	if g > 0 {
+		f.i("MOVQ R9, R12")
+	}
 	f.i("chunk16:")
 	f.i("LEAQ 64(BX), AX")
 	f.i("CMPQ AX, CX")
 	f.i("JGT chunk8")
 	body16()
 	f.i("ADDQ $64, BX")
+	if g > 0 {
+		f.i("ADDQ $%d, R12", 2*g)
+	}
 	f.i("JMP chunk16")
 	f.i("chunk8:")
 	f.i("LEAQ 32(BX), AX")
@@ -251,6 +311,9 @@ func epiLoop(f *file, arrays bool, body16, body8 func()) {
 	f.i("JGT last")
 	body8()
 	f.i("ADDQ $32, BX")
+	if g > 0 {
+		f.i("ADDQ $%d, R12", g)
+	}
 	f.i("last:")
 	f.i("CMPQ BX, CX")
 	f.i("JGE rowend")
@@ -269,7 +332,7 @@ scales at prm, 8 channels at a time (the last 8 overlap; n ≥ 8).`, args(epiArg
 		f.i("VMULPS (R9)(BX*1), Y0, Y0")
 		f.i("VMOVUPS Y0, (DI)(BX*1)")
 	}
-	epiLoop(f, false, func() {
+	epiLoop(f, 0, func() {
 		body()
 		f.i("VCVTDQ2PS 32(SI)(BX*1), Y1")
 		f.i("VMULPS 32(R9)(BX*1), Y1, Y1")
