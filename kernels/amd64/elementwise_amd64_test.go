@@ -387,6 +387,7 @@ func TestRequantOpsDecline(t *testing.T) {
 		}
 		for name, took := range map[string]bool{
 			"rescale shift 32":       second(Rescale[int8, int8](isa, &generic.QRescale{Mult: 1 << 30, Shift: 32, OutMin: -128, OutMax: 127})),
+			"rescale 2^29 << 2":      second(Rescale[int8, int8](isa, &generic.QRescale{Mult: 1 << 29, Shift: 2, OutMin: -128, OutMax: 127})),
 			"rescale mult -2^31":     second(Rescale[int8, int8](isa, &generic.QRescale{Mult: math.MinInt32, OutMin: -128, OutMax: 127})),
 			"rescale zp 32641":       second(Rescale[int8, int8](isa, &generic.QRescale{Mult: 1 << 30, OutZP: 32641, OutMin: -128, OutMax: 127})),
 			"rescale in zp 2^31-1":   second(Rescale[int16, int8](isa, &generic.QRescale{Mult: 1 << 30, InZP: math.MaxInt32, OutMin: -128, OutMax: 127})),

@@ -19,7 +19,7 @@ import (
 
 // elemConsts are the kernels' constant vectors: the epilogues' (see
 // epiConsts) followed by the slots of internal/asmgen's elemq.go.
-type elemConsts [30][8]int32
+type elemConsts [35][8]int32
 
 // Slots of elemConsts beyond the epilogues' (internal/asmgen cPMult,
 // cInZP ... cBReq).
@@ -30,6 +30,7 @@ const (
 	slotLift = 21 // add's left shift
 	slotAReq = 22 // add's Requantize of a
 	slotBReq = 26 // add's Requantize of b
+	slotOutF = 30 // the output Requantize, fused (5 slots)
 )
 
 func (k *elemConsts) set(slot int, v int32) {
@@ -45,6 +46,19 @@ func (k *elemConsts) setReq(slot int, mult, shift int32) {
 	k.set(slot+1, rs)
 	k.set(slot+2, rsm1)
 	k.set(slot+3, ls)
+}
+
+// setOut fills the output Requantize's slots, in both forms.
+func (k *elemConsts) setOut(mult, shift int32) {
+	k.setReq(slotReq, mult, shift)
+	f := fusedAVX2(shift)
+	for l := range 4 {
+		k[slotOutF][2*l], k[slotOutF][2*l+1] = int32(f.r), int32(f.r>>32)
+		k[slotOutF+1][2*l] = f.s
+	}
+	k.set(slotOutF+2, f.sub)
+	k.set(slotOutF+3, f.lo)
+	k.set(slotOutF+4, f.hi)
 }
 
 // newElemConsts sets the constants every kernel uses: the rounding, the
@@ -69,8 +83,14 @@ func newElemConsts(zp, lo, hi int32) *elemConsts {
 	return k
 }
 
-// reqOK: a Requantize the kernels apply exactly.
+// reqOK: a Requantize the kernels apply exactly; outReqOK: the output's,
+// fused, which clamps instead of saturating a left shift (see asmgen's
+// fused): exact for multipliers of at least 2^30 in magnitude there.
 func reqOK(mult, shift int32) bool { return mult != math.MinInt32 && shift >= -31 && shift <= 31 }
+
+func outReqOK(mult, shift int32) bool {
+	return reqOK(mult, shift) && (shift <= 0 || mult <= -1<<30 || mult >= 1<<30)
+}
 
 // outConsts checks an output zero point and bounds as epilogueOK does and
 // returns the constants for them.
@@ -103,11 +123,11 @@ func sel[F any](fs [4]F, a, b bool) F { return fs[2*b2i(a)+b2i(b)] }
 // Rescale is generic.RescaleQ with p.
 func Rescale[In, Out generic.Q](isa ISA, p *generic.QRescale) (func(in []In, out []Out), bool) {
 	k, ok := outConsts[Out](p.OutZP, p.OutMin, p.OutMax)
-	if isa == None || !ok || !reqOK(p.Mult, p.Shift) || spread[In](p.InZP) > math.MaxInt32 {
+	if isa == None || !ok || !outReqOK(p.Mult, p.Shift) || spread[In](p.InZP) > math.MaxInt32 {
 		return nil, false
 	}
 	k.set(slotInZP, p.InZP)
-	k.setReq(slotReq, p.Mult, p.Shift)
+	k.setOut(p.Mult, p.Shift)
 	kern := sel([4]func(in, out unsafe.Pointer, n int, sc unsafe.Pointer){
 		rescaleI8I8_AVX2, rescaleI8I16_AVX2, rescaleI16I8_AVX2, rescaleI16I16_AVX2,
 	}, size[In]() == 2, size[Out]() == 2)
@@ -129,12 +149,12 @@ func GlobalAvgPool[In, Out generic.Q](isa ISA, p *generic.QRescale, hw, c int) (
 	k, ok := outConsts[Out](p.OutZP, p.OutMin, p.OutMax)
 	lo, _ := typeRange[In]()
 	corr := int64(hw) * int64(p.InZP)
-	if isa == None || !ok || !reqOK(p.Mult, p.Shift) || c < 8 || hw < 1 || hw >= 1<<16 ||
+	if isa == None || !ok || !outReqOK(p.Mult, p.Shift) || c < 8 || hw < 1 || hw >= 1<<16 ||
 		!fits32(-int64(lo)*int64(hw)+max(corr, -corr)) {
 		return nil, false
 	}
 	k.set(slotInZP, int32(corr))
-	k.setReq(slotReq, p.Mult, p.Shift)
+	k.setOut(p.Mult, p.Shift)
 	kern := sel([4]func(in unsafe.Pointer, hw, c int, out, sc unsafe.Pointer){
 		avgPoolI8I8_AVX2, avgPoolI8I16_AVX2, avgPoolI16I8_AVX2, avgPoolI16I16_AVX2,
 	}, size[In]() == 2, size[Out]() == 2)
@@ -161,7 +181,7 @@ func liftRange[T generic.Q](zp int32, ls uint, mult, shift int32) (lo, hi int64,
 // their sum cannot saturate.
 func Add[T generic.Q](isa ISA, p *generic.QAdd) (func(x, y, out []T), bool) {
 	k, ok := outConsts[T](p.OutZP, p.OutMin, p.OutMax)
-	if isa == None || !ok || !reqOK(p.AMult, p.AShift) || !reqOK(p.BMult, p.BShift) || !reqOK(p.OutMult, p.OutShift) {
+	if isa == None || !ok || !reqOK(p.AMult, p.AShift) || !reqOK(p.BMult, p.BShift) || !outReqOK(p.OutMult, p.OutShift) {
 		return nil, false
 	}
 	ls := uint(min(max(p.LeftShift, 0), 32))
@@ -175,7 +195,7 @@ func Add[T generic.Q](isa ISA, p *generic.QAdd) (func(x, y, out []T), bool) {
 	k.set(slotLift, int32(ls))
 	k.setReq(slotAReq, p.AMult, p.AShift)
 	k.setReq(slotBReq, p.BMult, p.BShift)
-	k.setReq(slotReq, p.OutMult, p.OutShift)
+	k.setOut(p.OutMult, p.OutShift)
 	kern := addI8_AVX2
 	if size[T]() == 2 {
 		kern = addI16_AVX2
@@ -195,13 +215,13 @@ func Add[T generic.Q](isa ISA, p *generic.QAdd) (func(x, y, out []T), bool) {
 // c a multiple of 8, where (x - XZP)·(g - GZP) is exact in int32.
 func MulChannels[T generic.Q](isa ISA, p *generic.QMulChannels, hw, c int) (func(x, g, out []T), bool) {
 	k, ok := outConsts[T](p.OutZP, p.OutMin, p.OutMax)
-	if isa == None || !ok || !reqOK(p.Mult, p.Shift) || hw < 1 || c < 8 || c%8 != 0 ||
+	if isa == None || !ok || !outReqOK(p.Mult, p.Shift) || hw < 1 || c < 8 || c%8 != 0 ||
 		spread[T](p.XZP)*spread[T](p.GZP) > math.MaxInt32 {
 		return nil, false
 	}
 	k.set(slotInZP, p.XZP)
 	k.set(slotBZP, p.GZP)
-	k.setReq(slotReq, p.Mult, p.Shift)
+	k.setOut(p.Mult, p.Shift)
 	kern := mulChannelsI8_AVX2
 	if size[T]() == 2 {
 		kern = mulChannelsI16_AVX2

@@ -4,18 +4,21 @@ import "fmt"
 
 // The requantizing element-wise kernels: rescale, global average pool,
 // residual add and squeeze-excitation multiply, 8 values at a time in
-// int32 lanes, with the epilogues' Requantize (satShl, mulHigh, roundShr:
-// a left shift of 0 leaves the value alone, so one kernel serves every
-// shift) and narrow. R11 points at constant vectors laid out as the
-// epilogues' (epiConst), the per-tensor Requantize in its post slots
-// (cPMult ... cPLs), followed by these. The Go wrappers choose parameters
-// under which no other int32 step saturates.
+// int32 lanes, with the epilogues' Requantize and narrow: fused for the
+// output (requantOut), and for add's operands, whose sum is not narrowed
+// at once, in three steps (satShl, mulHigh, roundShr: a left shift of 0
+// leaves the value alone, so one kernel serves every shift). R11 points
+// at constant vectors laid out as the epilogues' (epiConst), the
+// per-tensor Requantize in its post slots (cPMult ... cPLs), followed by
+// these. The Go wrappers choose parameters under which no other int32
+// step saturates.
 const (
 	cInZP = 19 // the input zero point (rescale, add's a, mulChannels' x) or hw·InZP (average pool)
 	cBZP  = 20 // add's b, mulChannels' gate zero point
 	cLift = 21 // add: the left shift of both inputs
 	cAReq = 22 // add: a's multiplier, right shift, right shift - 1, left shift (4 slots)
 	cBReq = 26 // add: b's (4 slots)
+	cOutF = 30 // the output Requantize fused (5 slots, see uniform)
 )
 
 // Slot offsets within a Requantize's four.
@@ -25,6 +28,13 @@ const (
 	rqRsm1
 	rqLs
 )
+
+// requantOut: Y0 = the output's Requantize, fused (see vr.fused) with
+// the clamp that stands in for saturating a left shift: the narrowing
+// that follows saturates any value it changes.
+func requantOut(f *file) {
+	vr(0).fused(f, true, uniform(cPMult, cOutF))
+}
 
 // requant: Y0 = Requantize(Y0) with the four slots from base.
 func requant(f *file, base int) {
@@ -92,7 +102,7 @@ to %s.`, tname(in16), tname(out16)), args("in unsafe.Pointer SI, out unsafe.Poin
 	elemLoop(f, func() {
 		widen(f, in16, fmt.Sprintf("(SI)(AX*%d)", scale(in16)), 0)
 		f.i("VPSUBD %s, Y0, Y0", sc(cInZP))
-		requant(f, cPMult)
+		requantOut(f)
 		narrow(f, out16, false)
 	})
 }
@@ -127,7 +137,7 @@ channels, to %s.`, tname(in16), tname(out16)), args("in unsafe.Pointer SI, hw in
 	f.i("DECQ R9")
 	f.i("JNZ pixel")
 	f.i("VPSUBD %s, Y0, Y0", sc(cInZP))
-	requant(f, cPMult)
+	requantOut(f)
 	narrow(f, out16, false)
 	f.i("ADDQ $32, BX")
 	f.i("JMP block")
@@ -151,7 +161,7 @@ and b.`, tname(b16)), args("a unsafe.Pointer SI, b unsafe.Pointer R9, out unsafe
 		f.i("VMOVDQA Y0, Y4")
 		lift("R9", cBZP, cBReq)
 		f.i("VPADDD Y4, Y0, Y0")
-		requant(f, cPMult)
+		requantOut(f)
 		narrow(f, b16, false)
 	})
 }
@@ -177,7 +187,7 @@ func emitMulChannels(f *file, b16 bool) {
 	f.i("VPSUBD %s, Y0, Y0", sc(cInZP))
 	f.i("VPSUBD %s, Y1, Y1", sc(cBZP))
 	f.i("VPMULLD Y1, Y0, Y0")
-	requant(f, cPMult)
+	requantOut(f)
 	narrow(f, b16, false)
 	f.i("ADDQ $32, BX")
 	f.i("JMP loop")

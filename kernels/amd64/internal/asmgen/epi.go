@@ -179,10 +179,26 @@ func (v vr) fused(f *file, shl bool, at func(off int) string) {
 	f.i("VPSUBD %s, %s, %s", at(gSub), x, x)
 }
 
-// post is fused's uniform form: the post step's constants in sc.
-func post(off int) string {
-	return sc(map[int]int{gM: cPMult, gMO: cPMult, gRE: cPRB, gRO: cPRB, gSE: cPS, gSO: cPS, gSub: cPSub, gLo: cPLo, gHi: cPHi}[off])
+// uniform is fused's operands for a Requantize with the same parameters
+// in every lane, from constant slots at sc: the multiplier (in every
+// dword), then the rounding constant plus 2^62, shift (int64 lanes),
+// 2^(62-s) and the clamp bounds in consecutive slots from rb.
+func uniform(mult, rb int) func(off int) string {
+	return func(off int) string {
+		switch off {
+		case gM, gMO:
+			return sc(mult)
+		case gRE, gRO:
+			return sc(rb)
+		case gSE, gSO:
+			return sc(rb + 1)
+		}
+		return sc(rb + 2 + (off-gSub)/32)
+	}
 }
+
+// post is the epilogues' post step.
+var post = uniform(cPMult, cPRB)
 
 // requant computes the outputs (before the zero point) of the eight
 // channels whose accumulators are at offset off from BX, with the
