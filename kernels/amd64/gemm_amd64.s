@@ -8,9 +8,10 @@
 // Register map (GEMM kernels):
 //   DI a (row group), SI lda, DX rows left, CX steps (4 activation bytes of
 //   a row each), AX weight cursor, R8 acc (block column), R9 blocks left,
-//   R10 3·lda, R11 acc (row group), R12 ldc, R13 rows 0-3 and R14 rows 4-7
-//   (stepped by 4 bytes), BX steps left; after a tile's steps R13 = 3·ldc
-//   and R14 the accumulator row 4.
+//   R10 3·lda, R11 acc (row tile of the block column), R12 ldc, R13 rows
+//   0-3 and R14 rows 4-7 (stepped by 4 bytes), BX steps left; after a
+//   tile's steps R13 = 3·ldc and R14 the accumulator row 4. The argument
+//   slot w holds the current block's weights.
 //   AVX-512: Z0-Z15 accumulators (row r, vector v: Z(2r+v)), Z16-Z17
 //   weights, Z18-Z25 activations, Z31 the 0x80 bytes.
 //   AVX2: Y0-Y7 accumulators (Y(2r+v)), Y8-Y9 weights, Y10-Y11 activations,
@@ -32,15 +33,18 @@ TEXT ·gemmI8I8_8x32c4_VNNI(SB), NOSPLIT, $0-72
 	MOVL $0x80808080, BX
 	VPBROADCASTD BX, Z31
 	LEAQ (SI)(SI*2), R10
-rows:
 	TESTQ DX, DX
 	JLE done
-	MOVQ w+32(FP), AX
 	MOVQ R11, R8
-	MOVQ nb+40(FP), R9
 blocks:
 	TESTQ R9, R9
 	JZ halfblock
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowsfull:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 64(AX), Z17
 	ADDQ $128, AX
@@ -96,15 +100,15 @@ kfull:
 	DECQ BX
 	JNZ kfull
 	LEAQ (R12)(R12*2), R13
-	LEAQ (R8)(R12*4), R14
-	VMOVDQU32 Z0, (R8)
-	VMOVDQU32 Z1, 64(R8)
-	VMOVDQU32 Z2, (R8)(R12*1)
-	VMOVDQU32 Z3, 64(R8)(R12*1)
-	VMOVDQU32 Z4, (R8)(R12*2)
-	VMOVDQU32 Z5, 64(R8)(R12*2)
-	VMOVDQU32 Z6, (R8)(R13*1)
-	VMOVDQU32 Z7, 64(R8)(R13*1)
+	LEAQ (R11)(R12*4), R14
+	VMOVDQU32 Z0, (R11)
+	VMOVDQU32 Z1, 64(R11)
+	VMOVDQU32 Z2, (R11)(R12*1)
+	VMOVDQU32 Z3, 64(R11)(R12*1)
+	VMOVDQU32 Z4, (R11)(R12*2)
+	VMOVDQU32 Z5, 64(R11)(R12*2)
+	VMOVDQU32 Z6, (R11)(R13*1)
+	VMOVDQU32 Z7, 64(R11)(R13*1)
 	VMOVDQU32 Z8, (R14)
 	VMOVDQU32 Z9, 64(R14)
 	VMOVDQU32 Z10, (R14)(R12*1)
@@ -113,12 +117,24 @@ kfull:
 	VMOVDQU32 Z13, 64(R14)(R12*2)
 	VMOVDQU32 Z14, (R14)(R13*1)
 	VMOVDQU32 Z15, 64(R14)(R13*1)
+	LEAQ (DI)(SI*8), DI
+	MOVQ R12, BX
+	IMULQ $8, BX
+	ADDQ BX, R11
+	SUBQ $8, DX
+	JG rowsfull
 	ADDQ $128, R8
 	DECQ R9
 	JMP blocks
 halfblock:
 	CMPQ half+48(FP), $0
-	JEQ next
+	JEQ done
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowshalf:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	ADDQ $64, AX
 	VMOVDQA32 Z16, Z0
@@ -156,23 +172,21 @@ khalf:
 	DECQ BX
 	JNZ khalf
 	LEAQ (R12)(R12*2), R13
-	LEAQ (R8)(R12*4), R14
-	VMOVDQU32 Z0, (R8)
-	VMOVDQU32 Z2, (R8)(R12*1)
-	VMOVDQU32 Z4, (R8)(R12*2)
-	VMOVDQU32 Z6, (R8)(R13*1)
+	LEAQ (R11)(R12*4), R14
+	VMOVDQU32 Z0, (R11)
+	VMOVDQU32 Z2, (R11)(R12*1)
+	VMOVDQU32 Z4, (R11)(R12*2)
+	VMOVDQU32 Z6, (R11)(R13*1)
 	VMOVDQU32 Z8, (R14)
 	VMOVDQU32 Z10, (R14)(R12*1)
 	VMOVDQU32 Z12, (R14)(R12*2)
 	VMOVDQU32 Z14, (R14)(R13*1)
-	ADDQ $64, R8
-next:
 	LEAQ (DI)(SI*8), DI
 	MOVQ R12, BX
 	IMULQ $8, BX
 	ADDQ BX, R11
 	SUBQ $8, DX
-	JMP rows
+	JG rowshalf
 done:
 	VZEROUPPER
 	RET
@@ -191,15 +205,18 @@ TEXT ·gemmI8I8_1x32c4_VNNI(SB), NOSPLIT, $0-72
 	MOVL $0x80808080, BX
 	VPBROADCASTD BX, Z31
 	LEAQ (SI)(SI*2), R10
-rows:
 	TESTQ DX, DX
 	JLE done
-	MOVQ w+32(FP), AX
 	MOVQ R11, R8
-	MOVQ nb+40(FP), R9
 blocks:
 	TESTQ R9, R9
 	JZ halfblock
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowsfull:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 64(AX), Z17
 	ADDQ $128, AX
@@ -218,14 +235,26 @@ kfull:
 	DECQ BX
 	JNZ kfull
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU32 Z0, (R8)
-	VMOVDQU32 Z1, 64(R8)
+	VMOVDQU32 Z0, (R11)
+	VMOVDQU32 Z1, 64(R11)
+	LEAQ (DI)(SI*1), DI
+	MOVQ R12, BX
+	IMULQ $1, BX
+	ADDQ BX, R11
+	SUBQ $1, DX
+	JG rowsfull
 	ADDQ $128, R8
 	DECQ R9
 	JMP blocks
 halfblock:
 	CMPQ half+48(FP), $0
-	JEQ next
+	JEQ done
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowshalf:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	ADDQ $64, AX
 	VMOVDQA32 Z16, Z0
@@ -240,15 +269,13 @@ khalf:
 	DECQ BX
 	JNZ khalf
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU32 Z0, (R8)
-	ADDQ $64, R8
-next:
+	VMOVDQU32 Z0, (R11)
 	LEAQ (DI)(SI*1), DI
 	MOVQ R12, BX
 	IMULQ $1, BX
 	ADDQ BX, R11
 	SUBQ $1, DX
-	JMP rows
+	JG rowshalf
 done:
 	VZEROUPPER
 	RET
@@ -265,15 +292,18 @@ TEXT ·gemmI16I16_8x32c2_VNNI(SB), NOSPLIT, $0-72
 	MOVQ acc+56(FP), R11
 	MOVQ ldc+64(FP), R12
 	LEAQ (SI)(SI*2), R10
-rows:
 	TESTQ DX, DX
 	JLE done
-	MOVQ w+32(FP), AX
 	MOVQ R11, R8
-	MOVQ nb+40(FP), R9
 blocks:
 	TESTQ R9, R9
 	JZ halfblock
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowsfull:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 64(AX), Z17
 	ADDQ $128, AX
@@ -321,15 +351,15 @@ kfull:
 	DECQ BX
 	JNZ kfull
 	LEAQ (R12)(R12*2), R13
-	LEAQ (R8)(R12*4), R14
-	VMOVDQU32 Z0, (R8)
-	VMOVDQU32 Z1, 64(R8)
-	VMOVDQU32 Z2, (R8)(R12*1)
-	VMOVDQU32 Z3, 64(R8)(R12*1)
-	VMOVDQU32 Z4, (R8)(R12*2)
-	VMOVDQU32 Z5, 64(R8)(R12*2)
-	VMOVDQU32 Z6, (R8)(R13*1)
-	VMOVDQU32 Z7, 64(R8)(R13*1)
+	LEAQ (R11)(R12*4), R14
+	VMOVDQU32 Z0, (R11)
+	VMOVDQU32 Z1, 64(R11)
+	VMOVDQU32 Z2, (R11)(R12*1)
+	VMOVDQU32 Z3, 64(R11)(R12*1)
+	VMOVDQU32 Z4, (R11)(R12*2)
+	VMOVDQU32 Z5, 64(R11)(R12*2)
+	VMOVDQU32 Z6, (R11)(R13*1)
+	VMOVDQU32 Z7, 64(R11)(R13*1)
 	VMOVDQU32 Z8, (R14)
 	VMOVDQU32 Z9, 64(R14)
 	VMOVDQU32 Z10, (R14)(R12*1)
@@ -338,12 +368,24 @@ kfull:
 	VMOVDQU32 Z13, 64(R14)(R12*2)
 	VMOVDQU32 Z14, (R14)(R13*1)
 	VMOVDQU32 Z15, 64(R14)(R13*1)
+	LEAQ (DI)(SI*8), DI
+	MOVQ R12, BX
+	IMULQ $8, BX
+	ADDQ BX, R11
+	SUBQ $8, DX
+	JG rowsfull
 	ADDQ $128, R8
 	DECQ R9
 	JMP blocks
 halfblock:
 	CMPQ half+48(FP), $0
-	JEQ next
+	JEQ done
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowshalf:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	ADDQ $64, AX
 	VMOVDQA32 Z16, Z0
@@ -373,23 +415,21 @@ khalf:
 	DECQ BX
 	JNZ khalf
 	LEAQ (R12)(R12*2), R13
-	LEAQ (R8)(R12*4), R14
-	VMOVDQU32 Z0, (R8)
-	VMOVDQU32 Z2, (R8)(R12*1)
-	VMOVDQU32 Z4, (R8)(R12*2)
-	VMOVDQU32 Z6, (R8)(R13*1)
+	LEAQ (R11)(R12*4), R14
+	VMOVDQU32 Z0, (R11)
+	VMOVDQU32 Z2, (R11)(R12*1)
+	VMOVDQU32 Z4, (R11)(R12*2)
+	VMOVDQU32 Z6, (R11)(R13*1)
 	VMOVDQU32 Z8, (R14)
 	VMOVDQU32 Z10, (R14)(R12*1)
 	VMOVDQU32 Z12, (R14)(R12*2)
 	VMOVDQU32 Z14, (R14)(R13*1)
-	ADDQ $64, R8
-next:
 	LEAQ (DI)(SI*8), DI
 	MOVQ R12, BX
 	IMULQ $8, BX
 	ADDQ BX, R11
 	SUBQ $8, DX
-	JMP rows
+	JG rowshalf
 done:
 	VZEROUPPER
 	RET
@@ -406,15 +446,18 @@ TEXT ·gemmI16I16_1x32c2_VNNI(SB), NOSPLIT, $0-72
 	MOVQ acc+56(FP), R11
 	MOVQ ldc+64(FP), R12
 	LEAQ (SI)(SI*2), R10
-rows:
 	TESTQ DX, DX
 	JLE done
-	MOVQ w+32(FP), AX
 	MOVQ R11, R8
-	MOVQ nb+40(FP), R9
 blocks:
 	TESTQ R9, R9
 	JZ halfblock
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowsfull:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 64(AX), Z17
 	ADDQ $128, AX
@@ -432,14 +475,26 @@ kfull:
 	DECQ BX
 	JNZ kfull
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU32 Z0, (R8)
-	VMOVDQU32 Z1, 64(R8)
+	VMOVDQU32 Z0, (R11)
+	VMOVDQU32 Z1, 64(R11)
+	LEAQ (DI)(SI*1), DI
+	MOVQ R12, BX
+	IMULQ $1, BX
+	ADDQ BX, R11
+	SUBQ $1, DX
+	JG rowsfull
 	ADDQ $128, R8
 	DECQ R9
 	JMP blocks
 halfblock:
 	CMPQ half+48(FP), $0
-	JEQ next
+	JEQ done
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowshalf:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	ADDQ $64, AX
 	VMOVDQA32 Z16, Z0
@@ -453,15 +508,13 @@ khalf:
 	DECQ BX
 	JNZ khalf
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU32 Z0, (R8)
-	ADDQ $64, R8
-next:
+	VMOVDQU32 Z0, (R11)
 	LEAQ (DI)(SI*1), DI
 	MOVQ R12, BX
 	IMULQ $1, BX
 	ADDQ BX, R11
 	SUBQ $1, DX
-	JMP rows
+	JG rowshalf
 done:
 	VZEROUPPER
 	RET
@@ -478,15 +531,18 @@ TEXT ·gemmI16I16_4x16c2_AVX2(SB), NOSPLIT, $0-72
 	MOVQ acc+56(FP), R11
 	MOVQ ldc+64(FP), R12
 	LEAQ (SI)(SI*2), R10
-rows:
 	TESTQ DX, DX
 	JLE done
-	MOVQ w+32(FP), AX
 	MOVQ R11, R8
-	MOVQ nb+40(FP), R9
 blocks:
 	TESTQ R9, R9
 	JZ halfblock
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowsfull:
+	MOVQ w+32(FP), AX
 	VMOVDQU 0(AX), Y8
 	VMOVDQU 32(AX), Y9
 	ADDQ $64, AX
@@ -528,20 +584,32 @@ kfull:
 	DECQ BX
 	JNZ kfull
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU Y0, (R8)
-	VMOVDQU Y1, 32(R8)
-	VMOVDQU Y2, (R8)(R12*1)
-	VMOVDQU Y3, 32(R8)(R12*1)
-	VMOVDQU Y4, (R8)(R12*2)
-	VMOVDQU Y5, 32(R8)(R12*2)
-	VMOVDQU Y6, (R8)(R13*1)
-	VMOVDQU Y7, 32(R8)(R13*1)
+	VMOVDQU Y0, (R11)
+	VMOVDQU Y1, 32(R11)
+	VMOVDQU Y2, (R11)(R12*1)
+	VMOVDQU Y3, 32(R11)(R12*1)
+	VMOVDQU Y4, (R11)(R12*2)
+	VMOVDQU Y5, 32(R11)(R12*2)
+	VMOVDQU Y6, (R11)(R13*1)
+	VMOVDQU Y7, 32(R11)(R13*1)
+	LEAQ (DI)(SI*4), DI
+	MOVQ R12, BX
+	IMULQ $4, BX
+	ADDQ BX, R11
+	SUBQ $4, DX
+	JG rowsfull
 	ADDQ $64, R8
 	DECQ R9
 	JMP blocks
 halfblock:
 	CMPQ half+48(FP), $0
-	JEQ next
+	JEQ done
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowshalf:
+	MOVQ w+32(FP), AX
 	VMOVDQU 0(AX), Y8
 	ADDQ $32, AX
 	VMOVDQA Y8, Y0
@@ -569,18 +637,16 @@ khalf:
 	DECQ BX
 	JNZ khalf
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU Y0, (R8)
-	VMOVDQU Y2, (R8)(R12*1)
-	VMOVDQU Y4, (R8)(R12*2)
-	VMOVDQU Y6, (R8)(R13*1)
-	ADDQ $32, R8
-next:
+	VMOVDQU Y0, (R11)
+	VMOVDQU Y2, (R11)(R12*1)
+	VMOVDQU Y4, (R11)(R12*2)
+	VMOVDQU Y6, (R11)(R13*1)
 	LEAQ (DI)(SI*4), DI
 	MOVQ R12, BX
 	IMULQ $4, BX
 	ADDQ BX, R11
 	SUBQ $4, DX
-	JMP rows
+	JG rowshalf
 done:
 	VZEROUPPER
 	RET
@@ -597,15 +663,18 @@ TEXT ·gemmI16I16_1x16c2_AVX2(SB), NOSPLIT, $0-72
 	MOVQ acc+56(FP), R11
 	MOVQ ldc+64(FP), R12
 	LEAQ (SI)(SI*2), R10
-rows:
 	TESTQ DX, DX
 	JLE done
-	MOVQ w+32(FP), AX
 	MOVQ R11, R8
-	MOVQ nb+40(FP), R9
 blocks:
 	TESTQ R9, R9
 	JZ halfblock
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowsfull:
+	MOVQ w+32(FP), AX
 	VMOVDQU 0(AX), Y8
 	VMOVDQU 32(AX), Y9
 	ADDQ $64, AX
@@ -626,14 +695,26 @@ kfull:
 	DECQ BX
 	JNZ kfull
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU Y0, (R8)
-	VMOVDQU Y1, 32(R8)
+	VMOVDQU Y0, (R11)
+	VMOVDQU Y1, 32(R11)
+	LEAQ (DI)(SI*1), DI
+	MOVQ R12, BX
+	IMULQ $1, BX
+	ADDQ BX, R11
+	SUBQ $1, DX
+	JG rowsfull
 	ADDQ $64, R8
 	DECQ R9
 	JMP blocks
 halfblock:
 	CMPQ half+48(FP), $0
-	JEQ next
+	JEQ done
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowshalf:
+	MOVQ w+32(FP), AX
 	VMOVDQU 0(AX), Y8
 	ADDQ $32, AX
 	VMOVDQA Y8, Y0
@@ -649,15 +730,13 @@ khalf:
 	DECQ BX
 	JNZ khalf
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU Y0, (R8)
-	ADDQ $32, R8
-next:
+	VMOVDQU Y0, (R11)
 	LEAQ (DI)(SI*1), DI
 	MOVQ R12, BX
 	IMULQ $1, BX
 	ADDQ BX, R11
 	SUBQ $1, DX
-	JMP rows
+	JG rowshalf
 done:
 	VZEROUPPER
 	RET
@@ -674,15 +753,18 @@ TEXT ·gemmI16I8_8x32c2_VNNI(SB), NOSPLIT, $0-72
 	MOVQ acc+56(FP), R11
 	MOVQ ldc+64(FP), R12
 	LEAQ (SI)(SI*2), R10
-rows:
 	TESTQ DX, DX
 	JLE done
-	MOVQ w+32(FP), AX
 	MOVQ R11, R8
-	MOVQ nb+40(FP), R9
 blocks:
 	TESTQ R9, R9
 	JZ halfblock
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowsfull:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 64(AX), Z17
 	ADDQ $128, AX
@@ -730,15 +812,15 @@ kfull:
 	DECQ BX
 	JNZ kfull
 	LEAQ (R12)(R12*2), R13
-	LEAQ (R8)(R12*4), R14
-	VMOVDQU32 Z0, (R8)
-	VMOVDQU32 Z1, 64(R8)
-	VMOVDQU32 Z2, (R8)(R12*1)
-	VMOVDQU32 Z3, 64(R8)(R12*1)
-	VMOVDQU32 Z4, (R8)(R12*2)
-	VMOVDQU32 Z5, 64(R8)(R12*2)
-	VMOVDQU32 Z6, (R8)(R13*1)
-	VMOVDQU32 Z7, 64(R8)(R13*1)
+	LEAQ (R11)(R12*4), R14
+	VMOVDQU32 Z0, (R11)
+	VMOVDQU32 Z1, 64(R11)
+	VMOVDQU32 Z2, (R11)(R12*1)
+	VMOVDQU32 Z3, 64(R11)(R12*1)
+	VMOVDQU32 Z4, (R11)(R12*2)
+	VMOVDQU32 Z5, 64(R11)(R12*2)
+	VMOVDQU32 Z6, (R11)(R13*1)
+	VMOVDQU32 Z7, 64(R11)(R13*1)
 	VMOVDQU32 Z8, (R14)
 	VMOVDQU32 Z9, 64(R14)
 	VMOVDQU32 Z10, (R14)(R12*1)
@@ -747,12 +829,24 @@ kfull:
 	VMOVDQU32 Z13, 64(R14)(R12*2)
 	VMOVDQU32 Z14, (R14)(R13*1)
 	VMOVDQU32 Z15, 64(R14)(R13*1)
+	LEAQ (DI)(SI*8), DI
+	MOVQ R12, BX
+	IMULQ $8, BX
+	ADDQ BX, R11
+	SUBQ $8, DX
+	JG rowsfull
 	ADDQ $128, R8
 	DECQ R9
 	JMP blocks
 halfblock:
 	CMPQ half+48(FP), $0
-	JEQ next
+	JEQ done
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowshalf:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	ADDQ $64, AX
 	VMOVDQA32 Z16, Z0
@@ -782,23 +876,21 @@ khalf:
 	DECQ BX
 	JNZ khalf
 	LEAQ (R12)(R12*2), R13
-	LEAQ (R8)(R12*4), R14
-	VMOVDQU32 Z0, (R8)
-	VMOVDQU32 Z2, (R8)(R12*1)
-	VMOVDQU32 Z4, (R8)(R12*2)
-	VMOVDQU32 Z6, (R8)(R13*1)
+	LEAQ (R11)(R12*4), R14
+	VMOVDQU32 Z0, (R11)
+	VMOVDQU32 Z2, (R11)(R12*1)
+	VMOVDQU32 Z4, (R11)(R12*2)
+	VMOVDQU32 Z6, (R11)(R13*1)
 	VMOVDQU32 Z8, (R14)
 	VMOVDQU32 Z10, (R14)(R12*1)
 	VMOVDQU32 Z12, (R14)(R12*2)
 	VMOVDQU32 Z14, (R14)(R13*1)
-	ADDQ $64, R8
-next:
 	LEAQ (DI)(SI*8), DI
 	MOVQ R12, BX
 	IMULQ $8, BX
 	ADDQ BX, R11
 	SUBQ $8, DX
-	JMP rows
+	JG rowshalf
 done:
 	VZEROUPPER
 	RET
@@ -815,15 +907,18 @@ TEXT ·gemmI16I8_1x32c2_VNNI(SB), NOSPLIT, $0-72
 	MOVQ acc+56(FP), R11
 	MOVQ ldc+64(FP), R12
 	LEAQ (SI)(SI*2), R10
-rows:
 	TESTQ DX, DX
 	JLE done
-	MOVQ w+32(FP), AX
 	MOVQ R11, R8
-	MOVQ nb+40(FP), R9
 blocks:
 	TESTQ R9, R9
 	JZ halfblock
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowsfull:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 64(AX), Z17
 	ADDQ $128, AX
@@ -841,14 +936,26 @@ kfull:
 	DECQ BX
 	JNZ kfull
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU32 Z0, (R8)
-	VMOVDQU32 Z1, 64(R8)
+	VMOVDQU32 Z0, (R11)
+	VMOVDQU32 Z1, 64(R11)
+	LEAQ (DI)(SI*1), DI
+	MOVQ R12, BX
+	IMULQ $1, BX
+	ADDQ BX, R11
+	SUBQ $1, DX
+	JG rowsfull
 	ADDQ $128, R8
 	DECQ R9
 	JMP blocks
 halfblock:
 	CMPQ half+48(FP), $0
-	JEQ next
+	JEQ done
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowshalf:
+	MOVQ w+32(FP), AX
 	VMOVDQU32 0(AX), Z16
 	ADDQ $64, AX
 	VMOVDQA32 Z16, Z0
@@ -862,15 +969,13 @@ khalf:
 	DECQ BX
 	JNZ khalf
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU32 Z0, (R8)
-	ADDQ $64, R8
-next:
+	VMOVDQU32 Z0, (R11)
 	LEAQ (DI)(SI*1), DI
 	MOVQ R12, BX
 	IMULQ $1, BX
 	ADDQ BX, R11
 	SUBQ $1, DX
-	JMP rows
+	JG rowshalf
 done:
 	VZEROUPPER
 	RET
@@ -887,15 +992,18 @@ TEXT ·gemmI16I8_4x16c2_AVX2(SB), NOSPLIT, $0-72
 	MOVQ acc+56(FP), R11
 	MOVQ ldc+64(FP), R12
 	LEAQ (SI)(SI*2), R10
-rows:
 	TESTQ DX, DX
 	JLE done
-	MOVQ w+32(FP), AX
 	MOVQ R11, R8
-	MOVQ nb+40(FP), R9
 blocks:
 	TESTQ R9, R9
 	JZ halfblock
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowsfull:
+	MOVQ w+32(FP), AX
 	VMOVDQU 0(AX), Y8
 	VMOVDQU 32(AX), Y9
 	ADDQ $64, AX
@@ -937,20 +1045,32 @@ kfull:
 	DECQ BX
 	JNZ kfull
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU Y0, (R8)
-	VMOVDQU Y1, 32(R8)
-	VMOVDQU Y2, (R8)(R12*1)
-	VMOVDQU Y3, 32(R8)(R12*1)
-	VMOVDQU Y4, (R8)(R12*2)
-	VMOVDQU Y5, 32(R8)(R12*2)
-	VMOVDQU Y6, (R8)(R13*1)
-	VMOVDQU Y7, 32(R8)(R13*1)
+	VMOVDQU Y0, (R11)
+	VMOVDQU Y1, 32(R11)
+	VMOVDQU Y2, (R11)(R12*1)
+	VMOVDQU Y3, 32(R11)(R12*1)
+	VMOVDQU Y4, (R11)(R12*2)
+	VMOVDQU Y5, 32(R11)(R12*2)
+	VMOVDQU Y6, (R11)(R13*1)
+	VMOVDQU Y7, 32(R11)(R13*1)
+	LEAQ (DI)(SI*4), DI
+	MOVQ R12, BX
+	IMULQ $4, BX
+	ADDQ BX, R11
+	SUBQ $4, DX
+	JG rowsfull
 	ADDQ $64, R8
 	DECQ R9
 	JMP blocks
 halfblock:
 	CMPQ half+48(FP), $0
-	JEQ next
+	JEQ done
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowshalf:
+	MOVQ w+32(FP), AX
 	VMOVDQU 0(AX), Y8
 	ADDQ $32, AX
 	VMOVDQA Y8, Y0
@@ -978,18 +1098,16 @@ khalf:
 	DECQ BX
 	JNZ khalf
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU Y0, (R8)
-	VMOVDQU Y2, (R8)(R12*1)
-	VMOVDQU Y4, (R8)(R12*2)
-	VMOVDQU Y6, (R8)(R13*1)
-	ADDQ $32, R8
-next:
+	VMOVDQU Y0, (R11)
+	VMOVDQU Y2, (R11)(R12*1)
+	VMOVDQU Y4, (R11)(R12*2)
+	VMOVDQU Y6, (R11)(R13*1)
 	LEAQ (DI)(SI*4), DI
 	MOVQ R12, BX
 	IMULQ $4, BX
 	ADDQ BX, R11
 	SUBQ $4, DX
-	JMP rows
+	JG rowshalf
 done:
 	VZEROUPPER
 	RET
@@ -1006,15 +1124,18 @@ TEXT ·gemmI16I8_1x16c2_AVX2(SB), NOSPLIT, $0-72
 	MOVQ acc+56(FP), R11
 	MOVQ ldc+64(FP), R12
 	LEAQ (SI)(SI*2), R10
-rows:
 	TESTQ DX, DX
 	JLE done
-	MOVQ w+32(FP), AX
 	MOVQ R11, R8
-	MOVQ nb+40(FP), R9
 blocks:
 	TESTQ R9, R9
 	JZ halfblock
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowsfull:
+	MOVQ w+32(FP), AX
 	VMOVDQU 0(AX), Y8
 	VMOVDQU 32(AX), Y9
 	ADDQ $64, AX
@@ -1035,14 +1156,26 @@ kfull:
 	DECQ BX
 	JNZ kfull
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU Y0, (R8)
-	VMOVDQU Y1, 32(R8)
+	VMOVDQU Y0, (R11)
+	VMOVDQU Y1, 32(R11)
+	LEAQ (DI)(SI*1), DI
+	MOVQ R12, BX
+	IMULQ $1, BX
+	ADDQ BX, R11
+	SUBQ $1, DX
+	JG rowsfull
 	ADDQ $64, R8
 	DECQ R9
 	JMP blocks
 halfblock:
 	CMPQ half+48(FP), $0
-	JEQ next
+	JEQ done
+	MOVQ AX, w+32(FP)
+	MOVQ a+0(FP), DI
+	MOVQ m+16(FP), DX
+	MOVQ R8, R11
+rowshalf:
+	MOVQ w+32(FP), AX
 	VMOVDQU 0(AX), Y8
 	ADDQ $32, AX
 	VMOVDQA Y8, Y0
@@ -1058,15 +1191,13 @@ khalf:
 	DECQ BX
 	JNZ khalf
 	LEAQ (R12)(R12*2), R13
-	VMOVDQU Y0, (R8)
-	ADDQ $32, R8
-next:
+	VMOVDQU Y0, (R11)
 	LEAQ (DI)(SI*1), DI
 	MOVQ R12, BX
 	IMULQ $1, BX
 	ADDQ BX, R11
 	SUBQ $1, DX
-	JMP rows
+	JG rowshalf
 done:
 	VZEROUPPER
 	RET

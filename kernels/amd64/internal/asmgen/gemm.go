@@ -11,9 +11,10 @@ internal/asmgen/gemm.go).
 Register map (GEMM kernels):
   DI a (row group), SI lda, DX rows left, CX steps (4 activation bytes of
   a row each), AX weight cursor, R8 acc (block column), R9 blocks left,
-  R10 3·lda, R11 acc (row group), R12 ldc, R13 rows 0-3 and R14 rows 4-7
-  (stepped by 4 bytes), BX steps left; after a tile's steps R13 = 3·ldc
-  and R14 the accumulator row 4.
+  R10 3·lda, R11 acc (row tile of the block column), R12 ldc, R13 rows
+  0-3 and R14 rows 4-7 (stepped by 4 bytes), BX steps left; after a
+  tile's steps R13 = 3·ldc and R14 the accumulator row 4. The argument
+  slot w holds the current block's weights.
   AVX-512: Z0-Z15 accumulators (row r, vector v: Z(2r+v)), Z16-Z17
   weights, Z18-Z25 activations, Z31 the 0x80 bytes.
   AVX2: Y0-Y7 accumulators (Y(2r+v)), Y8-Y9 weights, Y10-Y11 activations,
@@ -140,42 +141,56 @@ func rowAddr(r int) string {
 	return fmt.Sprintf([...]string{"(%s)", "(%s)(SI*1)", "(%s)(SI*2)", "(%s)(R10*1)"}[r%4], base)
 }
 
-// accAddr is accumulator row r of the current block column.
+// accAddr is accumulator row r of the current row tile and block.
 func accAddr(r int) string {
-	base := "R8"
+	base := "R11"
 	if r >= 4 {
 		base = "R14"
 	}
 	return fmt.Sprintf([...]string{"(%s)", "(%s)(R12*1)", "(%s)(R12*2)", "(%s)(R13*1)"}[r%4], base)
 }
 
+// emitGemm writes the kernel: block columns outer, row tiles inner, so
+// that a block's weights (at most 32·4·kp bytes) stay in L1 across the row
+// tiles, and the rows' activations (the runner's tile) across the blocks,
+// rather than every row tile streaming all the weights from L2.
 func emitGemm(f *file, s gemmSpec) {
 	f.text(s.name, s.doc, args(gemmArgs))
 	if s.pre != nil {
 		s.pre(f)
 	}
 	f.i("LEAQ (SI)(SI*2), R10")
-	f.head("rows", "DX")
-	f.i("MOVQ w+32(FP), AX")
+	f.i("TESTQ DX, DX")
+	f.i("JLE done")
 	f.i("MOVQ R11, R8")
-	f.i("MOVQ nb+40(FP), R9")
 	f.i("blocks:")
 	f.i("TESTQ R9, R9")
 	f.i("JZ halfblock")
-	emitGemmTile(f, s, 2, "full")
-	f.next("blocks", "R9")
+	emitGemmRows(f, s, 2, "full")
+	f.next("blocks", "R9", fmt.Sprintf("$%d, R8", 2*s.vw()))
 	f.i("halfblock:")
 	f.i("CMPQ half+48(FP), $0")
-	f.i("JEQ next")
-	emitGemmTile(f, s, 1, "half")
-	f.i("next:")
+	f.i("JEQ done")
+	emitGemmRows(f, s, 1, "half")
+	f.ret()
+}
+
+// emitGemmRows runs the row tiles of one block column (R8): each starts
+// from the block's weights, kept in w's argument slot.
+func emitGemmRows(f *file, s gemmSpec, nv int, l string) {
+	f.i("MOVQ AX, w+32(FP)")
+	f.i("MOVQ a+0(FP), DI")
+	f.i("MOVQ m+16(FP), DX")
+	f.i("MOVQ R8, R11")
+	f.i("rows%s:", l)
+	f.i("MOVQ w+32(FP), AX")
+	emitGemmTile(f, s, nv, l)
 	f.i("LEAQ (DI)(SI*%d), DI", s.mr)
 	f.i("MOVQ R12, BX")
 	f.i("IMULQ $%d, BX", s.mr)
 	f.i("ADDQ BX, R11")
 	f.i("SUBQ $%d, DX", s.mr)
-	f.i("JMP rows")
-	f.ret()
+	f.i("JG rows%s", l)
 }
 
 // emitGemmTile computes one mr × nv-vector tile: biases, the k loop, the
@@ -226,7 +241,7 @@ func emitGemmTile(f *file, s gemmSpec, nv int, l string) {
 	f.i("JNZ k%s", l)
 	f.i("LEAQ (R12)(R12*2), R13")
 	if s.mr > 4 {
-		f.i("LEAQ (R8)(R12*4), R14")
+		f.i("LEAQ (R11)(R12*4), R14")
 	}
 	for r := 0; r < s.mr; r++ {
 		for v := 0; v < nv; v++ {
@@ -237,7 +252,6 @@ func emitGemmTile(f *file, s gemmSpec, nv int, l string) {
 			f.i("%s %s, %s", s.mov(), s.acc(r, v), a)
 		}
 	}
-	f.i("ADDQ $%d, R8", nv*vw)
 }
 
 // emitWiden writes widenI8I16_AVX2: rows of n int8 values to int16.
