@@ -35,9 +35,7 @@ p at +p·accs.`, k, k, s, wb),
 		args("src unsafe.Pointer SI, rps int R8, ow int DX, w unsafe.Pointer R9, nblk int R10, bstride int R11, acc unsafe.Pointer DI, accs int R12"))
 	f.i("LEAQ (R12)(R12*2), R13")
 	f.head("block", "R10")
-	f.i("MOVQ SI, BX")
-	f.i("MOVQ DI, AX")
-	f.i("MOVQ DX, CX")
+	f.seq("MOVQ SI, BX", "MOVQ DI, AX", "MOVQ DX, CX")
 	f.i("quad:")
 	f.i("CMPQ CX, $%d", dwRowsPixels)
 	f.i("JLT one")
@@ -104,13 +102,11 @@ pair of the depthwise layout at dst, 64 bytes per pixel: channels 0-7
 as (row0, row1) int16 pairs, then channels 8-15.`, in),
 			args("row0 unsafe.Pointer SI, row1 unsafe.Pointer R8, step int R9, n int DX, dst unsafe.Pointer DI"))
 		f.head("pix", "DX")
-		f.i("%s (SI), Y0", load)
-		f.i("%s (R8), Y1", load)
-		// per 128-bit lane: channels 0-3 | 8-11 and 4-7 | 12-15
-		f.i("VPUNPCKLWD Y1, Y0, Y2")
-		f.i("VPUNPCKHWD Y1, Y0, Y3")
-		f.i("VPERM2I128 $0x20, Y3, Y2, Y4")
-		f.i("VPERM2I128 $0x31, Y3, Y2, Y5")
+		f.seq(load+" (SI), Y0", load+" (R8), Y1")
+		// per 128-bit lane: channels 0-3 | 8-11 and 4-7 | 12-15, then
+		// the lanes regrouped: channels 0-7, 8-15
+		f.seq("VPUNPCKLWD Y1, Y0, Y2", "VPUNPCKHWD Y1, Y0, Y3")
+		f.seq("VPERM2I128 $0x20, Y3, Y2, Y4", "VPERM2I128 $0x31, Y3, Y2, Y5")
 		f.i("VMOVDQU Y4, (DI)")
 		f.i("VMOVDQU Y5, 32(DI)")
 		f.next("pix", "DX", "R9, SI", "R9, R8", "$64, DI")

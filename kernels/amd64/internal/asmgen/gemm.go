@@ -178,10 +178,7 @@ func emitGemm(f *file, s gemmSpec) {
 // emitGemmRows runs the row tiles of one block column (R8): each starts
 // from the block's weights, kept in w's argument slot.
 func emitGemmRows(f *file, s gemmSpec, nv int, l string) {
-	f.i("MOVQ AX, w+32(FP)")
-	f.i("MOVQ a+0(FP), DI")
-	f.i("MOVQ m+16(FP), DX")
-	f.i("MOVQ R8, R11")
+	f.seq("MOVQ AX, w+32(FP)", "MOVQ a+0(FP), DI", "MOVQ m+16(FP), DX", "MOVQ R8, R11")
 	f.i("rows%s:", l)
 	f.i("MOVQ w+32(FP), AX")
 	emitGemmTile(f, s, nv, l)

@@ -76,6 +76,13 @@ func (f *file) i(format string, v ...any) {
 	f.buf.WriteString("\t" + s + "\n")
 }
 
+// seq writes a few instructions that belong together (a loop's setup).
+func (f *file) seq(ins ...string) {
+	for _, s := range ins {
+		f.i("%s", s)
+	}
+}
+
 // stubs renders asm_amd64.go.
 func (g *gen) stubs() []byte {
 	var b bytes.Buffer
