@@ -4,14 +4,16 @@ package preprocess
 
 import "github.com/edged/edged/kernels/amd64"
 
-// The AVX2 kernel of kernels/amd64 for the JPEG decoder's colour
-// conversion, on CPUs with AVX2; upsampling and the IDCTs run in Go. Each
-// kernel does a prefix of its row and returns how much; the Go code
-// (their oracle) does the rest. useArch lets tests compare the two.
+// The AVX2 kernels of kernels/amd64 for the JPEG decoder's colour
+// conversion and full-size IDCT, on CPUs with AVX2; upsampling and the
+// scaled IDCTs run in Go. Each kernel does a prefix of its row (or the
+// whole block) and says how much; the Go code (their oracle) does the
+// rest. useArch lets tests compare the two.
 var useArch = amd64.Best() != amd64.None
 
-// archIDCT: the IDCTs have no AVX2 kernels yet.
-const archIDCT = false
+// archIDCT8, archIDCTScaled: which IDCTs have kernels (on a CPU that runs
+// them): islow (idctI16U8_8x8_AVX2Islow), not yet the scaled ones.
+const archIDCT8, archIDCTScaled = true, false
 
 func yccToRGBArch(dst, ys, cbs, crs []uint8) int {
 	if !useArch {
@@ -24,7 +26,9 @@ func h2v2Arch(dst, cur, near []uint8) int { return 0 }
 
 func h2v1Arch(dst, cur []uint8) int { return 0 }
 
-func idctIslowArch(blk *[64]int16, dst []uint8, stride int) bool { return false }
+func idctIslowArch(blk *[64]int16, dst []uint8, stride int) bool {
+	return useArch && amd64.IDCTIslow(blk, dst, stride)
+}
 
 func idct4x4Arch(blk *[64]int16, dst []uint8, stride int) bool { return false }
 

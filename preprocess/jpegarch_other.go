@@ -5,8 +5,8 @@ package preprocess
 // Without NEON kernels the Go code does every pixel.
 var useArch = false
 
-// archIDCT: no IDCT kernels.
-const archIDCT = false
+// archIDCT8, archIDCTScaled: no IDCT kernels.
+const archIDCT8, archIDCTScaled = false, false
 
 func yccToRGBArch(dst, ys, cbs, crs []uint8) int { return 0 }
 

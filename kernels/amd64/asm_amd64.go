@@ -569,3 +569,13 @@ func resampleVertU8_AVX2(src unsafe.Pointer, stride int, n int, w unsafe.Pointer
 //
 //go:noescape
 func yccToRGBU8_AVX2(dst unsafe.Pointer, y unsafe.Pointer, cb unsafe.Pointer, cr unsafe.Pointer, n int)
+
+// idctI16U8_8x8_AVX2Islow is preprocess's idctIslow (jidctint.c in 32-bit
+// lanes, the pass-1 rows truncated to 16 bits) on one block of dequantized
+// coefficients blk (natural order), writing its 8×8 samples to dst, stride
+// bytes apart: the columns pass with one lane per column, an 8×8 transpose,
+// the rows pass with one lane per row, and the range limit as
+// clamp(sign-extend-10-bits(x) + 128, 0, 255), which is libjpeg's table.
+//
+//go:noescape
+func idctI16U8_8x8_AVX2Islow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)

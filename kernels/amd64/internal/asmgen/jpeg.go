@@ -16,6 +16,7 @@ func cfix(x float64) int32 { return int32(x*(1<<16) + 0.5) }
 // emitJPEG writes the JPEG kernels.
 func emitJPEG(f *file) {
 	emitYCC(f)
+	emitIDCT(f)
 }
 
 // emitYCC writes yccToRGBU8_AVX2: jdcolor.c's YCbCr → RGB, computed in
@@ -102,4 +103,214 @@ exactly as jdcolor.c's ycc_rgb_convert does, 16 at a time.`,
 	f.i("SUBQ $16, CX")
 	f.i("JMP px")
 	f.ret()
+}
+
+// idct constants, one 32-byte vector each (idctC<>+32·i): jidctint.c's
+// FIX(x) multipliers, the two passes' rounding, 128 in int16 lanes and
+// the VPSHUFB indices of a 4×4 byte transpose.
+const (
+	iC541 = iota
+	iCm1847
+	iC765
+	iC298
+	iC2053
+	iC3072
+	iC1501
+	iCm899
+	iCm2562
+	iCm1961
+	iCm390
+	iC1175
+	iRound1
+	iRound2
+	iC128w
+	iTr4x4
+	iConsts
+)
+
+func ic(i int) string { return fmt.Sprintf("idctC<>+%d(SB)", 32*i) }
+
+// idctPass writes one 1-D pass of jidctint.c over eight vectors of int32
+// lanes (x[i]: input i of every lane), with rounding added to its even
+// part, and returns the registers of outputs 0..7; t are the temporaries
+// (five). The arithmetic wraps modulo 2^32 like preprocess's int32 code.
+func idctPass(f *file, x [8]string, t [5]string, round int) [8]string {
+	t0, T1, T2, T3, T4 := t[0], t[1], t[2], t[3], t[4]
+	// even part: z1 = (x2 + x6)·c541, tmp2 = z1 - x6·c1847, tmp3 = z1 + x2·c765
+	f.i("VPADDD %s, %s, %s", x[6], x[2], t0)
+	f.i("VPMULLD %s, %s, %s", ic(iC541), t0, t0)
+	f.i("VPMULLD %s, %s, %s", ic(iCm1847), x[6], x[6])
+	f.i("VPADDD %s, %s, %s", t0, x[6], x[6]) // tmp2
+	f.i("VPMULLD %s, %s, %s", ic(iC765), x[2], x[2])
+	f.i("VPADDD %s, %s, %s", t0, x[2], x[2]) // tmp3
+	// tmp0 = (x0 + x4) << 13, tmp1 = (x0 - x4) << 13, both rounded
+	f.i("VPADDD %s, %s, %s", x[4], x[0], t0)
+	f.i("VPSLLD $13, %s, %s", t0, t0)
+	f.i("VPADDD %s, %s, %s", ic(round), t0, t0)
+	f.i("VPSUBD %s, %s, %s", x[4], x[0], x[0])
+	f.i("VPSLLD $13, %s, %s", x[0], x[0])
+	f.i("VPADDD %s, %s, %s", ic(round), x[0], x[0])
+	f.i("VPADDD %s, %s, %s", x[2], t0, x[4]) // tmp10
+	f.i("VPSUBD %s, %s, %s", x[2], t0, t0)   // tmp13
+	f.i("VPADDD %s, %s, %s", x[6], x[0], x[2]) // tmp11
+	f.i("VPSUBD %s, %s, %s", x[6], x[0], x[0]) // tmp12
+	// odd part (oddPart) from x7, x5, x3, x1; z5 in x6
+	f.i("VPADDD %s, %s, %s", x[1], x[7], T1) // z1
+	f.i("VPADDD %s, %s, %s", x[3], x[5], T2) // z2
+	f.i("VPADDD %s, %s, %s", x[3], x[7], T3) // z3
+	f.i("VPADDD %s, %s, %s", x[1], x[5], T4) // z4
+	f.i("VPADDD %s, %s, %s", T4, T3, x[6])
+	f.i("VPMULLD %s, %s, %s", ic(iC1175), x[6], x[6]) // z5
+	f.i("VPMULLD %s, %s, %s", ic(iC298), x[7], x[7])
+	f.i("VPMULLD %s, %s, %s", ic(iC2053), x[5], x[5])
+	f.i("VPMULLD %s, %s, %s", ic(iC3072), x[3], x[3])
+	f.i("VPMULLD %s, %s, %s", ic(iC1501), x[1], x[1])
+	f.i("VPMULLD %s, %s, %s", ic(iCm899), T1, T1)
+	f.i("VPMULLD %s, %s, %s", ic(iCm2562), T2, T2)
+	f.i("VPMULLD %s, %s, %s", ic(iCm1961), T3, T3)
+	f.i("VPADDD %s, %s, %s", x[6], T3, T3)
+	f.i("VPMULLD %s, %s, %s", ic(iCm390), T4, T4)
+	f.i("VPADDD %s, %s, %s", x[6], T4, T4)
+	for _, o := range [][3]string{{x[7], T1, T3}, {x[5], T2, T4}, {x[3], T2, T3}, {x[1], T1, T4}} {
+		f.i("VPADDD %s, %s, %s", o[1], o[0], o[0])
+		f.i("VPADDD %s, %s, %s", o[2], o[0], o[0])
+	}
+	// outputs: tmp10 ± o3, tmp11 ± o2, tmp12 ± o1, tmp13 ± o0
+	f.i("VPADDD %s, %s, %s", x[1], x[4], T1)
+	f.i("VPSUBD %s, %s, %s", x[1], x[4], x[4])
+	f.i("VPADDD %s, %s, %s", x[3], x[2], T2)
+	f.i("VPSUBD %s, %s, %s", x[3], x[2], x[2])
+	f.i("VPADDD %s, %s, %s", x[5], x[0], T3)
+	f.i("VPSUBD %s, %s, %s", x[5], x[0], x[0])
+	f.i("VPADDD %s, %s, %s", x[7], t0, T4)
+	f.i("VPSUBD %s, %s, %s", x[7], t0, t0)
+	return [8]string{T1, T2, T3, T4, t0, x[0], x[2], x[4]}
+}
+
+// transpose8 transposes the 8×8 int32 matrix whose rows are r, using the
+// registers t, and returns the registers of its rows (the columns of r).
+func transpose8(f *file, r, t [8]string) [8]string {
+	for i := 0; i < 8; i += 2 {
+		f.i("VPUNPCKLDQ %s, %s, %s", r[i+1], r[i], t[i])
+		f.i("VPUNPCKHDQ %s, %s, %s", r[i+1], r[i], t[i+1])
+	}
+	// r free: per group of four rows, columns c | c+4
+	for g := 0; g < 8; g += 4 {
+		f.i("VPUNPCKLQDQ %s, %s, %s", t[g+2], t[g], r[g])
+		f.i("VPUNPCKHQDQ %s, %s, %s", t[g+2], t[g], r[g+1])
+		f.i("VPUNPCKLQDQ %s, %s, %s", t[g+3], t[g+1], r[g+2])
+		f.i("VPUNPCKHQDQ %s, %s, %s", t[g+3], t[g+1], r[g+3])
+	}
+	var c [8]string
+	for j := 0; j < 4; j++ {
+		c[j], c[j+4] = t[j], t[j+4]
+		f.i("VPERM2I128 $0x20, %s, %s, %s", r[4+j], r[j], c[j])
+		f.i("VPERM2I128 $0x31, %s, %s, %s", r[4+j], r[j], c[j+4])
+	}
+	return c
+}
+
+// emitIDCT writes idctI16U8_8x8_AVX2Islow.
+func emitIDCT(f *file) {
+	consts := map[int]int32{iC541: 4433, iCm1847: -15137, iC765: 6270, iC298: 2446, iC2053: 16819,
+		iC3072: 25172, iC1501: 12299, iCm899: -7373, iCm2562: -20995, iCm1961: -16069, iCm390: -3196,
+		iC1175: 9633, iRound1: 1 << 10, iRound2: 1 << 17, iC128w: 128 | 128<<16}
+	var v []int32
+	for i := 0; i < iConsts; i++ {
+		for l := 0; l < 8; l++ {
+			if i == iTr4x4 {
+				// byte r·4+j of each lane takes byte j·4+r
+				var w uint32
+				for b := 0; b < 4; b++ {
+					j := b
+					r := l % 4
+					w |= uint32(j*4+r) << (8 * b)
+				}
+				v = append(v, int32(w))
+				continue
+			}
+			v = append(v, consts[i])
+		}
+	}
+	f.data("idctC", v...)
+	f.text("idctI16U8_8x8_AVX2Islow", `is preprocess's idctIslow (jidctint.c
+in 32-bit lanes, the pass-1 rows truncated to 16 bits) on one block of
+dequantized coefficients blk (natural order), writing its 8×8 samples to
+dst, stride bytes apart: the columns pass with one lane per column, an
+8×8 transpose, the rows pass with one lane per row, and the range limit
+as clamp(sign-extend-10-bits(x) + 128, 0, 255), which is libjpeg's table.`,
+		args("blk unsafe.Pointer SI, dst unsafe.Pointer DI, stride int R8"))
+	var x [8]string
+	for r := range x {
+		x[r] = fmt.Sprintf("Y%d", r)
+		f.i("VPMOVSXWD %d(SI), %s", 16*r, x[r])
+	}
+	ws := idctPass(f, x, [5]string{"Y8", "Y9", "Y10", "Y11", "Y12"}, iRound1)
+	for _, r := range ws {
+		// int16(descale(x, 11)): bits 11-26, sign-extended
+		f.i("VPSLLD $5, %s, %s", r, r)
+		f.i("VPSRAD $16, %s, %s", r, r)
+	}
+	var free [8]string
+	n := 0
+	for i := 0; i < 16; i++ {
+		y := fmt.Sprintf("Y%d", i)
+		used := false
+		for _, r := range ws {
+			used = used || r == y
+		}
+		if !used {
+			free[n] = y
+			n++
+		}
+	}
+	cols := transpose8(f, ws, free)
+	var tmp [5]string
+	n = 0
+	for i := 0; i < 16 && n < 5; i++ {
+		y := fmt.Sprintf("Y%d", i)
+		used := false
+		for _, r := range cols {
+			used = used || r == y
+		}
+		if !used {
+			tmp[n] = y
+			n++
+		}
+	}
+	out := idctPass(f, cols, tmp, iRound2)
+	for _, r := range out {
+		// descale(x, 18) & 1023 as a signed 10-bit value: bits 18-27
+		f.i("VPSLLD $4, %s, %s", r, r)
+		f.i("VPSRAD $22, %s, %s", r, r)
+	}
+	// pairs of columns to int16 (+128), then bytes: per 128-bit lane
+	// (rows 0-3, rows 4-7) byte 4·j+r is column j of row r
+	for i := 0; i < 8; i += 2 {
+		f.i("VPACKSSDW %s, %s, %s", out[i+1], out[i], out[i])
+		f.i("VPADDW %s, %s, %s", ic(iC128w), out[i], out[i])
+	}
+	e, g := out[0], out[4]
+	f.i("VPACKUSWB %s, %s, %s", out[2], out[0], e)
+	f.i("VPACKUSWB %s, %s, %s", out[6], out[4], g)
+	f.i("VPSHUFB %s, %s, %s", ic(iTr4x4), e, e)
+	f.i("VPSHUFB %s, %s, %s", ic(iTr4x4), g, g)
+	lo, hi := out[1], out[3]
+	f.i("VPUNPCKLDQ %s, %s, %s", g, e, lo) // rows 0, 1 | 4, 5
+	f.i("VPUNPCKHDQ %s, %s, %s", g, e, hi) // rows 2, 3 | 6, 7
+	xr := func(y string) string { return "X" + y[1:] }
+	f.i("LEAQ (R8)(R8*2), R9")
+	f.i("LEAQ (DI)(R8*4), AX")
+	f.i("VMOVQ %s, (DI)", xr(lo))
+	f.i("VPEXTRQ $1, %s, (DI)(R8*1)", xr(lo))
+	f.i("VMOVQ %s, (DI)(R8*2)", xr(hi))
+	f.i("VPEXTRQ $1, %s, (DI)(R9*1)", xr(hi))
+	f.i("VEXTRACTI128 $1, %s, %s", lo, xr(e))
+	f.i("VEXTRACTI128 $1, %s, %s", hi, xr(g))
+	f.i("VMOVQ %s, (AX)", xr(e))
+	f.i("VPEXTRQ $1, %s, (AX)(R8*1)", xr(e))
+	f.i("VMOVQ %s, (AX)(R8*2)", xr(g))
+	f.i("VPEXTRQ $1, %s, (AX)(R9*1)", xr(g))
+	f.i("VZEROUPPER")
+	f.i("RET")
 }
