@@ -5,8 +5,8 @@ package preprocess
 import "github.com/edged/edged/kernels/amd64"
 
 // The AVX2 kernels of kernels/amd64 for the JPEG decoder's colour
-// conversion and full-size IDCT, on CPUs with AVX2; upsampling and the
-// scaled IDCTs run in Go. Each kernel does a prefix of its row (or the
+// conversion, h2v2 upsampling and full-size IDCT, on CPUs with AVX2;
+// h2v1 upsampling and the scaled IDCTs run in Go. Each kernel does a prefix of its row (or the
 // whole block) and says how much; the Go code (their oracle) does the
 // rest. useArch lets tests compare the two.
 var useArch = amd64.Best() != amd64.None
@@ -22,7 +22,12 @@ func yccToRGBArch(dst, ys, cbs, crs []uint8) int {
 	return amd64.YCCToRGB(dst, ys, cbs, crs)
 }
 
-func h2v2Arch(dst, cur, near []uint8) int { return 0 }
+func h2v2Arch(dst, cur, near []uint8) int {
+	if !useArch {
+		return 0
+	}
+	return amd64.H2V2Fancy(dst, cur, near)
+}
 
 func h2v1Arch(dst, cur []uint8) int { return 0 }
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// withArch runs f with the NEON kernels on or off (a no-op switch where
+// withArch runs f with the NEON or AVX2 kernels on or off (a no-op switch where
 // there are none).
 func withArch(on bool, f func()) {
 	saved := useArch
@@ -17,12 +17,13 @@ func withArch(on bool, f func()) {
 	f()
 }
 
-// TestArchKernelsMatchGo compares the NEON colour conversion and h2v1 and
-// h2v2 upsampling with the Go code on random rows of every length up to 80,
-// including the extremes of every input byte.
+// TestArchKernelsMatchGo compares the kernels (NEON: colour conversion,
+// h2v1 and h2v2 upsampling; AVX2: colour conversion and h2v2) with the
+// Go code on random rows of every length up to 80, including the extremes
+// of every input byte.
 func TestArchKernelsMatchGo(t *testing.T) {
 	if !useArch {
-		t.Log("no NEON kernels on this architecture: Go against itself")
+		t.Log("no kernels on this architecture: Go against itself")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for n := 3; n <= 80; n++ {
@@ -59,7 +60,7 @@ func TestArchKernelsMatchGo(t *testing.T) {
 				}
 			}
 			if !bytes.Equal(got, want) {
-				t.Fatalf("yccToRGB n=%d trial %d: NEON %v, Go %v", n, trial, got, want)
+				t.Fatalf("yccToRGB n=%d trial %d: kernel %v, Go %v", n, trial, got, want)
 			}
 			var h2v1 [2][]uint8
 			for i, on := range []bool{false, true} {
@@ -67,7 +68,7 @@ func TestArchKernelsMatchGo(t *testing.T) {
 				withArch(on, func() { h2v1Row(buf, cb); h2v1[i] = buf[:2*n] })
 			}
 			if !bytes.Equal(h2v1[0], h2v1[1]) {
-				t.Fatalf("h2v1 n=%d: NEON %v, Go %v", n, h2v1[1], h2v1[0])
+				t.Fatalf("h2v1 n=%d: kernel %v, Go %v", n, h2v1[1], h2v1[0])
 			}
 			up := upsampler{pix: append(bytes.Clone(cb), cr...), stride: n, w: n, h: 2, hExp: 2, vExp: 2, fancyH: true, fancyV: true}
 			sums := make([]int32, n)
@@ -78,7 +79,7 @@ func TestArchKernelsMatchGo(t *testing.T) {
 					withArch(on, func() { outs[i] = bytes.Clone(up.row(buf, 2*n, yy, sums)[:2*n]) })
 				}
 				if !bytes.Equal(outs[0], outs[1]) {
-					t.Fatalf("h2v2 n=%d row %d: NEON %v, Go %v", n, yy, outs[1], outs[0])
+					t.Fatalf("h2v2 n=%d row %d: kernel %v, Go %v", n, yy, outs[1], outs[0])
 				}
 			}
 		}
@@ -86,7 +87,7 @@ func TestArchKernelsMatchGo(t *testing.T) {
 }
 
 // TestArchDecodeMatchesGo decodes the shared frames and the generated
-// images with and without the NEON kernels, at every scale.
+// images with and without the kernels, at every scale.
 func TestArchDecodeMatchesGo(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "scaled", "*.jpg"))
 	frames, _ := filepath.Glob(filepath.Join(testdataDir(t), "frames", "*.jpg"))

@@ -579,3 +579,10 @@ func yccToRGBU8_AVX2(dst unsafe.Pointer, y unsafe.Pointer, cb unsafe.Pointer, cr
 //
 //go:noescape
 func idctI16U8_8x8_AVX2Islow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
+
+// upsampleU8_h2v2_AVX2Fancy writes the 2n output samples of the n columns at
+// cur and near (a multiple of 16), reading one column more on each side, as
+// preprocess's h2v2Row computes the inner ones.
+//
+//go:noescape
+func upsampleU8_h2v2_AVX2Fancy(dst unsafe.Pointer, cur unsafe.Pointer, near unsafe.Pointer, n int)

@@ -27,3 +27,17 @@ func IDCTIslow(blk *[64]int16, dst []uint8, stride int) bool {
 	idctI16U8_8x8_AVX2Islow(unsafe.Pointer(blk), ptr(dst), stride)
 	return true
 }
+
+// H2V2Fancy upsamples the inner columns 1..m of a row of chroma (cur,
+// and near, the row above or below) to dst's columns 2..2m+1, as package
+// preprocess's h2v2Row (jdsample.c's h2v2_fancy_upsample) does, and
+// returns m: a multiple of 16 that leaves at least the last column to the
+// caller, or 0.
+func H2V2Fancy(dst, cur, near []uint8) int {
+	m := (min(len(cur), len(near)) - 2) &^ 15
+	if m <= 0 || len(dst) < 2*(m+1) {
+		return 0
+	}
+	upsampleU8_h2v2_AVX2Fancy(unsafe.Pointer(&dst[2]), unsafe.Pointer(&cur[1]), unsafe.Pointer(&near[1]), m)
+	return m
+}

@@ -17,6 +17,7 @@ func cfix(x float64) int32 { return int32(x*(1<<16) + 0.5) }
 func emitJPEG(f *file) {
 	emitYCC(f)
 	emitIDCT(f)
+	emitH2V2(f)
 }
 
 // emitYCC writes yccToRGBU8_AVX2: jdcolor.c's YCbCr → RGB, computed in
@@ -313,4 +314,46 @@ as clamp(sign-extend-10-bits(x) + 128, 0, 255), which is libjpeg's table.`,
 	f.i("VPEXTRQ $1, %s, (AX)(R9*1)", xr(g))
 	f.i("VZEROUPPER")
 	f.i("RET")
+}
+
+// emitH2V2 writes upsampleU8_h2v2_AVX2Fancy: jdsample.c's
+// h2v2_fancy_upsample for the inner columns, 16 at a time in int16
+// lanes: s(i) = 3·cur[i] + near[i]; output 2i = (3·s(i) + s(i-1) + 8) >> 4,
+// 2i+1 = (3·s(i) + s(i+1) + 7) >> 4 (at most 255, so each pair of bytes
+// is one word: even | odd << 8).
+func emitH2V2(f *file) {
+	f.data("h2v2Const", 8|8<<16, 7|7<<16)
+	f.text("upsampleU8_h2v2_AVX2Fancy", `writes the 2n output samples of the
+n columns at cur and near (a multiple of 16), reading one column more on
+each side, as preprocess's h2v2Row computes the inner ones.`,
+		args("dst unsafe.Pointer DI, cur unsafe.Pointer SI, near unsafe.Pointer R8, n int CX"))
+	f.i("VPBROADCASTD h2v2Const<>+0(SB), Y14")
+	f.i("VPBROADCASTD h2v2Const<>+4(SB), Y15")
+	f.head("cols", "CX")
+	// s(i-1), s(i), s(i+1) in Y0, Y1, Y2
+	for d := -1; d <= 1; d++ {
+		s := fmt.Sprintf("Y%d", d+1)
+		f.i("VPMOVZXBW %d(SI), %s", d, s)
+		f.i("VPMOVZXBW %d(R8), Y3", d)
+		f.i("VPADDW %s, %s, Y4", s, s)
+		f.i("VPADDW Y4, %s, %s", s, s)
+		f.i("VPADDW Y3, %s, %s", s, s)
+	}
+	f.i("VPADDW Y1, Y1, Y4")
+	f.i("VPADDW Y4, Y1, Y1") // 3·s(i)
+	f.i("VPADDW Y1, Y0, Y0")
+	f.i("VPADDW Y14, Y0, Y0")
+	f.i("VPSRLW $4, Y0, Y0") // even outputs
+	f.i("VPADDW Y1, Y2, Y2")
+	f.i("VPADDW Y15, Y2, Y2")
+	f.i("VPSRLW $4, Y2, Y2") // odd outputs
+	f.i("VPSLLW $8, Y2, Y2")
+	f.i("VPOR Y2, Y0, Y0")
+	f.i("VMOVDQU Y0, (DI)")
+	f.i("ADDQ $32, DI")
+	f.i("ADDQ $16, SI")
+	f.i("ADDQ $16, R8")
+	f.i("SUBQ $16, CX")
+	f.i("JMP cols")
+	f.ret()
 }
