@@ -9,9 +9,9 @@ import "github.com/edged/edged/kernels/arm64"
 // (their oracle) does the rest. useArch lets tests compare the two.
 var useArch = true
 
-// archIDCT8, archIDCTScaled: every IDCT has a NEON kernel
+// archIDCT8, archIDCT4, archIDCT2: every IDCT has a NEON kernel
 // (idctI16U8_8x8_NEONIslow and the scaled ones).
-const archIDCT8, archIDCTScaled = true, true
+const archIDCT8, archIDCT4, archIDCT2 = true, true, true
 
 func yccToRGBArch(dst, ys, cbs, crs []uint8) int {
 	if !useArch {

@@ -5,8 +5,8 @@ package preprocess
 // Without NEON kernels the Go code does every pixel.
 var useArch = false
 
-// archIDCT8, archIDCTScaled: no IDCT kernels.
-const archIDCT8, archIDCTScaled = false, false
+// archIDCT8, archIDCT4, archIDCT2: no IDCT kernels.
+const archIDCT8, archIDCT4, archIDCT2 = false, false, false
 
 func yccToRGBArch(dst, ys, cbs, crs []uint8) int { return 0 }
 

@@ -580,6 +580,16 @@ func yccToRGBU8_AVX2(dst unsafe.Pointer, y unsafe.Pointer, cb unsafe.Pointer, cr
 //go:noescape
 func idctI16U8_8x8_AVX2Islow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
 
+// idctI16U8_4x4_AVX2 is preprocess's idct4x4 (jidctred.c's jpeg_idct_4x4, the
+// pass-1 rows truncated to 16 bits) on one block of dequantized coefficients
+// blk (natural order; row and column 4 unused), writing its 4×4 samples to
+// dst, stride bytes apart: the columns pass with one lane per column, a 4×8
+// transpose, the rows pass with one lane per row, the range limit as in
+// idctI16U8_8x8_AVX2Islow.
+//
+//go:noescape
+func idctI16U8_4x4_AVX2(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
+
 // upsampleU8_h2v2_AVX2Fancy writes the 2n output samples of the n columns at
 // cur and near (a multiple of 16), reading one column more on each side, as
 // preprocess's h2v2Row computes the inner ones.

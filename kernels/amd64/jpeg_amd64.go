@@ -41,3 +41,13 @@ func H2V2Fancy(dst, cur, near []uint8) int {
 	upsampleU8_h2v2_AVX2Fancy(unsafe.Pointer(&dst[2]), unsafe.Pointer(&cur[1]), unsafe.Pointer(&near[1]), m)
 	return m
 }
+
+// IDCT4x4 is IDCTIslow for preprocess's idct4x4 (jidctred.c's 4×4
+// output, used by DCT-domain downscaling by 2).
+func IDCT4x4(blk *[64]int16, dst []uint8, stride int) bool {
+	if stride < 4 || len(dst) < 3*stride+4 {
+		return false
+	}
+	idctI16U8_4x4_AVX2(unsafe.Pointer(blk), ptr(dst), stride)
+	return true
+}

@@ -17,6 +17,7 @@ func cfix(x float64) int32 { return int32(x*(1<<16) + 0.5) }
 func emitJPEG(f *file) {
 	emitYCC(f)
 	emitIDCT(f)
+	emitIDCT4(f)
 	emitH2V2(f)
 }
 
@@ -356,4 +357,132 @@ each side, as preprocess's h2v2Row computes the inner ones.`,
 	f.i("SUBQ $16, CX")
 	f.i("JMP cols")
 	f.ret()
+}
+
+// jidctred.c's constants for the 4×4 IDCT (FIX(x) = round(x·2^13)), one
+// 32-byte vector each at idct4C<>+32·i.
+const (
+	r4C1847 = iota
+	r4Cm765
+	r4Cm211
+	r4C1451
+	r4Cm2172
+	r4C1061
+	r4Cm509
+	r4Cm601
+	r4C899
+	r4C2562
+	r4Round1
+	r4Round2
+	r4C128w
+	r4Tr4x4
+	r4Consts
+)
+
+func ic4(i int) string { return fmt.Sprintf("idct4C<>+%d(SB), ", 32*i) }
+
+// idct4Pass writes one pass of jpeg_idct_4x4 over vectors (x: inputs 0, 1,
+// 2, 3, 5, 6, 7 of every lane; v: "Y" or "X"), with rounding added to the
+// even part, and returns the registers of outputs 0..3; t are four
+// temporaries.
+func idct4Pass(f *file, x map[int]string, t [4]string, round int) [4]string {
+	op := func(format string, a ...any) { f.i(format, a...) }
+	even, tmp2, o0, o2 := t[0], t[1], t[2], t[3]
+	op("VPSLLD $14, %s, %s", x[0], even)
+	op("VPADDD %s%s, %s", ic4(round), even, even)
+	op("VPMULLD %s%s, %s", ic4(r4C1847), x[2], tmp2)
+	op("VPMULLD %s%s, %s", ic4(r4Cm765), x[6], x[6])
+	op("VPADDD %s, %s, %s", x[6], tmp2, tmp2)
+	// odd4(z1 = x7, z2 = x5, z3 = x3, z4 = x1)
+	for _, o := range []struct {
+		dst string
+		c   [4]int
+	}{{o0, [4]int{r4Cm211, r4C1451, r4Cm2172, r4C1061}}, {o2, [4]int{r4Cm509, r4Cm601, r4C899, r4C2562}}} {
+		op("VPMULLD %s%s, %s", ic4(o.c[0]), x[7], o.dst)
+		for i, in := range []int{5, 3, 1} {
+			op("VPMULLD %s%s, %s", ic4(o.c[i+1]), x[in], x[0])
+			op("VPADDD %s, %s, %s", x[0], o.dst, o.dst)
+		}
+	}
+	// tmp10 = even + tmp2 (x2), tmp12 = even - tmp2 (x6)
+	op("VPADDD %s, %s, %s", tmp2, even, x[2])
+	op("VPSUBD %s, %s, %s", tmp2, even, x[6])
+	op("VPADDD %s, %s, %s", o2, x[2], t[0]) // out 0
+	op("VPSUBD %s, %s, %s", o2, x[2], x[2]) // out 3
+	op("VPADDD %s, %s, %s", o0, x[6], t[1]) // out 1
+	op("VPSUBD %s, %s, %s", o0, x[6], x[6]) // out 2
+	return [4]string{t[0], t[1], x[6], x[2]}
+}
+
+// emitIDCT4 writes idctI16U8_4x4_AVX2: jpeg_idct_4x4 (preprocess's idct4x4).
+func emitIDCT4(f *file) {
+	consts := map[int]int32{r4C1847: 15137, r4Cm765: -6270, r4Cm211: -1730, r4C1451: 11893, r4Cm2172: -17799,
+		r4C1061: 8697, r4Cm509: -4176, r4Cm601: -4926, r4C899: 7373, r4C2562: 20995,
+		r4Round1: 1 << 11, r4Round2: 1 << 18, r4C128w: 128 | 128<<16}
+	var v []int32
+	for i := 0; i < r4Consts; i++ {
+		for l := 0; l < 8; l++ {
+			if i == r4Tr4x4 {
+				var w uint32
+				for b := 0; b < 4; b++ {
+					w |= uint32(b*4+l%4) << (8 * b)
+				}
+				v = append(v, int32(w))
+				continue
+			}
+			v = append(v, consts[i])
+		}
+	}
+	f.data("idct4C", v...)
+	f.text("idctI16U8_4x4_AVX2", `is preprocess's idct4x4 (jidctred.c's
+jpeg_idct_4x4, the pass-1 rows truncated to 16 bits) on one block of
+dequantized coefficients blk (natural order; row and column 4 unused),
+writing its 4×4 samples to dst, stride bytes apart: the columns pass with
+one lane per column, a 4×8 transpose, the rows pass with one lane per
+row, the range limit as in idctI16U8_8x8_AVX2Islow.`,
+		args("blk unsafe.Pointer SI, dst unsafe.Pointer DI, stride int R8"))
+	x := map[int]string{}
+	for _, r := range []int{0, 1, 2, 3, 5, 6, 7} {
+		x[r] = fmt.Sprintf("Y%d", r)
+		f.i("VPMOVSXWD %d(SI), %s", 16*r, x[r])
+	}
+	ws := idct4Pass(f, x, [4]string{"Y8", "Y9", "Y10", "Y11"}, r4Round1)
+	for _, r := range ws {
+		// int16(descale(x, 12)): bits 12-27, sign-extended
+		f.i("VPSLLD $4, %s, %s", r, r)
+		f.i("VPSRAD $16, %s, %s", r, r)
+	}
+	// 4 rows × 8 columns to columns (rows in lanes): Y12-Y15 hold columns
+	// c | c+4 for c = 0..3
+	f.i("VPUNPCKLDQ %s, %s, Y0", ws[1], ws[0])
+	f.i("VPUNPCKHDQ %s, %s, Y1", ws[1], ws[0])
+	f.i("VPUNPCKLDQ %s, %s, Y3", ws[3], ws[2])
+	f.i("VPUNPCKHDQ %s, %s, Y4", ws[3], ws[2])
+	f.i("VPUNPCKLQDQ Y3, Y0, Y12")
+	f.i("VPUNPCKHQDQ Y3, Y0, Y13")
+	f.i("VPUNPCKLQDQ Y4, Y1, Y14")
+	f.i("VPUNPCKHQDQ Y4, Y1, Y15")
+	w := map[int]string{0: "X12", 1: "X13", 2: "X14", 3: "X15", 5: "X5", 6: "X6", 7: "X7"}
+	f.i("VEXTRACTI128 $1, Y13, X5")
+	f.i("VEXTRACTI128 $1, Y14, X6")
+	f.i("VEXTRACTI128 $1, Y15, X7")
+	out := idct4Pass(f, w, [4]string{"X0", "X1", "X2", "X3"}, r4Round2)
+	for _, r := range out {
+		// descale(x, 19) & 1023 as a signed 10-bit value: bits 19-28
+		f.i("VPSLLD $3, %s, %s", r, r)
+		f.i("VPSRAD $22, %s, %s", r, r)
+	}
+	f.i("VPACKSSDW %s, %s, X8", out[1], out[0])
+	f.i("VPACKSSDW %s, %s, X9", out[3], out[2])
+	f.i("VPADDW %sX8, X8", ic4(r4C128w))
+	f.i("VPADDW %sX9, X9", ic4(r4C128w))
+	f.i("VPACKUSWB X9, X8, X8")
+	f.i("VPSHUFB %sX8, X8", ic4(r4Tr4x4))
+	f.i("LEAQ (R8)(R8*2), R9")
+	f.i("VMOVD X8, (DI)")
+	f.i("VPEXTRD $1, X8, (DI)(R8*1)")
+	f.i("VPEXTRD $2, X8, (DI)(R8*2)")
+	f.i("VPEXTRD $3, X8, (DI)(R9*1)")
+	f.i("VZEROUPPER")
+	f.i("RET")
 }
