@@ -5,16 +5,16 @@ package preprocess
 import "github.com/edged/edged/kernels/amd64"
 
 // The AVX2 kernels of kernels/amd64 for the JPEG decoder's colour
-// conversion, h2v2 upsampling, full-size and 4×4 IDCTs, on CPUs with
-// AVX2; h2v1 upsampling and the 2×2 IDCT run in Go. Each kernel does a prefix of its row (or the
+// conversion, h2v2 upsampling and IDCTs, on CPUs with AVX2; h2v1
+// upsampling runs in Go. Each kernel does a prefix of its row (or the
 // whole block) and says how much; the Go code (their oracle) does the
 // rest. useArch lets tests compare the two.
 var useArch = amd64.Best() != amd64.None
 
 // archIDCT8, archIDCT4, archIDCT2: which IDCTs have kernels (on a CPU
-// that runs them): islow (idctI16U8_8x8_AVX2Islow) and the 4×4
-// (idctI16U8_4x4_AVX2), not yet the 2×2.
-const archIDCT8, archIDCT4, archIDCT2 = true, true, false
+// that runs them): all three (idctI16U8_8x8_AVX2Islow, ..._4x4_AVX2,
+// ..._2x2_AVX2).
+const archIDCT8, archIDCT4, archIDCT2 = true, true, true
 
 func yccToRGBArch(dst, ys, cbs, crs []uint8) int {
 	if !useArch {
@@ -40,4 +40,6 @@ func idct4x4Arch(blk *[64]int16, dst []uint8, stride int) bool {
 	return useArch && amd64.IDCT4x4(blk, dst, stride)
 }
 
-func idct2x2Arch(blk *[64]int16, dst []uint8, stride int) bool { return false }
+func idct2x2Arch(blk *[64]int16, dst []uint8, stride int) bool {
+	return useArch && amd64.IDCT2x2(blk, dst, stride)
+}

@@ -116,7 +116,7 @@ func TestArchDecodeMatchesGo(t *testing.T) {
 }
 
 // TestArchIDCTMatchesGo compares the IDCT kernels (NEON: 8x8, 4x4, 2x2;
-// AVX2: 8x8, 4x4) with the Go ones on random blocks: small coefficients (real
+// AVX2: the same) with the Go ones on random blocks: small coefficients (real
 // images), sparse ones, and full-range int16 (corrupt data, where only
 // the shared arithmetic modulo 2^32 keeps them equal).
 func TestArchIDCTMatchesGo(t *testing.T) {

@@ -590,6 +590,14 @@ func idctI16U8_8x8_AVX2Islow(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
 //go:noescape
 func idctI16U8_4x4_AVX2(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
 
+// idctI16U8_2x2_AVX2 is preprocess's idct2x2 (jidctred.c's jpeg_idct_2x2, the
+// pass-1 rows truncated to 16 bits) on one block of dequantized coefficients
+// blk (natural order; rows and columns 0, 1, 3, 5, 7 used), writing its 2×2
+// samples to dst, stride bytes apart.
+//
+//go:noescape
+func idctI16U8_2x2_AVX2(blk unsafe.Pointer, dst unsafe.Pointer, stride int)
+
 // upsampleU8_h2v2_AVX2Fancy writes the 2n output samples of the n columns at
 // cur and near (a multiple of 16), reading one column more on each side, as
 // preprocess's h2v2Row computes the inner ones.

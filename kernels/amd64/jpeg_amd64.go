@@ -42,12 +42,21 @@ func H2V2Fancy(dst, cur, near []uint8) int {
 	return m
 }
 
-// IDCT4x4 is IDCTIslow for preprocess's idct4x4 (jidctred.c's 4×4
-// output, used by DCT-domain downscaling by 2).
+// IDCT4x4 and IDCT2x2 are IDCTIslow for preprocess's idct4x4 and
+// idct2x2 (jidctred.c's 4×4 and 2×2 outputs, used by DCT-domain
+// downscaling by 2 and 4).
 func IDCT4x4(blk *[64]int16, dst []uint8, stride int) bool {
 	if stride < 4 || len(dst) < 3*stride+4 {
 		return false
 	}
 	idctI16U8_4x4_AVX2(unsafe.Pointer(blk), ptr(dst), stride)
+	return true
+}
+
+func IDCT2x2(blk *[64]int16, dst []uint8, stride int) bool {
+	if stride < 2 || len(dst) < stride+2 {
+		return false
+	}
+	idctI16U8_2x2_AVX2(unsafe.Pointer(blk), ptr(dst), stride)
 	return true
 }

@@ -18,6 +18,7 @@ func emitJPEG(f *file) {
 	emitYCC(f)
 	emitIDCT(f)
 	emitIDCT4(f)
+	emitIDCT2(f)
 	emitH2V2(f)
 }
 
@@ -483,6 +484,72 @@ row, the range limit as in idctI16U8_8x8_AVX2Islow.`,
 	f.i("VPEXTRD $1, X8, (DI)(R8*1)")
 	f.i("VPEXTRD $2, X8, (DI)(R8*2)")
 	f.i("VPEXTRD $3, X8, (DI)(R9*1)")
+	f.i("VZEROUPPER")
+	f.i("RET")
+}
+
+// emitIDCT2 writes idctI16U8_2x2_AVX2: jpeg_idct_2x2 (preprocess's
+// idct2x2), with the constants at idct2C<>: odd2's four multipliers, the
+// two passes' rounding and 128 in int16 lanes.
+func emitIDCT2(f *file) {
+	var v []int32
+	for _, c := range []int32{-5906, 6967, -10426, 29692, 1 << 12, 1 << 19, 128 | 128<<16} {
+		for range 8 {
+			v = append(v, c)
+		}
+	}
+	f.data("idct2C", v...)
+	c := func(i int) string { return fmt.Sprintf("idct2C<>+%d(SB)", 32*i) }
+	f.text("idctI16U8_2x2_AVX2", `is preprocess's idct2x2 (jidctred.c's
+jpeg_idct_2x2, the pass-1 rows truncated to 16 bits) on one block of
+dequantized coefficients blk (natural order; rows and columns 0, 1, 3, 5,
+7 used), writing its 2×2 samples to dst, stride bytes apart.`,
+		args("blk unsafe.Pointer SI, dst unsafe.Pointer DI, stride int R8"))
+	// odd2(x7, x5, x3, x1) into dst, x0 << 15 plus the rounding into t,
+	// then t ± dst into t and dst
+	pass := func(x map[int]string, dst, t string, round int) {
+		f.i("VPMULLD %s, %s, %s", c(0), x[7], dst)
+		for i, in := range []int{5, 3, 1} {
+			f.i("VPMULLD %s, %s, %s", c(i+1), x[in], x[in])
+			f.i("VPADDD %s, %s, %s", x[in], dst, dst)
+		}
+		f.i("VPSLLD $15, %s, %s", x[0], t)
+		f.i("VPADDD %s, %s, %s", c(round), t, t)
+		f.i("VPSUBD %s, %s, %s", dst, t, x[0])
+		f.i("VPADDD %s, %s, %s", dst, t, t)
+	}
+	x := map[int]string{}
+	for _, r := range []int{0, 1, 3, 5, 7} {
+		x[r] = fmt.Sprintf("Y%d", r)
+		f.i("VPMOVSXWD %d(SI), %s", 16*r, x[r])
+	}
+	pass(x, "Y8", "Y9", 4) // rows: Y9 = tmp10 + tmp0, Y0 = tmp10 - tmp0
+	for _, r := range []string{"Y9", "Y0"} {
+		// int16(descale(x, 13)): bits 13-28, sign-extended
+		f.i("VPSLLD $3, %s, %s", r, r)
+		f.i("VPSRAD $16, %s, %s", r, r)
+	}
+	// columns 0, 1, 3, 5, 7 with the two rows in lanes 0 and 1
+	f.i("VPUNPCKLDQ Y0, Y9, Y10") // columns 0, 1 | 4, 5
+	f.i("VPUNPCKHDQ Y0, Y9, Y11") // columns 2, 3 | 6, 7
+	f.i("VPSRLDQ $8, X10, X1")
+	f.i("VPSRLDQ $8, X11, X3")
+	f.i("VEXTRACTI128 $1, Y10, X5")
+	f.i("VPSRLDQ $8, X5, X5")
+	f.i("VEXTRACTI128 $1, Y11, X7")
+	f.i("VPSRLDQ $8, X7, X7")
+	pass(map[int]string{0: "X10", 1: "X1", 3: "X3", 5: "X5", 7: "X7"}, "X8", "X9", 5)
+	for _, r := range []string{"X9", "X10"} {
+		// descale(x, 20) & 1023 as a signed 10-bit value: bits 20-29
+		f.i("VPSLLD $2, %s, %s", r, r)
+		f.i("VPSRAD $22, %s, %s", r, r)
+	}
+	f.i("VPUNPCKLDQ X10, X9, X9") // row 0's two samples, row 1's
+	f.i("VPACKSSDW X9, X9, X9")
+	f.i("VPADDW %s, X9, X9", c(6))
+	f.i("VPACKUSWB X9, X9, X9")
+	f.i("VPEXTRW $0, X9, (DI)")
+	f.i("VPEXTRW $1, X9, (DI)(R8*1)")
 	f.i("VZEROUPPER")
 	f.i("RET")
 }
