@@ -3,9 +3,9 @@
 // epilogues and the element-wise ops of MobileNetV3 and ShuffleNetV2, in
 // two variants: AVX2 (VPMADDWD on int16-widened operands, every x86 of
 // the last decade) and AVX-512 VNNI (VPDPBUSD and VPDPWSSD); and package
-// preprocess's resampling passes and colour conversion in AVX2. Every
-// kernel is bit-exact with kernels/generic (or preprocess's Go code),
-// which defines the arithmetic.
+// preprocess's resampling passes, IDCTs, h2v2 upsampling and colour
+// conversion in AVX2. Every kernel is bit-exact with kernels/generic (or
+// preprocess's Go code), which defines the arithmetic.
 //
 // The assembly is generated (internal/asmgen) so that unrolled tiles are
 // written once. Package kernels binds an engine's ops to these kernels

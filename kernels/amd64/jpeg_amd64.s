@@ -9,6 +9,10 @@
 //   Y0-Y1 luma, Y2-Y3 Cb - 128, Y4-Y5 Cr - 128 (int32, pixels 0-7 and
 //   8-15), Y6-Y11 R, B, G sums, Y12 scratch, Y13-Y15 constants;
 //   X6, X8, X10 the R, B, G bytes of 16 pixels; X12 the interleaved output.
+// The IDCTs (SI blk, DI dst, R8 stride; R9 3·stride, AX the fifth row)
+// allocate their vectors as each function's comments say;
+// upsampleU8_h2v2_AVX2Fancy: DI dst, SI cur, R8 near, CX columns left,
+// Y0-Y2 the column sums at i-1, i, i+1, Y14-Y15 the biases 8 and 7.
 
 #include "textflag.h"
 

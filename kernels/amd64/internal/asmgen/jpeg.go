@@ -1,6 +1,9 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 const jpegHeader = `JPEG decoding kernels of package preprocess (see internal/asmgen/jpeg.go).
 
@@ -8,7 +11,11 @@ Register map (yccToRGBU8_AVX2):
   DI dst, SI y, R8 cb, R9 cr, CX pixels left.
   Y0-Y1 luma, Y2-Y3 Cb - 128, Y4-Y5 Cr - 128 (int32, pixels 0-7 and
   8-15), Y6-Y11 R, B, G sums, Y12 scratch, Y13-Y15 constants;
-  X6, X8, X10 the R, B, G bytes of 16 pixels; X12 the interleaved output.`
+  X6, X8, X10 the R, B, G bytes of 16 pixels; X12 the interleaved output.
+The IDCTs (SI blk, DI dst, R8 stride; R9 3·stride, AX the fifth row)
+allocate their vectors as each function's comments say;
+upsampleU8_h2v2_AVX2Fancy: DI dst, SI cur, R8 near, CX columns left,
+Y0-Y2 the column sums at i-1, i, i+1, Y14-Y15 the biases 8 and 7.`
 
 // cfix is libjpeg's FIX(x) for jdcolor.c's 16 scale bits.
 func cfix(x float64) int32 { return int32(x*(1<<16) + 0.5) }
@@ -108,6 +115,51 @@ exactly as jdcolor.c's ycc_rgb_convert does, 16 at a time.`,
 	f.ret()
 }
 
+// field sets the lanes of each register to their bits lo..lo+w-1,
+// sign-extended: a descale by 2^lo (its rounding added before) truncated
+// to w bits, as int16() and the range limit's & 1023 do.
+func field(f *file, regs []string, lo, w int) {
+	for _, r := range regs {
+		f.i("VPSLLD $%d, %s, %s", 32-lo-w, r, r)
+		f.i("VPSRAD $%d, %s, %s", 32-w, r, r)
+	}
+}
+
+// others lists the vector registers Y0-Y15 not in used, in order.
+func others(used []string) []string {
+	var o []string
+	for i := range 16 {
+		y := fmt.Sprintf("Y%d", i)
+		if !slices.Contains(used, y) {
+			o = append(o, y)
+		}
+	}
+	return o
+}
+
+// splat repeats each value over the 8 dwords of a vector.
+func splat(vs ...int32) []int32 {
+	var v []int32
+	for _, x := range vs {
+		for range 8 {
+			v = append(v, x)
+		}
+	}
+	return v
+}
+
+// tr4x4 is a vector of VPSHUFB indices that transposes the 4×4 bytes of
+// each 128-bit lane: byte 4·r+j takes byte 4·j+r.
+func tr4x4() []int32 {
+	v := make([]int32, 8)
+	for l := range v {
+		for b := 0; b < 4; b++ {
+			v[l] |= int32(b*4+l%4) << (8 * b)
+		}
+	}
+	return v
+}
+
 // idct constants, one 32-byte vector each (idctC<>+32·i): jidctint.c's
 // FIX(x) multipliers, the two passes' rounding, 128 in int16 lanes and
 // the VPSHUFB indices of a 4×4 byte transpose.
@@ -153,8 +205,8 @@ func idctPass(f *file, x [8]string, t [5]string, round int) [8]string {
 	f.i("VPSUBD %s, %s, %s", x[4], x[0], x[0])
 	f.i("VPSLLD $13, %s, %s", x[0], x[0])
 	f.i("VPADDD %s, %s, %s", ic(round), x[0], x[0])
-	f.i("VPADDD %s, %s, %s", x[2], t0, x[4]) // tmp10
-	f.i("VPSUBD %s, %s, %s", x[2], t0, t0)   // tmp13
+	f.i("VPADDD %s, %s, %s", x[2], t0, x[4])   // tmp10
+	f.i("VPSUBD %s, %s, %s", x[2], t0, t0)     // tmp13
 	f.i("VPADDD %s, %s, %s", x[6], x[0], x[2]) // tmp11
 	f.i("VPSUBD %s, %s, %s", x[6], x[0], x[0]) // tmp12
 	// odd part (oddPart) from x7, x5, x3, x1; z5 in x6
@@ -215,27 +267,8 @@ func transpose8(f *file, r, t [8]string) [8]string {
 
 // emitIDCT writes idctI16U8_8x8_AVX2Islow.
 func emitIDCT(f *file) {
-	consts := map[int]int32{iC541: 4433, iCm1847: -15137, iC765: 6270, iC298: 2446, iC2053: 16819,
-		iC3072: 25172, iC1501: 12299, iCm899: -7373, iCm2562: -20995, iCm1961: -16069, iCm390: -3196,
-		iC1175: 9633, iRound1: 1 << 10, iRound2: 1 << 17, iC128w: 128 | 128<<16}
-	var v []int32
-	for i := 0; i < iConsts; i++ {
-		for l := 0; l < 8; l++ {
-			if i == iTr4x4 {
-				// byte r·4+j of each lane takes byte j·4+r
-				var w uint32
-				for b := 0; b < 4; b++ {
-					j := b
-					r := l % 4
-					w |= uint32(j*4+r) << (8 * b)
-				}
-				v = append(v, int32(w))
-				continue
-			}
-			v = append(v, consts[i])
-		}
-	}
-	f.data("idctC", v...)
+	f.data("idctC", append(splat(4433, -15137, 6270, 2446, 16819, 25172, 12299, -7373, -20995,
+		-16069, -3196, 9633, 1<<10, 1<<17, 128|128<<16), tr4x4()...)...)
 	f.text("idctI16U8_8x8_AVX2Islow", `is preprocess's idctIslow (jidctint.c
 in 32-bit lanes, the pass-1 rows truncated to 16 bits) on one block of
 dequantized coefficients blk (natural order), writing its 8×8 samples to
@@ -249,44 +282,10 @@ as clamp(sign-extend-10-bits(x) + 128, 0, 255), which is libjpeg's table.`,
 		f.i("VPMOVSXWD %d(SI), %s", 16*r, x[r])
 	}
 	ws := idctPass(f, x, [5]string{"Y8", "Y9", "Y10", "Y11", "Y12"}, iRound1)
-	for _, r := range ws {
-		// int16(descale(x, 11)): bits 11-26, sign-extended
-		f.i("VPSLLD $5, %s, %s", r, r)
-		f.i("VPSRAD $16, %s, %s", r, r)
-	}
-	var free [8]string
-	n := 0
-	for i := 0; i < 16; i++ {
-		y := fmt.Sprintf("Y%d", i)
-		used := false
-		for _, r := range ws {
-			used = used || r == y
-		}
-		if !used {
-			free[n] = y
-			n++
-		}
-	}
-	cols := transpose8(f, ws, free)
-	var tmp [5]string
-	n = 0
-	for i := 0; i < 16 && n < 5; i++ {
-		y := fmt.Sprintf("Y%d", i)
-		used := false
-		for _, r := range cols {
-			used = used || r == y
-		}
-		if !used {
-			tmp[n] = y
-			n++
-		}
-	}
-	out := idctPass(f, cols, tmp, iRound2)
-	for _, r := range out {
-		// descale(x, 18) & 1023 as a signed 10-bit value: bits 18-27
-		f.i("VPSLLD $4, %s, %s", r, r)
-		f.i("VPSRAD $22, %s, %s", r, r)
-	}
+	field(f, ws[:], 11, 16) // int16(descale(x, 11))
+	cols := transpose8(f, ws, [8]string(others(ws[:])))
+	out := idctPass(f, cols, [5]string(others(cols[:])), iRound2)
+	field(f, out[:], 18, 10) // descale(x, 18) & 1023, as a signed 10-bit value
 	// pairs of columns to int16 (+128), then bytes: per 128-bit lane
 	// (rows 0-3, rows 4-7) byte 4·j+r is column j of row r
 	for i := 0; i < 8; i += 2 {
@@ -417,24 +416,8 @@ func idct4Pass(f *file, x map[int]string, t [4]string, round int) [4]string {
 
 // emitIDCT4 writes idctI16U8_4x4_AVX2: jpeg_idct_4x4 (preprocess's idct4x4).
 func emitIDCT4(f *file) {
-	consts := map[int]int32{r4C1847: 15137, r4Cm765: -6270, r4Cm211: -1730, r4C1451: 11893, r4Cm2172: -17799,
-		r4C1061: 8697, r4Cm509: -4176, r4Cm601: -4926, r4C899: 7373, r4C2562: 20995,
-		r4Round1: 1 << 11, r4Round2: 1 << 18, r4C128w: 128 | 128<<16}
-	var v []int32
-	for i := 0; i < r4Consts; i++ {
-		for l := 0; l < 8; l++ {
-			if i == r4Tr4x4 {
-				var w uint32
-				for b := 0; b < 4; b++ {
-					w |= uint32(b*4+l%4) << (8 * b)
-				}
-				v = append(v, int32(w))
-				continue
-			}
-			v = append(v, consts[i])
-		}
-	}
-	f.data("idct4C", v...)
+	f.data("idct4C", append(splat(15137, -6270, -1730, 11893, -17799, 8697, -4176, -4926, 7373,
+		20995, 1<<11, 1<<18, 128|128<<16), tr4x4()...)...)
 	f.text("idctI16U8_4x4_AVX2", `is preprocess's idct4x4 (jidctred.c's
 jpeg_idct_4x4, the pass-1 rows truncated to 16 bits) on one block of
 dequantized coefficients blk (natural order; row and column 4 unused),
@@ -448,11 +431,7 @@ row, the range limit as in idctI16U8_8x8_AVX2Islow.`,
 		f.i("VPMOVSXWD %d(SI), %s", 16*r, x[r])
 	}
 	ws := idct4Pass(f, x, [4]string{"Y8", "Y9", "Y10", "Y11"}, r4Round1)
-	for _, r := range ws {
-		// int16(descale(x, 12)): bits 12-27, sign-extended
-		f.i("VPSLLD $4, %s, %s", r, r)
-		f.i("VPSRAD $16, %s, %s", r, r)
-	}
+	field(f, ws[:], 12, 16) // int16(descale(x, 12))
 	// 4 rows × 8 columns to columns (rows in lanes): Y12-Y15 hold columns
 	// c | c+4 for c = 0..3
 	f.i("VPUNPCKLDQ %s, %s, Y0", ws[1], ws[0])
@@ -468,11 +447,7 @@ row, the range limit as in idctI16U8_8x8_AVX2Islow.`,
 	f.i("VEXTRACTI128 $1, Y14, X6")
 	f.i("VEXTRACTI128 $1, Y15, X7")
 	out := idct4Pass(f, w, [4]string{"X0", "X1", "X2", "X3"}, r4Round2)
-	for _, r := range out {
-		// descale(x, 19) & 1023 as a signed 10-bit value: bits 19-28
-		f.i("VPSLLD $3, %s, %s", r, r)
-		f.i("VPSRAD $22, %s, %s", r, r)
-	}
+	field(f, out[:], 19, 10) // descale(x, 19) & 1023, as a signed 10-bit value
 	f.i("VPACKSSDW %s, %s, X8", out[1], out[0])
 	f.i("VPACKSSDW %s, %s, X9", out[3], out[2])
 	f.i("VPADDW %sX8, X8", ic4(r4C128w))
@@ -492,13 +467,7 @@ row, the range limit as in idctI16U8_8x8_AVX2Islow.`,
 // idct2x2), with the constants at idct2C<>: odd2's four multipliers, the
 // two passes' rounding and 128 in int16 lanes.
 func emitIDCT2(f *file) {
-	var v []int32
-	for _, c := range []int32{-5906, 6967, -10426, 29692, 1 << 12, 1 << 19, 128 | 128<<16} {
-		for range 8 {
-			v = append(v, c)
-		}
-	}
-	f.data("idct2C", v...)
+	f.data("idct2C", splat(-5906, 6967, -10426, 29692, 1<<12, 1<<19, 128|128<<16)...)
 	c := func(i int) string { return fmt.Sprintf("idct2C<>+%d(SB)", 32*i) }
 	f.text("idctI16U8_2x2_AVX2", `is preprocess's idct2x2 (jidctred.c's
 jpeg_idct_2x2, the pass-1 rows truncated to 16 bits) on one block of
@@ -523,12 +492,8 @@ dequantized coefficients blk (natural order; rows and columns 0, 1, 3, 5,
 		x[r] = fmt.Sprintf("Y%d", r)
 		f.i("VPMOVSXWD %d(SI), %s", 16*r, x[r])
 	}
-	pass(x, "Y8", "Y9", 4) // rows: Y9 = tmp10 + tmp0, Y0 = tmp10 - tmp0
-	for _, r := range []string{"Y9", "Y0"} {
-		// int16(descale(x, 13)): bits 13-28, sign-extended
-		f.i("VPSLLD $3, %s, %s", r, r)
-		f.i("VPSRAD $16, %s, %s", r, r)
-	}
+	pass(x, "Y8", "Y9", 4)                 // rows: Y9 = tmp10 + tmp0, Y0 = tmp10 - tmp0
+	field(f, []string{"Y9", "Y0"}, 13, 16) // int16(descale(x, 13))
 	// columns 0, 1, 3, 5, 7 with the two rows in lanes 0 and 1
 	f.i("VPUNPCKLDQ Y0, Y9, Y10") // columns 0, 1 | 4, 5
 	f.i("VPUNPCKHDQ Y0, Y9, Y11") // columns 2, 3 | 6, 7
@@ -539,12 +504,8 @@ dequantized coefficients blk (natural order; rows and columns 0, 1, 3, 5,
 	f.i("VEXTRACTI128 $1, Y11, X7")
 	f.i("VPSRLDQ $8, X7, X7")
 	pass(map[int]string{0: "X10", 1: "X1", 3: "X3", 5: "X5", 7: "X7"}, "X8", "X9", 5)
-	for _, r := range []string{"X9", "X10"} {
-		// descale(x, 20) & 1023 as a signed 10-bit value: bits 20-29
-		f.i("VPSLLD $2, %s, %s", r, r)
-		f.i("VPSRAD $22, %s, %s", r, r)
-	}
-	f.i("VPUNPCKLDQ X10, X9, X9") // row 0's two samples, row 1's
+	field(f, []string{"X9", "X10"}, 20, 10) // descale(x, 20) & 1023, as a signed 10-bit value
+	f.i("VPUNPCKLDQ X10, X9, X9")           // row 0's two samples, row 1's
 	f.i("VPACKSSDW X9, X9, X9")
 	f.i("VPADDW %s, X9, X9", c(6))
 	f.i("VPACKUSWB X9, X9, X9")
