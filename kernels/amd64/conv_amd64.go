@@ -53,7 +53,7 @@ type Conv struct {
 }
 
 // epiConsts are the epilogue's constant vectors, in the order of
-// internal/asmgen's cRound ... cPrmStep.
+// internal/asmgen's cRound ... cPHi.
 type epiConsts [26][8]int32
 
 // tileBytes bounds an accumulator tile, so that it stays in L1.
@@ -269,21 +269,19 @@ func packEpilogue(isa ISA, p *generic.QConv, out generic.DType, npad int) ([]int
 		shl = shl || sh > 0
 	}
 	lo, hi := bounds(p, out)
-	pls, prs, prsm1 := shifts(p.PostShift)
+	pls, prs, _ := shifts(p.PostShift)
 	act := p.Epi == generic.EpiHardswish || p.Epi == generic.EpiHardsigmoid
 	shl = shl || act && pls > 0
 	words := func(v int32) int32 { return int32(uint32(uint16(v)) * 0x10001) }
 	sc := &epiConsts{}
 	for l := range 8 {
-		sc[0][l] = [2]int32{1 << 30, 0}[l%2]
-		sc[1][l], sc[2][l] = 1, math.MaxInt32
+		sc[2][l] = math.MaxInt32
 		sc[3][l], sc[4][l], sc[5][l] = words(p.OutZP), words(lo), words(hi)
 		sc[6][l], sc[7][l], sc[8][l] = p.Three, p.Six, p.PostMult
-		sc[9][l], sc[10][l], sc[11][l] = prs, prsm1, pls
+		sc[11][l] = pls
 		sc[12][l], sc[13][l] = math.MinInt16, math.MaxInt16
 		sc[16][l], sc[17][l], sc[18][l] = p.OutZP, -1<<16, 1<<16-1
 	}
-	sc[15][0] = int32(4 * npad)
 	pr, ps := fused(prs)
 	*(*int64)(unsafe.Pointer(&sc[19])) = pr
 	*(*int64)(unsafe.Pointer(&sc[20])) = ps
@@ -291,14 +289,7 @@ func packEpilogue(isa ISA, p *generic.QConv, out generic.DType, npad int) ([]int
 	if isa == VNNI {
 		return pack512(p, npad), sc, epis512[i]
 	}
-	f := fusedAVX2(p.PostShift)
-	for l := range 4 {
-		sc[21][2*l], sc[21][2*l+1] = int32(f.r), int32(f.r>>32)
-		sc[22][2*l] = f.s
-	}
-	for l := range 8 {
-		sc[23][l], sc[24][l], sc[25][l] = f.sub, f.lo, f.hi
-	}
+	fusedAVX2(p.PostShift).put(sc[21:26])
 	return packAVX2(p, shl), sc, epis[i]
 }
 
@@ -311,6 +302,19 @@ type fusedStep struct {
 	s      int32
 	sub    int32
 	lo, hi int32
+}
+
+// put writes the step's uniform form to five constant vectors (asmgen's
+// uniform): the rounding constant and the shift in int64 lanes, then
+// 2^(62-s), lo and hi in every int32 lane.
+func (f fusedStep) put(v [][8]int32) {
+	for l := range 4 {
+		v[0][2*l], v[0][2*l+1] = int32(f.r), int32(f.r>>32)
+		v[1][2*l], v[1][2*l+1] = f.s, 0
+	}
+	for l := range 8 {
+		v[2][l], v[3][l], v[4][l] = f.sub, f.lo, f.hi
+	}
 }
 
 func fusedAVX2(shift int32) fusedStep {

@@ -24,7 +24,7 @@ type elemConsts [35][8]int32
 // Slots of elemConsts beyond the epilogues' (internal/asmgen cPMult,
 // cInZP ... cBReq).
 const (
-	slotReq  = 8  // the (output) Requantize: multiplier, right shift, right shift - 1, left shift
+	slotReq  = 8  // the output Requantize's multiplier
 	slotInZP = 19 // the input zero point, or hw·InZP
 	slotBZP  = 20 // the second operand's zero point
 	slotLift = 21 // add's left shift
@@ -48,17 +48,11 @@ func (k *elemConsts) setReq(slot int, mult, shift int32) {
 	k.set(slot+3, ls)
 }
 
-// setOut fills the output Requantize's slots, in both forms.
+// setOut fills the output Requantize's slots: its multiplier, and the
+// rest of its fused step.
 func (k *elemConsts) setOut(mult, shift int32) {
-	k.setReq(slotReq, mult, shift)
-	f := fusedAVX2(shift)
-	for l := range 4 {
-		k[slotOutF][2*l], k[slotOutF][2*l+1] = int32(f.r), int32(f.r>>32)
-		k[slotOutF+1][2*l] = f.s
-	}
-	k.set(slotOutF+2, f.sub)
-	k.set(slotOutF+3, f.lo)
-	k.set(slotOutF+4, f.hi)
+	k.set(slotReq, mult)
+	fusedAVX2(shift).put(k[slotOutF : slotOutF+5])
 }
 
 // newElemConsts sets the constants every kernel uses: the rounding, the

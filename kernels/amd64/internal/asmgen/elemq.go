@@ -8,10 +8,9 @@ import "fmt"
 // output (requantOut), and for add's operands, whose sum is not narrowed
 // at once, in three steps (satShl, mulHigh, roundShr: a left shift of 0
 // leaves the value alone, so one kernel serves every shift). R11 points
-// at constant vectors laid out as the epilogues' (epiConst), the
-// per-tensor Requantize in its post slots (cPMult ... cPLs), followed by
-// these. The Go wrappers choose parameters under which no other int32
-// step saturates.
+// at constant vectors laid out as the epilogues' (epiConst), the output
+// Requantize's multiplier in cPMult, followed by these. The Go wrappers
+// choose parameters under which no other int32 step saturates.
 const (
 	cInZP = 19 // the input zero point (rescale, add's a, mulChannels' x) or hw·InZP (average pool)
 	cBZP  = 20 // add's b, mulChannels' gate zero point

@@ -16,32 +16,31 @@ Register map (every kernel in this file):
 // The constant vectors at sc, 32 bytes each (kernels/amd64 epiConsts
 // writes them in this order).
 const (
-	cRound   = 0  // 2^30 in each int64 lane: the rounding of the high multiply
-	cOne     = 1  // 1 in each int32 lane
-	cSatMax  = 2  // 0x7fffffff
-	cZP      = 3  // the output zero point, int16 lanes
-	cLo      = 4  // the output's lower bound, int16 lanes
-	cHi      = 5  // the output's upper bound, int16 lanes
-	cThree   = 6  // hardswish/hardsigmoid: Three
-	cSix     = 7  // Six
-	cPMult   = 8  // PostMult
-	cPRs     = 9  // the post right shift
-	cPRsm1   = 10 // the post right shift - 1 (32 for none)
-	cPLs     = 11 // the post left shift
-	cMin16   = 12 // -32768
-	cMax16   = 13 // 32767
-	cZero    = 14 // 0
-	cPrmStep = 15 // (int64) the byte distance between prm's arrays
-	cZP32    = 16 // the output zero point, int32 lanes (int16 outputs)
-	cMin17   = 17 // -65536: below it, anything plus the zero point saturates int16
-	cMax17   = 18 // 65535
-	cPR64    = 19 // (int64) the post multiply's rounding constant, fused (epi512.go)
-	cPS64    = 20 // (int64) its shift, 31 + the post right shift
-	cPRB     = 21 // (int64) the post step's fused rounding constant plus 2^62 (AVX2)
-	cPS      = 22 // (int64) the post step's fused shift, 31 + right shift - left shift (AVX2)
-	cPSub    = 23 // the post step's 2^(62-shift) mod 2^32 (AVX2)
-	cPLo     = 24 // the post step's clamp before a left shift (AVX2)
-	cPHi     = 25
+	cRound  = 0 // 2^30 in each int64 lane: mulHigh's rounding (elemq's three-step Requantize)
+	cOne    = 1 // 1 in each int32 lane: roundShr's (elemq's)
+	cSatMax = 2 // 0x7fffffff
+	cZP     = 3 // the output zero point, int16 lanes
+	cLo     = 4 // the output's lower bound, int16 lanes
+	cHi     = 5 // the output's upper bound, int16 lanes
+	cThree  = 6 // hardswish/hardsigmoid: Three
+	cSix    = 7 // Six
+	cPMult  = 8 // PostMult
+	// 9, 10: unused since the post step is fused
+	cPLs   = 11 // the post left shift (epi512.go)
+	cMin16 = 12 // -32768
+	cMax16 = 13 // 32767
+	cZero  = 14 // 0
+	// 15: unused
+	cZP32  = 16 // the output zero point, int32 lanes (int16 outputs)
+	cMin17 = 17 // -65536: below it, anything plus the zero point saturates int16
+	cMax17 = 18 // 65535
+	cPR64  = 19 // (int64) the post multiply's rounding constant, fused (epi512.go)
+	cPS64  = 20 // (int64) its shift, 31 + the post right shift
+	cPRB   = 21 // (int64) the post step's fused rounding constant plus 2^62 (AVX2; see uniform)
+	cPS    = 22 // (int64) the post step's fused shift, 31 + right shift - left shift (AVX2)
+	cPSub  = 23 // the post step's 2^(62-shift) mod 2^32 (AVX2)
+	cPLo   = 24 // the post step's clamp before a left shift (AVX2)
+	cPHi   = 25
 )
 
 // An 8-channel group of the AVX2 epilogues' per-channel parameters

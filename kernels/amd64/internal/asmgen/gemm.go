@@ -151,7 +151,7 @@ func accAddr(r int) string {
 }
 
 // emitGemm writes the kernel: block columns outer, row tiles inner, so
-// that a block's weights (at most 32·4·kp bytes) stay in L1 across the row
+// that a block's weights (its width × kp of them) stay in L1 across the row
 // tiles, and the rows' activations (the runner's tile) across the blocks,
 // rather than every row tile streaming all the weights from L2.
 func emitGemm(f *file, s gemmSpec) {
