@@ -7,9 +7,9 @@ import "github.com/edged/edged/kernels/amd64"
 // The AVX2 kernels of kernels/amd64 for the JPEG decoder (see
 // jpegarch_simd.go), on CPUs with AVX2: colour conversion, h2v2
 // upsampling and the three IDCTs; h2v1 upsampling runs in Go.
-// archIDCT8, archIDCT4, archIDCT2: which IDCTs have kernels (on a CPU
-// that runs them): all three.
-const archIDCT8, archIDCT4, archIDCT2 = true, true, true
+
+// archIDCT: the IDCTs have kernels (on a CPU that runs them).
+const archIDCT = true
 
 var useArch = amd64.Best() != amd64.None
 

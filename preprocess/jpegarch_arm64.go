@@ -8,9 +8,9 @@ import "github.com/edged/edged/kernels/arm64"
 // jpegarch_simd.go): colour conversion, h2v1 and h2v2 upsampling and the
 // three IDCTs.
 
-// archIDCT8, archIDCT4, archIDCT2: every IDCT has a NEON kernel
-// (idctI16U8_8x8_NEONIslow and the scaled ones).
-const archIDCT8, archIDCT4, archIDCT2 = true, true, true
+// archIDCT: the IDCTs have NEON kernels (idctI16U8_8x8_NEONIslow and
+// the scaled ones).
+const archIDCT = true
 
 var useArch = true
 

@@ -2,11 +2,11 @@
 
 package preprocess
 
-// Without NEON kernels the Go code does every pixel.
+// Without kernels (NEON, AVX2) the Go code does every pixel.
 var useArch = false
 
-// archIDCT8, archIDCT4, archIDCT2: no IDCT kernels.
-const archIDCT8, archIDCT4, archIDCT2 = false, false, false
+// archIDCT: no IDCT kernels.
+const archIDCT = false
 
 func yccToRGBArch(dst, ys, cbs, crs []uint8) int { return 0 }
 
