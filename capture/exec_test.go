@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,18 +18,10 @@ import (
 	"github.com/edged/edged/internal/proctest"
 )
 
-// ffmpegSource is the test pattern: Debian's ffmpeg writing 640x480
-// MJPEG at 10 frames a second (-re: in real time) to stdout. extra goes before the output
-// options (e.g. "-t 1" to exit after a second).
+// ffmpegSource is the test pattern (proctest.FFmpegPattern).
 func ffmpegSource(t *testing.T, extra string) string {
 	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ffmpeg is required in CI (apt-get install ffmpeg)")
-		}
-		t.Skip("ffmpeg not installed")
-	}
-	return "exec:ffmpeg -nostdin -loglevel error -re -f lavfi -i testsrc=size=640x480:rate=10 " + extra + " -f mjpeg -q:v 5 -"
+	return proctest.FFmpegPattern(t, extra)
 }
 
 func execOpts(logs *proctest.Buffer) Options {

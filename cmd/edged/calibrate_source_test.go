@@ -2,12 +2,12 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/edged/edged/internal/proctest"
 	"github.com/edged/edged/internal/testdata"
 )
 
@@ -15,15 +15,9 @@ import (
 // (Debian's ffmpeg test pattern, 10 frames a second) and checks the model:
 // inspect reads it with the frame count, and it classifies an image.
 func TestCalibrateFromSource(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ffmpeg is required in CI")
-		}
-		t.Skip("ffmpeg not installed")
-	}
+	source := proctest.FFmpegPattern(t, "")
 	weights := testdata.Path(t, "models", "shufflenet_v2_x0_5.pth")
 	out := filepath.Join(t.TempDir(), "cam.edgeq")
-	source := "exec:ffmpeg -nostdin -loglevel error -re -f lavfi -i testsrc=size=640x480:rate=10 -f mjpeg -q:v 5 -"
 	code, stdout, stderr := runEdged(t, "calibrate", "--weights", weights, "--source", source,
 		"--frames", "4", "--every", "300ms", "--int16", "0", "--out", out)
 	if code != 0 {
