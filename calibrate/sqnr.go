@@ -14,7 +14,7 @@ import (
 // accuracy: a tensor whose SQNR drops far below its input's is where the
 // error comes from.
 func TensorSQNR(g *model.Graph, m *quant.Model, inputs [][]float32) ([]float64, error) {
-	e, err := engine.New(m, engine.Options{Threads: 1})
+	e, err := engine.New(m, engine.Options{Threads: 1, KeepTensors: true})
 	if err != nil {
 		return nil, err
 	}

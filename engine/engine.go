@@ -20,6 +20,10 @@ type Options struct {
 	// this build and CPU run). Empty: EDGED_KERNELS if set, else the best
 	// for this CPU (kernels.Default).
 	Kernels string
+	// KeepTensors gives every tensor storage of its own, so that Tensor
+	// returns each one after a run (tests, calibration). Without it,
+	// tensors whose lifetimes do not overlap share memory (see planBufs).
+	KeepTensors bool
 }
 
 // step is one op of the model, split into tasks that may run in parallel.
@@ -38,6 +42,7 @@ type Engine struct {
 	m       *quant.Model
 	ks      *kernels.Set
 	bufs    []buf
+	keep    bool // Options.KeepTensors
 	input   []float32
 	steps   []step
 	workers *workers
@@ -57,10 +62,7 @@ func New(m *quant.Model, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	threads := max(opts.Threads, 1)
-	e := &Engine{m: m, ks: ks, bufs: make([]buf, len(m.Tensors)), input: make([]float32, m.Tensors[0].Shape.Len())}
-	for i := range m.Tensors {
-		e.bufs[i] = newBuf(&m.Tensors[i])
-	}
+	e := &Engine{m: m, ks: ks, bufs: planBufs(m, opts.KeepTensors), keep: opts.KeepTensors, input: make([]float32, m.Tensors[0].Shape.Len())}
 	in := &m.Tensors[0]
 	if in.DType == generic.Float32 {
 		return nil, fmt.Errorf("model input must be int8 or int16")
@@ -187,8 +189,14 @@ func (e *Engine) runSteps(from int, times []time.Duration) []float32 {
 }
 
 // Tensor returns the raw storage of tensor t after a run, as int8, int16
-// or float32 (for tests and calibration's sensitivity pass).
+// or float32 (for tests and calibration's sensitivity pass). Only an
+// engine built with KeepTensors keeps them all; otherwise Tensor returns
+// the output alone, and nil for the others, whose memory later layers
+// reused.
 func (e *Engine) Tensor(t int) (i8 []int8, i16 []int16, f32 []float32) {
+	if !e.keep && t != e.m.Output {
+		return nil, nil, nil
+	}
 	b := e.bufs[t]
 	return b.i8, b.i16, b.f32
 }

@@ -15,7 +15,7 @@ import (
 func TestInputQuantized(t *testing.T) {
 	ms, _, inputs := models(t)
 	for arch, m := range ms {
-		e, err := engine.New(m, engine.Options{Threads: 2})
+		e, err := engine.New(m, engine.Options{Threads: 2, KeepTensors: true})
 		if err != nil {
 			t.Fatal(err)
 		}

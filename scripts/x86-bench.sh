@@ -10,8 +10,9 @@
 # drifts by tens of percent over minutes, so engines are interleaved: each
 # round runs every engine once in a fresh process (ORT: 30 warm-up runs,
 # then N timed; edged bench: N timed after its own warm-up), and the table
-# gives, per engine, the median over rounds of each round's median, and
-# the fastest round's.
+# gives, per engine, the median over rounds of each round's median, the
+# fastest round's, and the median (and range) over rounds of the ratio to
+# ONNX Runtime's U8S8 model in the same round.
 #
 #   bash scripts/x86-bench.sh            # ROUNDS=7 N=300 by default
 set -euo pipefail
@@ -45,12 +46,12 @@ for round in $(seq 1 "$ROUNDS"); do
         ms=$("$PEERS/bin/ort_bench-amd64" -lib "$ORT_LIB" -model "$PEERS/models/${m}_$v.onnx" -input "$INPUT" \
           -n "$N" -warmup 30 -threads "$t" 2>/dev/null | sed -n 's/.* median_ms=\([0-9.]*\).*/\1/p')
         label=S8S8; [ "$v" = u8s8 ] && label=U8S8
-        echo -e "$m\tORT int8 $label\t$t\t$ms" >> "$R"
+        echo -e "$round\t$m\tORT int8 $label\t$t\t$ms" >> "$R"
       done
       for k in $avail; do
         line=$(EDGED_KERNELS=$k "$W/edged" bench --model "$W/$m.edgeq" --threads "$t" --iterations "$N" 2>&1 | grep '^latency')
         ms=$(echo "$line" | awk '{v=$3; if (v ~ /µs$/) {sub(/µs$/, "", v); v/=1000} else {sub(/ms$/, "", v)}; print v}')
-        echo -e "$m\tedged $k\t$t\t$ms" >> "$R"
+        echo -e "$round\t$m\tedged $k\t$t\t$ms" >> "$R"
       done
     done
   done
@@ -58,13 +59,22 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 python3 - "$R" "$ROUNDS" <<'PY'
 import statistics, sys
-rows = {}
+rows, byround = {}, {}
 for line in open(sys.argv[1]):
-    m, e, t, ms = line.rstrip("\n").split("\t")
+    rnd, m, e, t, ms = line.rstrip("\n").split("\t")
     if ms:
         rows.setdefault((m, int(t), e), []).append(float(ms))
-print(f"\n| model | threads | engine | median of round medians (ms) | fastest round (ms) |")
-print("|---|---|---|---|---|")
+        byround[(rnd, m, int(t), e)] = float(ms)
+# Each round's ratio to ONNX Runtime's U8S8 model in the same round: the
+# engines of a round ran within seconds of each other, so the host's
+# drift between rounds cancels out of it.
+def ratios(m, t, e):
+    return [byround[(r, m, t, e)] / byround[(r, m, t, "ORT int8 U8S8")]
+            for (r, mm, tt, ee) in byround if (mm, tt, ee) == (m, t, e) and (r, m, t, "ORT int8 U8S8") in byround]
+print(f"\n| model | threads | engine | median of round medians (ms) | fastest round (ms) | median of round ratios to ORT U8S8 |")
+print("|---|---|---|---|---|---|")
 for (m, t, e), v in sorted(rows.items()):
-    print(f"| {m} | {t} | {e} | {statistics.median(v):.3f} | {min(v):.3f} |")
+    r = ratios(m, t, e)
+    rr = f"{statistics.median(r):.2f}× ({min(r):.2f}–{max(r):.2f})" if r and not e.startswith("ORT") else ""
+    print(f"| {m} | {t} | {e} | {statistics.median(v):.3f} | {min(v):.3f} | {rr} |")
 PY
