@@ -39,10 +39,13 @@ type step struct {
 // Engine runs one int8 model. Its methods are not safe for concurrent use:
 // one inference at a time per Engine (the daemon serializes them).
 type Engine struct {
-	m       *quant.Model
-	ks      *kernels.Set
-	bufs    []buf
-	keep    bool // Options.KeepTensors
+	m    *quant.Model
+	ks   *kernels.Set
+	bufs []buf
+	keep bool // Options.KeepTensors
+	// the conv bands' working memory, one per thread: task i of every
+	// step runs on worker i
+	scratch []*kernels.Scratch
 	input   []float32
 	steps   []step
 	workers *workers
@@ -62,7 +65,11 @@ func New(m *quant.Model, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	threads := max(opts.Threads, 1)
-	e := &Engine{m: m, ks: ks, bufs: planBufs(m, opts.KeepTensors), keep: opts.KeepTensors, input: make([]float32, m.Tensors[0].Shape.Len())}
+	scratch := make([]*kernels.Scratch, threads)
+	for i := range scratch {
+		scratch[i] = kernels.NewScratch()
+	}
+	e := &Engine{m: m, ks: ks, bufs: planBufs(m, opts.KeepTensors), keep: opts.KeepTensors, scratch: scratch, input: make([]float32, m.Tensors[0].Shape.Len())}
 	in := &m.Tensors[0]
 	if in.DType == generic.Float32 {
 		return nil, fmt.Errorf("model input must be int8 or int16")
@@ -222,7 +229,7 @@ func (e *Engine) plan(op *quant.Op, threads int) (step, error) {
 			return s, perr
 		}
 		subs := splitConv(p, threads)
-		convs, cerr := bandConvs(e.ks, op, p, subs, in.DType, out.DType)
+		convs, cerr := bandConvs(e.ks, op, p, subs, in.DType, out.DType, e.scratch)
 		if cerr != nil {
 			return s, cerr
 		}

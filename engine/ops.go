@@ -14,10 +14,11 @@ import (
 // lookup, no allocation.
 
 // bandConvs packs op's weights once for the engine's kernel path and gives
-// each thread's share of the conv its own kernels.ConvBand: row bands
+// each thread's share of the conv its own kernels.ConvBand, whose working
+// memory is that thread's scratch (scratch[i] for subs[i]): row bands
 // share the packed weights; a split by output channels (a 1×1 output)
 // packs each range's own weights.
-func bandConvs(ks *kernels.Set, op *quant.Op, p *generic.QConv, subs []subConv, in, out generic.DType) ([]*kernels.ConvBand, error) {
+func bandConvs(ks *kernels.Set, op *quant.Op, p *generic.QConv, subs []subConv, in, out generic.DType, scratch []*kernels.Scratch) ([]*kernels.ConvBand, error) {
 	nw := max(len(op.W), len(op.W16))
 	if len(op.W16) > 0 && in != generic.Int8 {
 		return nil, fmt.Errorf("conv with int16 weights needs an int8 input, not %v", in)
@@ -45,7 +46,7 @@ func bandConvs(ks *kernels.Set, op *quant.Op, p *generic.QConv, subs []subConv, 
 		if err != nil {
 			return nil, err
 		}
-		if convs[i], err = pc.Band(sub.p); err != nil {
+		if convs[i], err = pc.Band(sub.p, scratch[i]); err != nil {
 			return nil, err
 		}
 	}

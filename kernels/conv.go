@@ -68,9 +68,20 @@ func checkConv(p *QConv, nw int, out generic.DType) error {
 // for a conv the NEON kernels do not cover.
 func (pc *PackedConv) Path() string { return pc.path }
 
+// Scratch is working memory that conv bands share when they never run at
+// the same time. An engine makes one per thread, for the bands that
+// thread runs layer after layer: each layer then finds its accumulator
+// tiles and padded input in lines the previous layer left in cache.
+// (Only the amd64 kernels use it so far; elsewhere a band keeps its own.)
+type Scratch struct{ arch archScratch }
+
+// NewScratch returns an empty Scratch; the bands made with it size it.
+func NewScratch() *Scratch { return new(Scratch) }
+
 // ConvBand is one band of a packed conv (its output rows y0..y1,
-// described by p's InH, OutH and PadT), with scratch memory of its own:
-// bands of one PackedConv may run concurrently; one band may not.
+// described by p's InH, OutH and PadT), with scratch memory of its own or
+// a Scratch's: bands of one PackedConv may run concurrently; one band may
+// not, nor two bands of one Scratch.
 type ConvBand struct {
 	p         *QConv
 	w         []int8
@@ -82,7 +93,8 @@ type ConvBand struct {
 
 // Band prepares band p of pc: p must describe the same conv but for InH,
 // OutH and PadT (engine row bands). The whole conv is pc's own parameters.
-func (pc *PackedConv) Band(p *QConv) (*ConvBand, error) {
+// The band's working memory is in s, or its own if s is nil.
+func (pc *PackedConv) Band(p *QConv, s *Scratch) (*ConvBand, error) {
 	if !p.IsBandOf(pc.p.ConvParams) {
 		return nil, fmt.Errorf("quantized conv band %+v is not a band of %+v", p.ConvParams, pc.p.ConvParams)
 	}
@@ -92,7 +104,7 @@ func (pc *PackedConv) Band(p *QConv) (*ConvBand, error) {
 	}
 	cv := &ConvBand{p: p, w: pc.w, w16: pc.w16, in: pc.in, out: pc.out, inN: c.InH * c.InW * c.InC, outN: c.OutH * c.OutW * c.OutC}
 	if pc.arch != nil {
-		r, ok := pc.arch.NewRunner(p)
+		r, ok := archNewRunner(pc.arch, p, s)
 		if !ok {
 			return nil, fmt.Errorf("quantized conv band %+v: the packed kernels refuse it", p.ConvParams)
 		}

@@ -32,6 +32,14 @@ func newArchSet(p string) archSet {
 
 type archConv = amd64.Conv
 type archRunner = amd64.Runner
+type archScratch = amd64.Scratch
+
+func archNewRunner(c *archConv, p *QConv, s *Scratch) (*archRunner, bool) {
+	if s == nil {
+		return c.NewRunner(p)
+	}
+	return c.NewRunnerScratch(p, &s.arch)
+}
 
 func archPackConv(a archSet, p *QConv, w []int8, in, out generic.DType) *archConv {
 	c, _ := amd64.PackConv(a.isa, p, w, nil, in, out)

@@ -20,12 +20,13 @@ func newArchSet(string) archSet { return archSet{} }
 
 type archConv struct{}
 type archRunner struct{}
+type archScratch struct{}
 
 func archPackConv(archSet, *QConv, []int8, generic.DType, generic.DType) *archConv { return nil }
 func archPackConvW16(archSet, *QConv, []int16, generic.DType) *archConv            { return nil }
 
-func (*archConv) NewRunner(*QConv) (*archRunner, bool) { return nil, false }
-func (*archRunner) Run(in, out unsafe.Pointer)         {}
+func archNewRunner(*archConv, *QConv, *Scratch) (*archRunner, bool) { return nil, false }
+func (*archRunner) Run(in, out unsafe.Pointer)                      {}
 
 func archAdd[T generic.Q](archSet, *generic.QAdd) (func(x, y, out []T), bool) { return nil, false }
 func archMulChannels[T generic.Q](archSet, *generic.QMulChannels, int, int) (func(x, g, out []T), bool) {

@@ -133,26 +133,25 @@ func packDw512(isa ISA, p *generic.QConv, w []int8, in, out generic.DType) *Conv
 	return c
 }
 
-// newDepthwise prepares r's padded input (zero point outside the input)
-// and, for the AVX-512 kernels, the tap offsets.
+// newDepthwise sizes r's working memory (the padded input, the
+// accumulator tile) and makes its zero-point row and, for the AVX-512
+// kernels, the tap offsets.
 func (r *Runner) newDepthwise() {
 	c, cp := r.c, &r.p.ConvParams
 	r.mb = max(1, min(cp.OutH, tileBytes/(4*c.npad*cp.OutW)))
-	r.acc = make([]int32, r.mb*cp.OutW*c.npad)
+	r.nacc = r.mb * cp.OutW * c.npad
 	r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
 	r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
 	if c.dwRows != nil {
 		// a window starting on an even row reads one row past it (its
 		// pair's, weighted 0): ph+1 rows in pairs
 		r.pairs = (r.ph + 2) / 2
-		r.pad = make([]byte, dwRowsBlocks(cp.InC)*r.pairs*r.pw*64)
-		fillZP(r.pad, r.p.InZP, 2)
+		r.npadb = dwRowsBlocks(cp.InC) * r.pairs * r.pw * 64
 		r.zrow = make([]byte, cp.InW*cp.InC*c.in.Size())
 		fillZP(r.zrow, r.p.InZP, c.in.Size())
 		return
 	}
-	r.pad = make([]byte, r.ph*r.pw*c.npad*2)
-	fillZP(r.pad, r.p.InZP, 2)
+	r.npadb = r.ph * r.pw * c.npad * 2
 	taps := cp.KH * cp.KW
 	r.taps = make([]int, taps+taps%2)
 	for t := range r.taps {
@@ -162,10 +161,13 @@ func (r *Runner) newDepthwise() {
 }
 
 // copyDepthwise copies the band's input into the padded buffer, whose
-// pixels have npad channels, widening int8 inputs.
+// pixels have npad channels, widening int8 inputs. The channels past C
+// keep whatever the Scratch held: their weights are 0, and the epilogue
+// never reads their accumulators.
 func (r *Runner) copyDepthwise(in unsafe.Pointer) {
 	p, c := &r.p.ConvParams, r.c
 	w, h, ok := r.inRect()
+	r.padBorders(w, h, c.npad*2, 2)
 	if !ok {
 		return
 	}
@@ -189,15 +191,30 @@ func (r *Runner) copyDepthwise(in unsafe.Pointer) {
 
 // copyDwRows copies the band's input into the row-pair layout: each pair
 // of padded rows holding an input row is written whole, a padding row of
-// the pair taken from the zero-point row.
+// the pair taken from the zero-point row, the columns beside the input
+// and the pairs of padding rows alone filled with the zero point.
 func (r *Runner) copyDwRows(in unsafe.Pointer) {
 	p, c := &r.p.ConvParams, r.c
 	w, h, ok := r.inRect()
 	if !ok {
-		return
+		w, h = 0, 0
 	}
 	ch, esz := p.InC, c.in.Size()
-	plane := r.pairs * r.pw * 64
+	plane, rps := r.pairs*r.pw*64, r.pw*64
+	for b := 0; b < dwRowsBlocks(ch); b++ {
+		for m := 0; m < r.pairs; m++ {
+			pair := r.pad[b*plane+m*rps : b*plane+(m+1)*rps]
+			if lo, hi := 2*m-p.PadT, 2*m+1-p.PadT; w == 0 || (lo < 0 || lo >= h) && (hi < 0 || hi >= h) {
+				fillZP(pair, r.p.InZP, 2)
+				continue
+			}
+			fillZP(pair[:p.PadL*64], r.p.InZP, 2)
+			fillZP(pair[(p.PadL+w)*64:], r.p.InZP, 2)
+		}
+	}
+	if w == 0 {
+		return
+	}
 	for m := 0; m < r.pairs; m++ {
 		var rows [2]unsafe.Pointer
 		for t := range rows {
@@ -207,7 +224,7 @@ func (r *Runner) copyDwRows(in unsafe.Pointer) {
 			}
 		}
 		if rows[0] == rows[1] {
-			continue // both padding: zero point since newDepthwise
+			continue // both padding: filled above
 		}
 		for b := 0; b < dwRowsBlocks(ch); b++ {
 			cs := dwRowsStart(ch, b)

@@ -13,11 +13,15 @@ import (
 // a whole step of K), or rows copied, widened to int16, or gathered by
 // im2col_AVX2 from a padded copy of the input; every accumulator tile
 // then goes through the epilogue. The band is a range of output rows with
-// its own geometry, and the Runner owns its scratch memory: Runners of one
-// Conv may run concurrently, and Run allocates nothing.
+// its own geometry. Its working memory (accumulators, GEMM rows, padded
+// input) is its own, or a Scratch it shares with Runners that never run
+// at the same time; Run allocates nothing.
 type Runner struct {
-	c *Conv
-	p generic.QConv // the band
+	c  *Conv
+	p  generic.QConv // the band
+	sc *Scratch
+	// where acc, col and pad lie in sc, bound by each Run
+	nacc, ncol, npadb int
 
 	// a tile: mb output rows (GEMM rows, a multiple of the micro-tile's
 	// unless fewer remain; depthwise: image rows), their accumulators and
@@ -38,36 +42,77 @@ type Runner struct {
 	zrow  []byte
 }
 
-// NewRunner prepares a Runner for the band p of c: p may differ from the
-// packed conv only in InH, OutH and PadT (engine row bands).
+// Scratch is working memory that Runners share when they never run at
+// the same time: an engine gives one to each of its threads for the bands
+// that thread runs, layer after layer. The layers' accumulator tiles and
+// padded inputs then reuse the same lines, which the previous layer left
+// in cache, instead of each layer writing memory of its own that the
+// caches lost since the last inference. A Runner binds its part at every
+// Run and makes no assumption about what another left there: the padded
+// copies rewrite their zero-point borders each time.
+type Scratch struct {
+	b []byte
+}
+
+// reserve makes s at least n bytes (before any Run: growing drops the
+// contents, which Runners do not keep between runs).
+func (s *Scratch) reserve(n int) {
+	if len(s.b) < n {
+		s.b = make([]byte, n)
+	}
+}
+
+// NewRunner prepares a Runner for the band p of c, with working memory of
+// its own: p may differ from the packed conv only in InH, OutH and PadT
+// (engine row bands).
 func (c *Conv) NewRunner(p *generic.QConv) (*Runner, bool) {
+	return c.NewRunnerScratch(p, new(Scratch))
+}
+
+// NewRunnerScratch is NewRunner with its working memory in s, shared with
+// Runners that never run at the same time as this one.
+func (c *Conv) NewRunnerScratch(p *generic.QConv, s *Scratch) (*Runner, bool) {
 	if !p.IsBandOf(c.p.ConvParams) || p.Epi != c.p.Epi {
 		return nil, false
 	}
 	cp := &p.ConvParams
-	r := &Runner{c: c, p: *p}
+	r := &Runner{c: c, p: *p, sc: s}
 	if c.kind == kDepthwise {
 		r.newDepthwise()
-		return r, true
+	} else {
+		m := cp.OutH * cp.OutW
+		r.mb = max(c.mr, min(tileBytes/(4*c.npad), 256)/c.mr*c.mr)
+		r.mb = min(r.mb, round(m, c.mr))
+		r.nacc = r.mb * c.npad
+		r.ncol = r.mb*c.kp*c.aesz + 32
+		if c.kind == kIm2col {
+			r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
+			r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
+			r.npadb = r.ph*r.pw*cp.InC*c.aesz + 32
+		}
 	}
-	m := cp.OutH * cp.OutW
-	r.mb = max(c.mr, min(tileBytes/(4*c.npad), 256)/c.mr*c.mr)
-	r.mb = min(r.mb, round(m, c.mr))
-	r.acc = make([]int32, r.mb*c.npad)
-	r.col = make([]byte, r.mb*c.kp*c.aesz+32)
-	if c.kind == kIm2col {
-		r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
-		r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
-		r.pad = make([]byte, r.ph*r.pw*cp.InC*c.aesz+32)
-		fillZP(r.pad[:len(r.pad)-32], p.InZP, c.aesz)
-	}
+	s.reserve(scratchAlign(4*r.nacc) + scratchAlign(r.ncol) + r.npadb)
 	return r, true
+}
+
+// scratchAlign rounds n up to whole cache lines.
+func scratchAlign(n int) int { return (n + 63) &^ 63 }
+
+// bind points acc, col and pad at r's parts of its Scratch.
+func (r *Runner) bind() {
+	b := r.sc.b
+	r.acc = unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(b))), r.nacc)
+	o := scratchAlign(4 * r.nacc)
+	r.col = b[o : o+r.ncol]
+	o += scratchAlign(r.ncol)
+	r.pad = b[o : o+r.npadb]
 }
 
 // Run computes the band: in and out point to the band's input and output
 // tensors (the element types given to PackConv), whose sizes the caller
 // has checked.
 func (r *Runner) Run(in, out unsafe.Pointer) {
+	r.bind()
 	if r.c.kind == kDepthwise {
 		r.runDepthwise(in, out)
 		return
@@ -149,11 +194,11 @@ func (r *Runner) gemm1x1(in unsafe.Pointer, r0, rows int) {
 }
 
 // copyPadded copies the band's input into the padded buffer (widened to
-// int16 for an int16 GEMM); everything outside the input keeps the zero
-// point written when the Runner was made.
+// int16 for an int16 GEMM), the zero point around it.
 func (r *Runner) copyPadded(in unsafe.Pointer) {
 	p, c := &r.p.ConvParams, r.c
 	w, h, ok := r.inRect()
+	r.padBorders(w, h, p.InC*c.aesz, c.aesz)
 	if !ok {
 		return
 	}
@@ -201,12 +246,36 @@ func (r *Runner) inRect() (w, h int, ok bool) {
 	return w, h, w > 0 && h > 0
 }
 
-// fillZP fills b with the zero point zp as elements of esz bytes.
+// padBorders writes the zero point (elements of esz bytes) around the w ×
+// h input pixels of the pixel-major padded buffer (ph × pw pixels of px
+// bytes from PadT, PadL), and zeros in the vector of slack past it.
+func (r *Runner) padBorders(w, h, px, esz int) {
+	p, zp := &r.p.ConvParams, r.p.InZP
+	w, h = max(w, 0), max(h, 0)
+	if h == 0 || w == 0 {
+		w, h = 0, 0
+	}
+	row := r.pw * px
+	fillZP(r.pad[:p.PadT*row], zp, esz)
+	for y := p.PadT; y < p.PadT+h; y++ {
+		fillZP(r.pad[y*row:y*row+p.PadL*px], zp, esz)
+		fillZP(r.pad[y*row+(p.PadL+w)*px:(y+1)*row], zp, esz)
+	}
+	fillZP(r.pad[(p.PadT+h)*row:r.ph*row], zp, esz)
+	clear(r.pad[r.ph*row:])
+}
+
+// fillZP fills b with the zero point zp as elements of esz bytes: one
+// element, then doubling copies (memmove speed for the long runs).
 func fillZP(b []byte, zp int32, esz int) {
-	for i := 0; i+esz <= len(b); i += esz {
-		b[i] = byte(zp)
-		if esz == 2 {
-			b[i+1] = byte(zp >> 8)
-		}
+	if len(b) < esz {
+		return
+	}
+	b[0] = byte(zp)
+	if esz == 2 {
+		b[1] = byte(zp >> 8)
+	}
+	for n := esz; n < len(b); n *= 2 {
+		copy(b[n:], b[:n])
 	}
 }
