@@ -46,7 +46,8 @@ type Engine struct {
 	// the conv bands' working memory, one per thread: task i of every
 	// step runs on worker i
 	scratch []*kernels.Scratch
-	input   []float32
+	input   []float32 // the float32 input of the run in progress (Run), read by step 0
+	inLen   int
 	steps   []step
 	workers *workers
 }
@@ -69,12 +70,12 @@ func New(m *quant.Model, opts Options) (*Engine, error) {
 	for i := range scratch {
 		scratch[i] = kernels.NewScratch()
 	}
-	e := &Engine{m: m, ks: ks, bufs: planBufs(m, opts.KeepTensors), keep: opts.KeepTensors, scratch: scratch, input: make([]float32, m.Tensors[0].Shape.Len())}
+	e := &Engine{m: m, ks: ks, bufs: planBufs(m, opts.KeepTensors), keep: opts.KeepTensors, scratch: scratch, inLen: m.Tensors[0].Shape.Len()}
 	in := &m.Tensors[0]
 	if in.DType == generic.Float32 {
 		return nil, fmt.Errorf("model input must be int8 or int16")
 	}
-	q, err := quantizeTask(ks, e.input, 1/in.Scale, in.ZP, e.bufs[0])
+	q, err := quantizeTask(ks, &e.input, 1/in.Scale, in.ZP, e.bufs[0])
 	if err != nil {
 		return nil, fmt.Errorf("input: %w", err)
 	}
@@ -167,11 +168,14 @@ func (e *Engine) RunTimed(input []float32, times []time.Duration) ([]float32, er
 }
 
 func (e *Engine) run(input []float32, times []time.Duration) ([]float32, error) {
-	if len(input) != len(e.input) {
-		return nil, fmt.Errorf("input has %d values, the model wants %d (%v)", len(input), len(e.input), e.m.Tensors[0].Shape)
+	if len(input) != e.inLen {
+		return nil, fmt.Errorf("input has %d values, the model wants %d (%v)", len(input), e.inLen, e.m.Tensors[0].Shape)
 	}
-	copy(e.input, input)
-	return e.runSteps(0, times), nil
+	// the first step reads the caller's input in place, for this run only
+	e.input = input
+	out := e.runSteps(0, times)
+	e.input = nil
+	return out, nil
 }
 
 // runSteps runs steps from..end (step 0 quantizes the float32 input),

@@ -24,7 +24,7 @@ type Input struct {
 // New fixed, so it may be called while another goroutine runs e.
 func (e *Engine) Input() Input {
 	t := &e.m.Tensors[0]
-	return Input{DType: t.DType, Scale: t.Scale, ZP: t.ZP, Len: len(e.input)}
+	return Input{DType: t.DType, Scale: t.Scale, ZP: t.ZP, Len: e.inLen}
 }
 
 // QuantizeInput does to x exactly what Run's first step does to its

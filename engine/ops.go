@@ -194,11 +194,19 @@ func concatTask(ks *kernels.Set, a buf, ca int, b buf, cb, hw int, out buf) (fun
 	return nil, fmt.Errorf("concat: inputs and output must share one element type")
 }
 
-func quantizeTask(ks *kernels.Set, in []float32, invScale float32, zp int32, out buf) (func(), error) {
+// quantizeTask quantizes the float32 input *in (the slice Run was given,
+// read when the task runs: Run does not copy it) into out.
+func quantizeTask(ks *kernels.Set, in *[]float32, invScale float32, zp int32, out buf) (func(), error) {
 	if out.i16 != nil {
 		f, err := kernels.Quantize[int16](ks, invScale, zp)
-		return task2(f, err, in, out.i16)
+		if err != nil {
+			return nil, err
+		}
+		return func() { f(*in, out.i16) }, nil
 	}
 	f, err := kernels.Quantize[int8](ks, invScale, zp)
-	return task2(f, err, in, out.i8)
+	if err != nil {
+		return nil, err
+	}
+	return func() { f(*in, out.i8) }, nil
 }

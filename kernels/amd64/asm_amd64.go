@@ -40,16 +40,19 @@ func gemmI16I16_8x32c2_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsaf
 //go:noescape
 func gemmI16I16_1x32c2_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
-// gemmI16I16_4x16c2_AVX2 is the int16 GEMM with AVX2 (VPMADDWD and VPADDD):
+// gemmI16I16_6x16c2_AVX2 is the int16 GEMM with AVX2 (VPMADDWD and VPADDD):
 // int16 activations (int8 ones widened as they are copied) times int16
-// weights, 4 rows × 16 channels per micro-tile (8 for a last half block), 2 k
-// per step. Every int8 GEMM runs here on the AVX2 path: VPMADDUBSW would
-// saturate. m is a multiple of 4; blocks as gemmI16I16_8x32c2_VNNI's.
+// weights, 6 rows × 16 channels per micro-tile (8 for a last half block), 2 k
+// per step, two steps per loop iteration. Every int8 GEMM runs here on the
+// AVX2 path: VPMADDUBSW would saturate. Six rows take all sixteen registers
+// (12 accumulators, 2 weight vectors, a broadcast, a product) and load the
+// weights once per 12 multiplies rather than 8. m is a multiple of 6; blocks
+// as gemmI16I16_8x32c2_VNNI's.
 //
 //go:noescape
-func gemmI16I16_4x16c2_AVX2(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemmI16I16_6x16c2_AVX2(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
-// gemmI16I16_1x16c2_AVX2 is the one-row variant of gemmI16I16_4x16c2_AVX2, for
+// gemmI16I16_1x16c2_AVX2 is the one-row variant of gemmI16I16_6x16c2_AVX2, for
 // the rows its micro-tiles leave over and for GEMVs (the classifier,
 // squeeze-excitation).
 //
@@ -69,13 +72,13 @@ func gemmI16I8_8x32c2_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsafe
 //go:noescape
 func gemmI16I8_1x32c2_VNNI(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
-// gemmI16I8_4x16c2_AVX2 is gemmI16I16_4x16c2_AVX2 for int8 weights, packed as
+// gemmI16I8_6x16c2_AVX2 is gemmI16I16_6x16c2_AVX2 for int8 weights, packed as
 // its int16 ones but in bytes and widened by VPMOVSXBW as they are loaded.
 //
 //go:noescape
-func gemmI16I8_4x16c2_AVX2(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
+func gemmI16I8_6x16c2_AVX2(a unsafe.Pointer, lda int, m int, steps int, w unsafe.Pointer, nb int, half int, acc unsafe.Pointer, ldc int)
 
-// gemmI16I8_1x16c2_AVX2 is the one-row variant of gemmI16I8_4x16c2_AVX2, for
+// gemmI16I8_1x16c2_AVX2 is the one-row variant of gemmI16I8_6x16c2_AVX2, for
 // the rows its micro-tiles leave over and for GEMVs (the classifier,
 // squeeze-excitation).
 //

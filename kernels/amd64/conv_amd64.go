@@ -122,9 +122,9 @@ func PackConv(isa ISA, p *generic.QConv, w8 []int8, w16 []int16, in, out generic
 		nr = 32
 		c.gemm, c.gemm1, c.mr, c.aesz = gemmI16I8_8x32c2_VNNI, gemmI16I8_1x32c2_VNNI, 8, 2
 	case w16 != nil:
-		c.gemm, c.gemm1, c.mr, c.aesz = gemmI16I16_4x16c2_AVX2, gemmI16I16_1x16c2_AVX2, 4, 2
+		c.gemm, c.gemm1, c.mr, c.aesz = gemmI16I16_6x16c2_AVX2, gemmI16I16_1x16c2_AVX2, 6, 2
 	default:
-		c.gemm, c.gemm1, c.mr, c.aesz = gemmI16I8_4x16c2_AVX2, gemmI16I8_1x16c2_AVX2, 4, 2
+		c.gemm, c.gemm1, c.mr, c.aesz = gemmI16I8_6x16c2_AVX2, gemmI16I8_1x16c2_AVX2, 6, 2
 	}
 	c.wide = c.aesz == 2 && in == generic.Int8
 	c.kp = round(k, group)

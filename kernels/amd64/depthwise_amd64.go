@@ -149,9 +149,13 @@ func (r *Runner) newDepthwise() {
 		r.npadb = dwRowsBlocks(cp.InC) * r.pairs * r.pw * 64
 		r.zrow = make([]byte, cp.InW*cp.InC*c.in.Size())
 		fillZP(r.zrow, r.p.InZP, c.in.Size())
+		r.zp = make([]byte, r.pw*64)
+		fillZP(r.zp, r.p.InZP, 2)
 		return
 	}
 	r.npadb = r.ph * r.pw * c.npad * 2
+	r.zp = make([]byte, r.pw*c.npad*2)
+	fillZP(r.zp, r.p.InZP, 2)
 	taps := cp.KH * cp.KW
 	r.taps = make([]int, taps+taps%2)
 	for t := range r.taps {
@@ -167,7 +171,7 @@ func (r *Runner) newDepthwise() {
 func (r *Runner) copyDepthwise(in unsafe.Pointer) {
 	p, c := &r.p.ConvParams, r.c
 	w, h, ok := r.inRect()
-	r.padBorders(w, h, c.npad*2, 2)
+	r.padBorders(w, h, c.npad*2)
 	if !ok {
 		return
 	}
@@ -205,11 +209,11 @@ func (r *Runner) copyDwRows(in unsafe.Pointer) {
 		for m := 0; m < r.pairs; m++ {
 			pair := r.pad[b*plane+m*rps : b*plane+(m+1)*rps]
 			if lo, hi := 2*m-p.PadT, 2*m+1-p.PadT; w == 0 || (lo < 0 || lo >= h) && (hi < 0 || hi >= h) {
-				fillZP(pair, r.p.InZP, 2)
+				r.zero(pair)
 				continue
 			}
-			fillZP(pair[:p.PadL*64], r.p.InZP, 2)
-			fillZP(pair[(p.PadL+w)*64:], r.p.InZP, 2)
+			r.zero(pair[:p.PadL*64])
+			r.zero(pair[(p.PadL+w)*64:])
 		}
 	}
 	if w == 0 {

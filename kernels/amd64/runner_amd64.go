@@ -40,6 +40,9 @@ type Runner struct {
 	// the zero point in the input's type
 	pairs int
 	zrow  []byte
+	// a padded row of the zero point (pad's element type), the source of
+	// the borders the padded copies rewrite at every run
+	zp []byte
 }
 
 // Scratch is working memory that Runners share when they never run at
@@ -89,6 +92,8 @@ func (c *Conv) NewRunnerScratch(p *generic.QConv, s *Scratch) (*Runner, bool) {
 			r.ph = (cp.OutH-1)*cp.StrideH + cp.KH
 			r.pw = (cp.OutW-1)*cp.StrideW + cp.KW
 			r.npadb = r.ph*r.pw*cp.InC*c.aesz + 32
+			r.zp = make([]byte, r.pw*cp.InC*c.aesz)
+			fillZP(r.zp, p.InZP, c.aesz)
 		}
 	}
 	s.reserve(scratchAlign(4*r.nacc) + scratchAlign(r.ncol) + r.npadb)
@@ -198,7 +203,7 @@ func (r *Runner) gemm1x1(in unsafe.Pointer, r0, rows int) {
 func (r *Runner) copyPadded(in unsafe.Pointer) {
 	p, c := &r.p.ConvParams, r.c
 	w, h, ok := r.inRect()
-	r.padBorders(w, h, p.InC*c.aesz, c.aesz)
+	r.padBorders(w, h, p.InC*c.aesz)
 	if !ok {
 		return
 	}
@@ -246,23 +251,30 @@ func (r *Runner) inRect() (w, h int, ok bool) {
 	return w, h, w > 0 && h > 0
 }
 
-// padBorders writes the zero point (elements of esz bytes) around the w ×
-// h input pixels of the pixel-major padded buffer (ph × pw pixels of px
-// bytes from PadT, PadL), and zeros in the vector of slack past it.
-func (r *Runner) padBorders(w, h, px, esz int) {
-	p, zp := &r.p.ConvParams, r.p.InZP
+// padBorders writes the zero point around the w × h input pixels of the
+// pixel-major padded buffer (ph × pw pixels of px bytes, the input from
+// PadT, PadL), and zeros in the vector of slack past it.
+func (r *Runner) padBorders(w, h, px int) {
+	p := &r.p.ConvParams
 	w, h = max(w, 0), max(h, 0)
 	if h == 0 || w == 0 {
 		w, h = 0, 0
 	}
 	row := r.pw * px
-	fillZP(r.pad[:p.PadT*row], zp, esz)
+	r.zero(r.pad[:p.PadT*row])
 	for y := p.PadT; y < p.PadT+h; y++ {
-		fillZP(r.pad[y*row:y*row+p.PadL*px], zp, esz)
-		fillZP(r.pad[y*row+(p.PadL+w)*px:(y+1)*row], zp, esz)
+		r.zero(r.pad[y*row : y*row+p.PadL*px])
+		r.zero(r.pad[y*row+(p.PadL+w)*px : (y+1)*row])
 	}
-	fillZP(r.pad[(p.PadT+h)*row:r.ph*row], zp, esz)
+	r.zero(r.pad[(p.PadT+h)*row : r.ph*row])
 	clear(r.pad[r.ph*row:])
+}
+
+// zero fills b with the zero point, copied from r.zp.
+func (r *Runner) zero(b []byte) {
+	for len(b) > 0 {
+		b = b[copy(b, r.zp):]
+	}
 }
 
 // fillZP fills b with the zero point zp as elements of esz bytes: one

@@ -12,13 +12,14 @@ Register map (GEMM kernels):
   DI a (row group), SI lda, DX rows left, CX steps (4 activation bytes of
   a row each), AX weight cursor, R8 acc (block column), R9 blocks left,
   R10 3·lda, R11 acc (row tile of the block column), R12 ldc, R13 rows
-  0-3 and R14 rows 4-7 (stepped by 4 bytes), BX steps left; after a
+  0-3 and R14 rows 4-7 (stepped by 4 bytes), BX steps (AVX2: step pairs)
+  left; after a
   tile's steps R13 = 3·ldc and R14 the accumulator row 4. The argument
   slot w holds the current block's weights.
   AVX-512: Z0-Z15 accumulators (row r, vector v: Z(2r+v)), Z16-Z17
   weights, Z18-Z25 activations, Z31 the 0x80 bytes.
-  AVX2: Y0-Y7 accumulators (Y(2r+v)), Y8-Y9 weights, Y10-Y11 activations,
-  Y12-Y15 products.`
+  AVX2: Y0-Y11 accumulators (Y(2r+v)), Y12-Y13 weights, Y14 activations,
+  Y15 products; the k loop does two steps an iteration.`
 
 // gemmSpec describes a GEMM micro-kernel: mr rows by vectors of 16 (zmm)
 // or 8 (ymm) int32 channels, two vectors per block and one in the last
@@ -94,20 +95,21 @@ per 2 k the width channels' 2 weights.`,
 			}
 		},
 	}, {
-		name: "gemmI16I16_4x16c2_AVX2",
+		name: "gemmI16I16_6x16c2_AVX2",
 		doc: `is the int16 GEMM with AVX2 (VPMADDWD and VPADDD): int16 activations (int8
-ones widened as they are copied) times int16 weights, 4 rows × 16 channels
-per micro-tile (8 for a last half block), 2 k per step. Every int8 GEMM
-runs here on the AVX2 path: VPMADDUBSW would saturate. m is a multiple of
-4; blocks as gemmI16I16_8x32c2_VNNI's.`,
-		mr: 4,
+ones widened as they are copied) times int16 weights, 6 rows × 16 channels
+per micro-tile (8 for a last half block), 2 k per step, two steps per loop
+iteration. Every int8 GEMM runs here on the AVX2 path: VPMADDUBSW would
+saturate. Six rows take all sixteen registers (12 accumulators, 2 weight
+vectors, a broadcast, a product) and load the weights once per 12
+multiplies rather than 8. m is a multiple of 6; blocks as
+gemmI16I16_8x32c2_VNNI's.`,
+		mr: 6,
 		mac: func(f *file, r int, addr string, nv int) {
-			b := 10 + r%2
-			f.i("VPBROADCASTD %s, Y%d", addr, b)
+			f.i("VPBROADCASTD %s, Y14", addr)
 			for v := 0; v < nv; v++ {
-				t := 12 + (2*r+v)%4
-				f.i("VPMADDWD Y%d, Y%d, Y%d", 8+v, b, t)
-				f.i("VPADDD Y%d, Y%d, Y%d", t, 2*r+v, 2*r+v)
+				f.i("VPMADDWD Y%d, Y14, Y15", 12+v)
+				f.i("VPADDD Y15, Y%d, Y%d", 2*r+v, 2*r+v)
 			}
 		},
 	}}
@@ -182,7 +184,14 @@ func emitGemmRows(f *file, s gemmSpec, nv int, l string) {
 	f.i("rows%s:", l)
 	f.i("MOVQ w+32(FP), AX")
 	emitGemmTile(f, s, nv, l)
-	f.i("LEAQ (DI)(SI*%d), DI", s.mr)
+	for left := s.mr; left > 0; {
+		sc := min(left, 8)
+		if sc&(sc-1) != 0 { // 6 = 4 + 2: LEA scales are 1, 2, 4, 8
+			sc = 4
+		}
+		f.i("LEAQ (DI)(SI*%d), DI", sc)
+		left -= sc
+	}
 	f.i("MOVQ R12, BX")
 	f.i("IMULQ $%d, BX", s.mr)
 	f.i("ADDQ BX, R11")
@@ -196,7 +205,7 @@ func emitGemmTile(f *file, s gemmSpec, nv int, l string) {
 	vw := s.vw()
 	w := func(v int) string { return s.reg(16 + v) }
 	if !s.z {
-		w = func(v int) string { return s.reg(8 + v) }
+		w = func(v int) string { return s.reg(12 + v) }
 	}
 	for v := 0; v < nv; v++ {
 		f.i("%s %d(AX), %s", s.mov(), v*vw, w(v))
@@ -215,27 +224,64 @@ func emitGemmTile(f *file, s gemmSpec, nv int, l string) {
 	if s.mr > 4 {
 		f.i("LEAQ (DI)(SI*4), R14")
 	}
-	f.i("MOVQ CX, BX")
-	f.i("k%s:", l)
 	wstep := vw // weight bytes per vector per step
-	for v := 0; v < nv; v++ {
-		if s.w8 {
-			wstep = vw / 2
-			f.i("VPMOVSXBW %d(AX), %s", v*wstep, w(v))
-			continue
+	if s.w8 {
+		wstep = vw / 2
+	}
+	// step emits the step at k offset j (bytes 4j of each row's
+	// activations, the weights' j-th step from AX)
+	step := func(j int) {
+		for v := 0; v < nv; v++ {
+			off := (j*nv + v) * wstep
+			if s.w8 {
+				f.i("VPMOVSXBW %d(AX), %s", off, w(v))
+				continue
+			}
+			f.i("%s %d(AX), %s", s.mov(), off, w(v))
 		}
-		f.i("%s %d(AX), %s", s.mov(), v*vw, w(v))
+		for r := 0; r < s.mr; r++ {
+			a := rowAddr(r)
+			if j > 0 {
+				a = fmt.Sprintf("%d%s", 4*j, a)
+			}
+			s.mac(f, r, a, nv)
+		}
 	}
-	for r := 0; r < s.mr; r++ {
-		s.mac(f, r, rowAddr(r), nv)
+	// advance moves the row and weight cursors n steps on
+	advance := func(n int) {
+		f.i("ADDQ $%d, R13", 4*n)
+		if s.mr > 4 {
+			f.i("ADDQ $%d, R14", 4*n)
+		}
+		f.i("ADDQ $%d, AX", n*nv*wstep)
 	}
-	f.i("ADDQ $4, R13")
-	if s.mr > 4 {
-		f.i("ADDQ $4, R14")
+	if s.z {
+		f.i("MOVQ CX, BX")
+		f.i("k%s:", l)
+		step(0)
+		advance(1)
+		f.i("DECQ BX")
+		f.i("JNZ k%s", l)
+	} else {
+		// two steps an iteration: half the loop's pointer updates and
+		// branches, which the frontend otherwise spends beside 24
+		// multiply-adds
+		f.i("MOVQ CX, BX")
+		f.i("SHRQ $1, BX")
+		f.i("JZ kodd%s", l)
+		f.i("k%s:", l)
+		step(0)
+		step(1)
+		advance(2)
+		f.i("DECQ BX")
+		f.i("JNZ k%s", l)
+		f.i("kodd%s:", l)
+		f.i("TESTQ $1, CX")
+		f.i("JZ kdone%s", l)
+		step(0)
+		advance(1)
+		f.i("kdone%s:", l)
 	}
-	f.i("ADDQ $%d, AX", nv*wstep)
-	f.i("DECQ BX")
-	f.i("JNZ k%s", l)
 	f.i("LEAQ (R12)(R12*2), R13")
 	if s.mr > 4 {
 		f.i("LEAQ (R11)(R12*4), R14")
