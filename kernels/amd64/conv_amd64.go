@@ -50,6 +50,10 @@ type Conv struct {
 	prm     []int32    // the epilogue's per-channel parameters (packAVX2, pack512) or float scales
 	sc      *epiConsts // the epilogue's constant vectors
 	epi     epiFunc
+	// flat accumulator rows go through the epilogue as one row of
+	// flat·OutC channels, with prmFlat: see packEpilogue
+	flat    int
+	prmFlat []int32
 }
 
 // epiConsts are the epilogue's constant vectors, in the order of
@@ -137,7 +141,7 @@ func PackConv(isa ISA, p *generic.QConv, w8 []int8, w16 []int16, in, out generic
 	}
 	c.npad = c.nb*nr + c.half*nr/2
 	c.w = packBlocks(weight, bias, n, k, c.kp, nr, group, wsz, c.nb, c.half)
-	c.prm, c.sc, c.epi = packEpilogue(isa, p, out, c.npad)
+	c.packEpilogue(isa, p, out)
 	return c, true
 }
 
@@ -250,9 +254,35 @@ func fused(rs int32) (r, s int64) {
 	return r, 31 + int64(rs)
 }
 
-// packEpilogue returns the epilogue's per-channel parameters for isa
+// packEpilogue packs c's epilogue for p on isa: the per-channel
+// parameters for npad channels, the constants, the kernel; and, when the
+// accumulator rows are as long as the output's (npad = OutC) and short,
+// the parameters of flat rows at a time taken as one, about 128 channels:
+// the epilogue loops per row, and on a stem's 16 or 24 channels the loop
+// cost as much as a third of the arithmetic.
+func (c *Conv) packEpilogue(isa ISA, p *generic.QConv, out generic.DType) {
+	c.prm, c.sc, c.epi = packEpiParams(isa, p, out, c.npad)
+	n := p.OutC
+	if p.Epi == generic.EpiFloat || c.npad != n || n >= 128 || n%8 != 0 {
+		return
+	}
+	c.flat = (128 + n - 1) / n
+	if isa == VNNI && n*c.flat%16 != 0 {
+		c.flat++ // whole vectors of 16
+	}
+	q := *p
+	q.OutC = n * c.flat
+	q.Mult, q.Shift = make([]int32, q.OutC), make([]int32, q.OutC)
+	for r := range c.flat {
+		copy(q.Mult[r*n:], p.Mult[:n])
+		copy(q.Shift[r*n:], p.Shift[:n])
+	}
+	c.prmFlat, _, _ = packEpiParams(isa, &q, out, q.OutC)
+}
+
+// packEpiParams returns the epilogue's per-channel parameters for isa
 // (npad channels), its constants and its kernel.
-func packEpilogue(isa ISA, p *generic.QConv, out generic.DType, npad int) ([]int32, *epiConsts, epiFunc) {
+func packEpiParams(isa ISA, p *generic.QConv, out generic.DType, npad int) ([]int32, *epiConsts, epiFunc) {
 	if p.Epi == generic.EpiFloat {
 		prm := make([]int32, npad)
 		for o := 0; o < p.OutC; o++ {

@@ -80,7 +80,7 @@ func packDwRows(isa ISA, p *generic.QConv, w []int8, in, out generic.DType) *Con
 			}
 		}
 	}
-	c.prm, c.sc, c.epi = packEpilogue(isa, p, out, c.npad)
+	c.packEpilogue(isa, p, out)
 	return c
 }
 
@@ -129,7 +129,7 @@ func packDw512(isa ISA, p *generic.QConv, w []int8, in, out generic.DType) *Conv
 			}
 		}
 	}
-	c.prm, c.sc, c.epi = packEpilogue(isa, p, out, c.npad)
+	c.packEpilogue(isa, p, out)
 	return c
 }
 
@@ -290,7 +290,7 @@ func (r *Runner) runDwRows(in, out unsafe.Pointer) {
 				c.dwRows(unsafe.Add(src, full*plane), rps, cp.OutW, unsafe.Add(w, full*wb), 1, plane, unsafe.Add(acc, 4*(ch-16)), accs)
 			}
 		}
-		c.epi(ptr(r.acc), accs, rows*cp.OutW, cp.OutC, ptr(c.prm), unsafe.Add(out, oy0*cp.OutW*cp.OutC*osz), cp.OutC*osz, unsafe.Pointer(c.sc))
+		r.finish(accs, rows*cp.OutW, unsafe.Add(out, oy0*cp.OutW*cp.OutC*osz))
 	}
 }
 
@@ -310,6 +310,6 @@ func (r *Runner) runDepthwise(in, out unsafe.Pointer) {
 			src := unsafe.Pointer(&r.pad[(oy0+i)*cp.StrideH*prow])
 			c.dw(src, ptr(r.taps), cp.OutW, cp.StrideW*c.npad*2, ptr(c.w), c.npad/c.dwBlock, unsafe.Pointer(&r.acc[i*cp.OutW*c.npad]), accs)
 		}
-		c.epi(ptr(r.acc), accs, rows*cp.OutW, cp.OutC, ptr(c.prm), unsafe.Add(out, oy0*cp.OutW*cp.OutC*osz), cp.OutC*osz, unsafe.Pointer(c.sc))
+		r.finish(accs, rows*cp.OutW, unsafe.Add(out, oy0*cp.OutW*cp.OutC*osz))
 	}
 }

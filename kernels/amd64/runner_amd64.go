@@ -136,7 +136,24 @@ func (r *Runner) Run(in, out unsafe.Pointer) {
 		} else {
 			r.gemm1x1(in, r0, rows)
 		}
-		c.epi(ptr(r.acc), 4*c.npad, rows, n, ptr(c.prm), unsafe.Add(out, r0*n*osz), n*osz, unsafe.Pointer(c.sc))
+		r.finish(4*c.npad, rows, unsafe.Add(out, r0*n*osz))
+	}
+}
+
+// finish runs the epilogue over rows accumulator rows (accs bytes apart)
+// into out's rows of OutC: flat rows at a time as one where the conv was
+// packed for it, the rows left one by one.
+func (r *Runner) finish(accs, rows int, out unsafe.Pointer) {
+	c := r.c
+	n, osz := c.p.OutC, c.out.Size()
+	acc, sc := ptr(r.acc), unsafe.Pointer(c.sc)
+	if f := c.flat; f > 1 && rows >= f && accs == 4*n {
+		m := rows / f
+		c.epi(acc, accs*f, m, n*f, ptr(c.prmFlat), out, n*f*osz, sc)
+		acc, out, rows = unsafe.Add(acc, m*f*accs), unsafe.Add(out, m*f*n*osz), rows-m*f
+	}
+	if rows > 0 {
+		c.epi(acc, accs, rows, n, ptr(c.prm), out, n*osz, sc)
 	}
 }
 
