@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand"
 	"testing"
-	"unsafe"
 
 	"github.com/edged/edged/kernels/generic"
 	"github.com/edged/edged/kernels/internal/kerneltest"
@@ -33,33 +32,6 @@ func packer(isa ISA) kerneltest.Pack {
 		c, ok := PackConv(isa, p, w8, w16, in, out)
 		return dirtyConv{c, new(Scratch)}, ok
 	})
-}
-
-// dirtyConv makes Runners that share one Scratch and find it full of
-// garbage at every Run, as an engine's Runners find whatever the previous
-// layer left there: a zero-point border a Runner does not rewrite, or
-// scratch it reads before writing, changes its results.
-type dirtyConv struct {
-	c *Conv
-	s *Scratch
-}
-
-type dirtyRunner struct {
-	r *Runner
-	s *Scratch
-}
-
-func (d dirtyConv) NewRunner(p *generic.QConv) (dirtyRunner, bool) {
-	r, ok := d.c.NewRunnerScratch(p, d.s)
-	return dirtyRunner{r, d.s}, ok
-}
-
-func (d dirtyRunner) Run(in, out unsafe.Pointer) {
-	seed := byte(len(d.s.b))
-	for i := range d.s.b {
-		d.s.b[i] = byte(i)*151 + seed
-	}
-	d.r.Run(in, out)
 }
 
 // covered reports whether the kernels take c (else the case is skipped:
