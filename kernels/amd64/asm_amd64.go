@@ -522,13 +522,15 @@ func addI8_AVX2(a unsafe.Pointer, b unsafe.Pointer, out unsafe.Pointer, n int, s
 func addI16_AVX2(a unsafe.Pointer, b unsafe.Pointer, out unsafe.Pointer, n int, sc unsafe.Pointer)
 
 // mulChannelsI8_AVX2 applies QMulChannels to hw pixels of c I8 values (c a
-// multiple of 8) and the c gates at gate.
+// multiple of 8) and the c gates at gate, 16 channels at a time (two
+// independent chains, narrowed together), then 8.
 //
 //go:noescape
 func mulChannelsI8_AVX2(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
 
 // mulChannelsI16_AVX2 applies QMulChannels to hw pixels of c I16 values (c a
-// multiple of 8) and the c gates at gate.
+// multiple of 8) and the c gates at gate, 16 channels at a time (two
+// independent chains, narrowed together), then 8.
 //
 //go:noescape
 func mulChannelsI16_AVX2(x unsafe.Pointer, gate unsafe.Pointer, out unsafe.Pointer, hw int, c int, sc unsafe.Pointer)
