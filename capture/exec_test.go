@@ -24,8 +24,13 @@ func ffmpegSource(t *testing.T, extra string) string {
 	return proctest.FFmpegPattern(t, extra)
 }
 
+// execOpts are the exec: tests' options: a silence limit of 30 s rather
+// than 10, since ffmpeg shares two loaded cores with the rest of `go test
+// ./...` in CI and these tests are not about the limit (TestExecFailures
+// sets its own).
 func execOpts(logs *proctest.Buffer) Options {
 	o := fastOpts
+	o.HTTPTimeout = 30 * time.Second
 	if logs != nil {
 		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	}
