@@ -198,15 +198,15 @@ func concatTask(ks *kernels.Set, a buf, ca int, b buf, cb, hw int, out buf) (fun
 // read when the task runs: Run does not copy it) into out.
 func quantizeTask(ks *kernels.Set, in *[]float32, invScale float32, zp int32, out buf) (func(), error) {
 	if out.i16 != nil {
-		f, err := kernels.Quantize[int16](ks, invScale, zp)
-		if err != nil {
-			return nil, err
-		}
-		return func() { f(*in, out.i16) }, nil
+		return quantizeInto(ks, in, invScale, zp, out.i16)
 	}
-	f, err := kernels.Quantize[int8](ks, invScale, zp)
+	return quantizeInto(ks, in, invScale, zp, out.i8)
+}
+
+func quantizeInto[T generic.Q](ks *kernels.Set, in *[]float32, invScale float32, zp int32, out []T) (func(), error) {
+	f, err := kernels.Quantize[T](ks, invScale, zp)
 	if err != nil {
 		return nil, err
 	}
-	return func() { f(*in, out.i8) }, nil
+	return func() { f(*in, out) }, nil
 }

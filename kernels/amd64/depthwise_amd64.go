@@ -196,43 +196,30 @@ func (r *Runner) copyDepthwise(in unsafe.Pointer) {
 // copyDwRows copies the band's input into the row-pair layout: each pair
 // of padded rows holding an input row is written whole, a padding row of
 // the pair taken from the zero-point row, the columns beside the input
-// and the pairs of padding rows alone filled with the zero point.
+// filled with the zero point; a pair of padding rows alone is all zero
+// point.
 func (r *Runner) copyDwRows(in unsafe.Pointer) {
 	p, c := &r.p.ConvParams, r.c
 	w, h, ok := r.inRect()
-	if !ok {
-		w, h = 0, 0
-	}
 	ch, esz := p.InC, c.in.Size()
 	plane, rps := r.pairs*r.pw*64, r.pw*64
-	for b := 0; b < dwRowsBlocks(ch); b++ {
-		for m := 0; m < r.pairs; m++ {
+	for m := 0; m < r.pairs; m++ {
+		var rows [2]unsafe.Pointer
+		for t := range rows {
+			rows[t] = unsafe.Pointer(&r.zrow[0])
+			if iy := 2*m + t - p.PadT; ok && iy >= 0 && iy < h {
+				rows[t] = unsafe.Add(in, iy*p.InW*ch*esz)
+			}
+		}
+		for b := 0; b < dwRowsBlocks(ch); b++ {
 			pair := r.pad[b*plane+m*rps : b*plane+(m+1)*rps]
-			if lo, hi := 2*m-p.PadT, 2*m+1-p.PadT; w == 0 || (lo < 0 || lo >= h) && (hi < 0 || hi >= h) {
+			if rows[0] == rows[1] { // both padding
 				r.zero(pair)
 				continue
 			}
 			r.zero(pair[:p.PadL*64])
 			r.zero(pair[(p.PadL+w)*64:])
-		}
-	}
-	if w == 0 {
-		return
-	}
-	for m := 0; m < r.pairs; m++ {
-		var rows [2]unsafe.Pointer
-		for t := range rows {
-			rows[t] = unsafe.Pointer(&r.zrow[0])
-			if iy := 2*m + t - p.PadT; iy >= 0 && iy < h {
-				rows[t] = unsafe.Add(in, iy*p.InW*ch*esz)
-			}
-		}
-		if rows[0] == rows[1] {
-			continue // both padding: filled above
-		}
-		for b := 0; b < dwRowsBlocks(ch); b++ {
-			cs := dwRowsStart(ch, b)
-			dst := unsafe.Pointer(&r.pad[b*plane+(m*r.pw+p.PadL)*64])
+			cs, dst := dwRowsStart(ch, b), unsafe.Pointer(&pair[p.PadL*64])
 			switch {
 			case ch < 16:
 				dwPackRowsGo(rows, c.in, ch, w, dst)
