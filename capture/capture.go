@@ -106,7 +106,9 @@ type Options struct {
 	// FrameTimeout bounds the whole of one snapshot request, or of one MJPEG
 	// part from the end of the previous one, however steadily the bytes
 	// trickle in (a server sending one byte a second never trips
-	// HTTPTimeout); default 30s, and never less than HTTPTimeout.
+	// HTTPTimeout); it is also the silence an exec: command is allowed
+	// before its first byte (a cold start). Default 30s, and never less than
+	// HTTPTimeout.
 	FrameTimeout time.Duration
 	// Logger receives warnings; default slog.Default().
 	Logger *slog.Logger

@@ -33,6 +33,7 @@ type execSource struct {
 	desc    string
 	log     *slog.Logger
 	timeout time.Duration // silence on stdout that counts as a hang
+	startup time.Duration // silence allowed before the command's first byte
 	seq     uint64
 
 	// While the command runs:
@@ -55,7 +56,8 @@ func openExec(args []string, spec string, opts Options) *execSource {
 	if opts.Name != "" {
 		log = log.With("camera", opts.Name)
 	}
-	return &execSource{args: args, desc: describe(opts.Name, spec), log: log, timeout: opts.HTTPTimeout}
+	return &execSource{args: args, desc: describe(opts.Name, spec), log: log,
+		timeout: opts.HTTPTimeout, startup: opts.FrameTimeout}
 }
 
 func (s *execSource) live() bool { return true }
@@ -113,7 +115,7 @@ func (s *execSource) start() error {
 		return err
 	}
 	s.proc, s.stdout = cmd.Process, outR
-	s.dl = &deadlineReader{f: outR, timeout: s.timeout}
+	s.dl = &deadlineReader{f: outR, timeout: s.timeout, startup: s.startup}
 	s.stream = newJPEGStream(s.dl, maxPart)
 	s.stderr = newStderrLog(errR, s.log)
 	exited := make(chan struct{})
@@ -132,6 +134,9 @@ func (s *execSource) start() error {
 // stderr line), fell silent, or produced something that is not MJPEG.
 func (s *execSource) why(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) && !s.dl.interrupted() {
+		if !s.dl.started {
+			return fmt.Errorf("no output in the %s after it started; stopping the command", s.startup)
+		}
 		return fmt.Errorf("no output for %s; stopping the command", s.timeout)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -189,10 +194,16 @@ func (s *execSource) stop() {
 
 // deadlineReader reads the command's stdout with a silence deadline pushed
 // back by every read, and can be interrupted from another goroutine (a
-// cancelled context).
+// cancelled context). Until the first byte the deadline is the longer
+// startup one: a camera command's first frame comes after it loads its
+// libraries (from an SD card), opens the sensor or connects to an RTSP
+// server and waits for a keyframe, which can take longer than any silence
+// a running stream should be allowed.
 type deadlineReader struct {
 	f       *os.File
 	timeout time.Duration
+	startup time.Duration
+	started bool // a read returned bytes; only Read touches it
 
 	mu   sync.Mutex
 	stop bool
@@ -204,9 +215,17 @@ func (r *deadlineReader) Read(p []byte) (int, error) {
 		r.mu.Unlock()
 		return 0, os.ErrDeadlineExceeded
 	}
-	r.f.SetReadDeadline(time.Now().Add(r.timeout))
+	d := r.timeout
+	if !r.started {
+		d = max(r.startup, r.timeout)
+	}
+	r.f.SetReadDeadline(time.Now().Add(d))
 	r.mu.Unlock()
-	return r.f.Read(p)
+	n, err := r.f.Read(p)
+	if n > 0 {
+		r.started = true
+	}
+	return n, err
 }
 
 func (r *deadlineReader) interrupt() {

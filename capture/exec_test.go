@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
 	"image/jpeg"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -187,7 +189,8 @@ func TestExecFailures(t *testing.T) {
 	}{
 		{"exec:no-such-edged-command -o -", nil, `"no-such-edged-command": executable file not found`},
 		{`exec:sh -c 'echo the camera is busy >&2; exit 3'`, nil, `exit status 3 (its last stderr line: "the camera is busy")`},
-		{"exec:sleep 1000", func(o *Options) { o.HTTPTimeout = 300 * time.Millisecond }, "no output for 300ms"},
+		{"exec:sleep 1000", func(o *Options) { o.HTTPTimeout, o.FrameTimeout = 300*time.Millisecond, 300*time.Millisecond },
+			"no output in the 300ms after it started"},
 		{"exec:cat /dev/zero", nil, "no JPEG start marker in 33554433 bytes: is the command writing MJPEG"},
 		{`exec:printf 'not a jpeg\n'`, nil, "the stream ended after 11 bytes without a JPEG image"},
 	} {
@@ -205,6 +208,40 @@ func TestExecFailures(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `camera "cam1"`) {
 			t.Errorf("%s: got %v, want an error naming the camera and containing %q", tc.source, err, tc.want)
 		}
+	}
+}
+
+// TestExecSlowStart: a command may take longer than the stream's silence
+// limit to write its first byte (a cold start: ffmpeg on an SD card, an RTSP
+// connection waiting for a keyframe); FrameTimeout bounds that wait. Once
+// it has written, the silence limit holds again.
+func TestExecSlowStart(t *testing.T) {
+	frame := filepath.Join(t.TempDir(), "frame.jpg")
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(frame, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := execOpts(nil)
+	opts.HTTPTimeout, opts.FrameTimeout = 300*time.Millisecond, 20*time.Second
+	src, err := Open(`exec:sh -c "sleep 1; cat `+frame+` `+frame+`; exec sleep 1000"`, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for i := 1; i <= 2; i++ {
+		f, err := src.Next(testCtx(t))
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if !bytes.Equal(f.Data, b.Bytes()) {
+			t.Fatalf("frame %d: %d bytes, want the %d written", i, len(f.Data), b.Len())
+		}
+	}
+	if _, err := src.Next(testCtx(t)); err == nil || !strings.Contains(err.Error(), "no output for 300ms") {
+		t.Fatalf("after the frames: got %v, want the silence limit", err)
 	}
 }
 
