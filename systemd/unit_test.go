@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,6 +89,7 @@ func TestUnitSettings(t *testing.T) {
 	}
 	defer f.Close()
 	got := map[string]string{}
+	var devices []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -97,6 +99,10 @@ func TestUnitSettings(t *testing.T) {
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
 			t.Errorf("edged.service: line %q is not key=value", line)
+			continue
+		}
+		if k == "DeviceAllow" { // accumulates: one device class a line
+			devices = append(devices, v)
 			continue
 		}
 		if _, dup := got[k]; dup && k != "SystemCallFilter" { // filters accumulate: allow, then deny
@@ -119,7 +125,7 @@ func TestUnitSettings(t *testing.T) {
 		"ProtectHome":             "yes",
 		"PrivateTmp":              "yes",
 		"PrivateDevices":          "no",
-		"DeviceAllow":             "char-video4linux rw",
+		"DevicePolicy":            "closed",
 		"ReadOnlyPaths":           "/etc/edged",
 		"ProtectKernelTunables":   "yes",
 		"ProtectKernelModules":    "yes",
@@ -137,5 +143,10 @@ func TestUnitSettings(t *testing.T) {
 		if g, ok := got[k]; !ok || g != v {
 			t.Errorf("edged.service: %s=%q, want %q", k, g, v)
 		}
+	}
+	// V4L2 cameras, and what libcamera (rpicam-vid through exec:) opens
+	// besides: nothing else.
+	if want := []string{"char-video4linux rw", "char-media rw", "char-dma_heap rw"}; !slices.Equal(devices, want) {
+		t.Errorf("edged.service: DeviceAllow %q, want %q", devices, want)
 	}
 }
