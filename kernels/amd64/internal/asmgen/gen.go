@@ -152,3 +152,6 @@ func (f *file) data(name string, v ...int32) {
 	}
 	fmt.Fprintf(&f.buf, "GLOBL %s<>(SB), RODATA|NOPTR, $%d\n", name, 4*len(v))
 }
+
+// vec is the address of the i-th 32-byte vector of the table name (data).
+func vec(name string, i int) string { return fmt.Sprintf("%s<>+%d(SB)", name, 32*i) }

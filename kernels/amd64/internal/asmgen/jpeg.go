@@ -180,10 +180,9 @@ const (
 	iRound2
 	iC128w
 	iTr4x4
-	iConsts
 )
 
-func ic(i int) string { return fmt.Sprintf("idctC<>+%d(SB)", 32*i) }
+func ic(i int) string { return vec("idctC", i) }
 
 // idctPass writes one 1-D pass of jidctint.c over eight vectors of int32
 // lanes (x[i]: input i of every lane), with rounding added to its even
@@ -376,41 +375,39 @@ const (
 	r4Round2
 	r4C128w
 	r4Tr4x4
-	r4Consts
 )
 
-func ic4(i int) string { return fmt.Sprintf("idct4C<>+%d(SB), ", 32*i) }
+func ic4(i int) string { return vec("idct4C", i) }
 
 // idct4Pass writes one pass of jpeg_idct_4x4 over vectors (x: inputs 0, 1,
 // 2, 3, 5, 6, 7 of every lane; v: "Y" or "X"), with rounding added to the
 // even part, and returns the registers of outputs 0..3; t are four
 // temporaries.
 func idct4Pass(f *file, x map[int]string, t [4]string, round int) [4]string {
-	op := func(format string, a ...any) { f.i(format, a...) }
 	even, tmp2, o0, o2 := t[0], t[1], t[2], t[3]
-	op("VPSLLD $14, %s, %s", x[0], even)
-	op("VPADDD %s%s, %s", ic4(round), even, even)
-	op("VPMULLD %s%s, %s", ic4(r4C1847), x[2], tmp2)
-	op("VPMULLD %s%s, %s", ic4(r4Cm765), x[6], x[6])
-	op("VPADDD %s, %s, %s", x[6], tmp2, tmp2)
+	f.i("VPSLLD $14, %s, %s", x[0], even)
+	f.i("VPADDD %s, %s, %s", ic4(round), even, even)
+	f.i("VPMULLD %s, %s, %s", ic4(r4C1847), x[2], tmp2)
+	f.i("VPMULLD %s, %s, %s", ic4(r4Cm765), x[6], x[6])
+	f.i("VPADDD %s, %s, %s", x[6], tmp2, tmp2)
 	// odd4(z1 = x7, z2 = x5, z3 = x3, z4 = x1)
 	for _, o := range []struct {
 		dst string
 		c   [4]int
 	}{{o0, [4]int{r4Cm211, r4C1451, r4Cm2172, r4C1061}}, {o2, [4]int{r4Cm509, r4Cm601, r4C899, r4C2562}}} {
-		op("VPMULLD %s%s, %s", ic4(o.c[0]), x[7], o.dst)
+		f.i("VPMULLD %s, %s, %s", ic4(o.c[0]), x[7], o.dst)
 		for i, in := range []int{5, 3, 1} {
-			op("VPMULLD %s%s, %s", ic4(o.c[i+1]), x[in], x[0])
-			op("VPADDD %s, %s, %s", x[0], o.dst, o.dst)
+			f.i("VPMULLD %s, %s, %s", ic4(o.c[i+1]), x[in], x[0])
+			f.i("VPADDD %s, %s, %s", x[0], o.dst, o.dst)
 		}
 	}
 	// tmp10 = even + tmp2 (x2), tmp12 = even - tmp2 (x6)
-	op("VPADDD %s, %s, %s", tmp2, even, x[2])
-	op("VPSUBD %s, %s, %s", tmp2, even, x[6])
-	op("VPADDD %s, %s, %s", o2, x[2], t[0]) // out 0
-	op("VPSUBD %s, %s, %s", o2, x[2], x[2]) // out 3
-	op("VPADDD %s, %s, %s", o0, x[6], t[1]) // out 1
-	op("VPSUBD %s, %s, %s", o0, x[6], x[6]) // out 2
+	f.i("VPADDD %s, %s, %s", tmp2, even, x[2])
+	f.i("VPSUBD %s, %s, %s", tmp2, even, x[6])
+	f.i("VPADDD %s, %s, %s", o2, x[2], t[0]) // out 0
+	f.i("VPSUBD %s, %s, %s", o2, x[2], x[2]) // out 3
+	f.i("VPADDD %s, %s, %s", o0, x[6], t[1]) // out 1
+	f.i("VPSUBD %s, %s, %s", o0, x[6], x[6]) // out 2
 	return [4]string{t[0], t[1], x[6], x[2]}
 }
 
@@ -450,10 +447,10 @@ row, the range limit as in idctI16U8_8x8_AVX2Islow.`,
 	field(f, out[:], 19, 10) // descale(x, 19) & 1023, as a signed 10-bit value
 	f.i("VPACKSSDW %s, %s, X8", out[1], out[0])
 	f.i("VPACKSSDW %s, %s, X9", out[3], out[2])
-	f.i("VPADDW %sX8, X8", ic4(r4C128w))
-	f.i("VPADDW %sX9, X9", ic4(r4C128w))
+	f.i("VPADDW %s, X8, X8", ic4(r4C128w))
+	f.i("VPADDW %s, X9, X9", ic4(r4C128w))
 	f.i("VPACKUSWB X9, X8, X8")
-	f.i("VPSHUFB %sX8, X8", ic4(r4Tr4x4))
+	f.i("VPSHUFB %s, X8, X8", ic4(r4Tr4x4))
 	f.i("LEAQ (R8)(R8*2), R9")
 	f.i("VMOVD X8, (DI)")
 	f.i("VPEXTRD $1, X8, (DI)(R8*1)")
@@ -463,12 +460,24 @@ row, the range limit as in idctI16U8_8x8_AVX2Islow.`,
 	f.i("RET")
 }
 
+// jidctred.c's constants for the 2×2 IDCT, one 32-byte vector each at
+// idct2C<>+32·i: odd2's four multipliers (of x7, x5, x3, x1), the two
+// passes' rounding and 128 in int16 lanes.
+const (
+	r2Cm721 = iota
+	r2C850
+	r2Cm1272
+	r2C3624
+	r2Round1
+	r2Round2
+	r2C128w
+)
+
 // emitIDCT2 writes idctI16U8_2x2_AVX2: jpeg_idct_2x2 (preprocess's
-// idct2x2), with the constants at idct2C<>: odd2's four multipliers, the
-// two passes' rounding and 128 in int16 lanes.
+// idct2x2).
 func emitIDCT2(f *file) {
 	f.data("idct2C", splat(-5906, 6967, -10426, 29692, 1<<12, 1<<19, 128|128<<16)...)
-	c := func(i int) string { return fmt.Sprintf("idct2C<>+%d(SB)", 32*i) }
+	c := func(i int) string { return vec("idct2C", i) }
 	f.text("idctI16U8_2x2_AVX2", `is preprocess's idct2x2 (jidctred.c's
 jpeg_idct_2x2, the pass-1 rows truncated to 16 bits) on one block of
 dequantized coefficients blk (natural order; rows and columns 0, 1, 3, 5,
@@ -477,9 +486,9 @@ dequantized coefficients blk (natural order; rows and columns 0, 1, 3, 5,
 	// odd2(x7, x5, x3, x1) into dst, x0 << 15 plus the rounding into t,
 	// then t ± dst into t and dst
 	pass := func(x map[int]string, dst, t string, round int) {
-		f.i("VPMULLD %s, %s, %s", c(0), x[7], dst)
+		f.i("VPMULLD %s, %s, %s", c(r2Cm721), x[7], dst)
 		for i, in := range []int{5, 3, 1} {
-			f.i("VPMULLD %s, %s, %s", c(i+1), x[in], x[in])
+			f.i("VPMULLD %s, %s, %s", c(r2C850+i), x[in], x[in])
 			f.i("VPADDD %s, %s, %s", x[in], dst, dst)
 		}
 		f.i("VPSLLD $15, %s, %s", x[0], t)
@@ -492,7 +501,7 @@ dequantized coefficients blk (natural order; rows and columns 0, 1, 3, 5,
 		x[r] = fmt.Sprintf("Y%d", r)
 		f.i("VPMOVSXWD %d(SI), %s", 16*r, x[r])
 	}
-	pass(x, "Y8", "Y9", 4)                 // rows: Y9 = tmp10 + tmp0, Y0 = tmp10 - tmp0
+	pass(x, "Y8", "Y9", r2Round1)          // rows: Y9 = tmp10 + tmp0, Y0 = tmp10 - tmp0
 	field(f, []string{"Y9", "Y0"}, 13, 16) // int16(descale(x, 13))
 	// columns 0, 1, 3, 5, 7 with the two rows in lanes 0 and 1
 	f.i("VPUNPCKLDQ Y0, Y9, Y10") // columns 0, 1 | 4, 5
@@ -503,11 +512,11 @@ dequantized coefficients blk (natural order; rows and columns 0, 1, 3, 5,
 	f.i("VPSRLDQ $8, X5, X5")
 	f.i("VEXTRACTI128 $1, Y11, X7")
 	f.i("VPSRLDQ $8, X7, X7")
-	pass(map[int]string{0: "X10", 1: "X1", 3: "X3", 5: "X5", 7: "X7"}, "X8", "X9", 5)
+	pass(map[int]string{0: "X10", 1: "X1", 3: "X3", 5: "X5", 7: "X7"}, "X8", "X9", r2Round2)
 	field(f, []string{"X9", "X10"}, 20, 10) // descale(x, 20) & 1023, as a signed 10-bit value
 	f.i("VPUNPCKLDQ X10, X9, X9")           // row 0's two samples, row 1's
 	f.i("VPACKSSDW X9, X9, X9")
-	f.i("VPADDW %s, X9, X9", c(6))
+	f.i("VPADDW %s, X9, X9", c(r2C128w))
 	f.i("VPACKUSWB X9, X9, X9")
 	f.i("VPEXTRW $0, X9, (DI)")
 	f.i("VPEXTRW $1, X9, (DI)(R8*1)")
