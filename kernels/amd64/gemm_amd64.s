@@ -10,9 +10,8 @@
 //   a row each), AX weight cursor, R8 acc (block column), R9 blocks left,
 //   R10 3·lda, R11 acc (row tile of the block column), R12 ldc, R13 rows
 //   0-3 and R14 rows 4-7 (stepped by 4 bytes), BX steps (AVX2: step pairs)
-//   left; after a
-//   tile's steps R13 = 3·ldc and R14 the accumulator row 4. The argument
-//   slot w holds the current block's weights.
+//   left; after a tile's steps R13 = 3·ldc and R14 the accumulator row 4.
+//   The argument slot w holds the current block's weights.
 //   AVX-512: Z0-Z15 accumulators (row r, vector v: Z(2r+v)), Z16-Z17
 //   weights, Z18-Z25 activations, Z31 the 0x80 bytes.
 //   AVX2: Y0-Y11 accumulators (Y(2r+v)), Y12-Y13 weights, Y14 activations,
