@@ -4,6 +4,7 @@ package amd64
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
 
@@ -115,10 +116,10 @@ func TestEpilogueEdges(t *testing.T) {
 	params := func(p *generic.QConv) {
 		p.InZP = 0
 		for o := range p.Bias {
-			p.Mult[o], p.Shift[o] = generic.QuantizeMultiplier(kerneltest.RandReal(r, 0.5, 1) * float64(int64(1)<<(r.Intn(25))) / (1 << 12))
+			p.Mult[o], p.Shift[o] = generic.QuantizeMultiplier(math.Ldexp(kerneltest.RandReal(r, 0.5, 1), r.Intn(25)-12))
 			e := int64(1) << (31 - max(p.Shift[o], 0))
-			edges := []int64{-1 << 31, 1<<31 - 1, 0, 1, -1, e - 1, e, e + 1, -e - 1, -e, -e + 1, r.Int63n(1<<32) - 1<<31}
-			p.Bias[o] = int32(min(max(edges[r.Intn(len(edges))], -1<<31), 1<<31-1))
+			edges := []int64{math.MinInt32, math.MaxInt32, 0, 1, -1, e - 1, e, e + 1, -e - 1, -e, -e + 1, r.Int63n(1<<32) - 1<<31}
+			p.Bias[o] = int32(min(max(edges[r.Intn(len(edges))], math.MinInt32), math.MaxInt32))
 		}
 		if p.Epi != generic.EpiClamp {
 			p.Six = int32(2000 + r.Intn(1<<16-2000+1))
