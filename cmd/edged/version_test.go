@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/edged/edged/capture"
+	"github.com/edged/edged/internal/testdata"
 )
 
 // TestVersionCapture: `edged version` says whether GoCV is compiled in.
@@ -32,10 +33,7 @@ func TestVersionCapture(t *testing.T) {
 // under qemu-arm-static: no CPU feature is used there, and version says so
 // instead of printing an empty list.
 func TestVersionARMv7(t *testing.T) {
-	qemu, err := exec.LookPath("qemu-arm-static")
-	if err != nil {
-		t.Skip("qemu-arm-static not installed (Debian: qemu-user-static; bash .ci/run installs it)")
-	}
+	qemu := testdata.Tool(t, "qemu-arm-static", "qemu-user-static")
 	bin := filepath.Join(t.TempDir(), "edged-armv7")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm", "GOARM=7")
