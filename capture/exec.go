@@ -33,7 +33,7 @@ type execSource struct {
 	desc    string
 	log     *slog.Logger
 	timeout time.Duration // silence on stdout that counts as a hang
-	startup time.Duration // silence allowed before the command's first byte
+	startup time.Duration // silence allowed before the command's first byte (≥ timeout)
 	seq     uint64
 
 	// While the command runs:
@@ -57,7 +57,7 @@ func openExec(args []string, spec string, opts Options) *execSource {
 		log = log.With("camera", opts.Name)
 	}
 	return &execSource{args: args, desc: describe(opts.Name, spec), log: log,
-		timeout: opts.HTTPTimeout, startup: opts.FrameTimeout}
+		timeout: opts.HTTPTimeout, startup: max(opts.FrameTimeout, opts.HTTPTimeout)}
 }
 
 func (s *execSource) live() bool { return true }
@@ -217,7 +217,7 @@ func (r *deadlineReader) Read(p []byte) (int, error) {
 	}
 	d := r.timeout
 	if !r.started {
-		d = max(r.startup, r.timeout)
+		d = r.startup
 	}
 	r.f.SetReadDeadline(time.Now().Add(d))
 	r.mu.Unlock()
